@@ -1,0 +1,74 @@
+// Image files in and out of restora::Image.
+//
+//   restora::Image image = restora::read_image("photo.jpg");  // RGB float, EXIF applied
+//   ...
+//   restora::write_image(image, "out/photo.png");               // atomic, follows bit_depth
+//   restora::WriteOptions options;
+//   options.bit_depth = 32;
+//   restora::write_image(image, "out/photo.tif", options);     // float, unclipped
+//
+// Formats: PNG, JPEG, BMP, TIFF, WebP. Errors: restora::FileError (missing,
+// unreadable, unwritable), restora::FormatError (empty, unknown, truncated
+// or corrupt data), restora::InvalidArgument (unknown extension, a depth the
+// format cannot store); each message names the file.
+#pragma once
+
+#include <restora/errors.h>
+#include <restora/image.h>
+
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <vector>
+
+namespace restora {
+
+// Decodes PNG, JPEG, BMP, TIFF or WebP (the format is taken from the bytes,
+// not the extension): 8- and 16-bit gray, gray+alpha, RGB, RGBA, palette, and
+// 32-bit float TIFF with values kept unclipped. Integer samples are scaled to
+// [0,1] by 255 or 65535; bit_depth records 8, 16 or 32. The EXIF orientation
+// (JPEG, PNG, WebP; TIFF's own tag) is applied to pixels and alpha.
+// Truncated JPEG, PNG, WebP and BMP files are rejected rather than decoded
+// with grey-filled or missing rows. Gray+alpha TIFF is rejected: OpenCV's
+// decoder drops its alpha and its 16-bit precision.
+Image read_image(const std::filesystem::path& path);
+
+struct WriteOptions {
+  // 0 follows image.bit_depth; 8, 16 or 32 are explicit requests.
+  int bit_depth = 0;
+  // 1..100, used by JPEG only. WebP is always written lossless.
+  int jpeg_quality = 95;
+};
+
+// Encodes by extension (.png .jpg .jpeg .bmp .tif .tiff .webp, any case).
+// Depths: 8 everywhere; 16 in PNG and TIFF; 32 (float, unclipped) in TIFF.
+// An explicit bit_depth the format cannot store is an InvalidArgument; an
+// inherited one falls back: 16 -> 8 for JPEG, BMP, WebP; 32 -> 16 for PNG
+// and 8 for JPEG, BMP, WebP. Integer depths clip to [0,1] and round half up.
+// Alpha is kept by PNG, TIFF and WebP and dropped by JPEG and BMP. Gray+alpha
+// stays gray+alpha in PNG and becomes RGBA (equal channels) in TIFF and WebP;
+// gray becomes RGB in WebP, which has no gray mode.
+// The file appears complete or not at all: the bytes go to a hidden
+// temporary file in the destination folder, which is then renamed.
+void write_image(const Image& image, const std::filesystem::path& path,
+                 const WriteOptions& options = {});
+
+// True for the extensions write_image knows, case-insensitive.
+bool is_image_path(const std::filesystem::path& path);
+
+// Image files under folder, recursively, sorted by path. Hidden files and
+// folders (name starting with '.', which includes write_image's temporary
+// files) are skipped.
+std::vector<std::filesystem::path> list_images(const std::filesystem::path& folder);
+
+// float01: CV_32F, any channel count -> CV_8U, same channels:
+// round(clamp(x, 0, 1) * 255) with halves rounded up; NaN becomes 0.
+cv::Mat quantize_u8(const cv::Mat& float01);
+
+// u8_or_u16: CV_8U or CV_16U, any channel count -> CV_32F divided by 255 or
+// 65535.
+cv::Mat to_float01(const cv::Mat& u8_or_u16);
+
+// rgb_or_gray_u8: CV_8UC3 in RGB order or CV_8UC1 -> Image with bit_depth 8.
+Image image_from_u8(const cv::Mat& rgb_or_gray_u8);
+
+}  // namespace restora

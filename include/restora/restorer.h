@@ -1,0 +1,69 @@
+// Restora: restore images with residual networks.
+//
+//   #include <restora/restorer.h>
+//
+//   restora::Restorer denoiser("denoise");                 // the shipped default model
+//   restora::Image noisy = restora::read_image("noisy.png");
+//   restora::Image clean = denoiser.restore(noisy);
+//   restora::write_image(clean, "clean.png");              // written atomically
+//
+//   restora::RestoreOptions options;
+//   options.scale = 4;
+//   restora::Restorer upscaler("super_resolution", options);
+//
+// Errors are exceptions from <restora/errors.h>.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "restora/errors.h"
+#include "restora/image.h"
+#include "restora/image_io.h"
+
+namespace restora {
+
+struct RestoreOptions {
+  std::string model;        // shipped model name or file path; "" = the task's default
+  int scale = 0;            // super_resolution: 2, 3, 4...; 0 = the model's first scale
+  double sigma = -1.0;      // denoise: known noise σ (0..255) for σ-conditioned models; <0 = blind
+  int quality = 0;          // dejpeg: known JPEG quality for quality-conditioned models; 0 = blind
+  int tile = 0;             // input pixels per tile side; 0 = automatic
+  int threads = 0;          // compute threads; 0 = all cores
+  std::string device = "cpu";       // "cpu" or "cuda" (when LibTorch has CUDA)
+  std::string precision = "fp32";   // "fp32" or "bf16"
+};
+
+// A summary of the model a Restorer runs.
+struct ModelSummary {
+  std::string name, task, arch, path;
+  int in_channels = 0;
+};
+
+class Restorer {
+ public:
+  // task: "denoise", "super_resolution" or "dejpeg". Throws InvalidArgument for an unknown
+  // task or option, FileError/FormatError for a missing or broken model, ModelMismatch when
+  // the model serves another task or scale.
+  explicit Restorer(const std::string& task, RestoreOptions options = {});
+  ~Restorer();
+  Restorer(Restorer&&) noexcept;
+  Restorer& operator=(Restorer&&) noexcept;
+
+  // Any size, gray or RGB, with or without alpha (alpha: upscaled bicubically for
+  // super-resolution, untouched otherwise). The output keeps the input's bit depth.
+  Image restore(const Image& input);
+
+  // The model used for an image with `channels` colour channels (1 or 3).
+  ModelSummary model_for(int channels);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Shipped default model name of a task for gray (1) or colour (3) images.
+std::string default_model(const std::string& task, int channels);
+
+}  // namespace restora

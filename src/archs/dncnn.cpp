@@ -1,0 +1,62 @@
+// DnCNN (Zhang et al. 2017): a plain deep CNN that predicts the residual (the noise).
+//   lq (+ condition map) -> conv+relu -> (depth-2)×[conv (+bn) + relu] -> conv -> + lq
+#include "archs/dncnn.h"
+
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+
+#include "config/json_reader.h"
+#include "nn/blocks.h"
+
+namespace restora::archs {
+namespace {
+
+class DnCNNImpl : public RestorationNetworkImpl {
+ public:
+  DnCNNImpl(int channels, int num_features, int depth, bool batch_norm, bool condition)
+      : condition_(condition), depth_(depth) {
+    body = torch::nn::Sequential();
+    body->push_back(nn::conv3x3(channels + (condition ? 1 : 0), num_features));
+    body->push_back(torch::nn::ReLU());
+    for (int i = 0; i < depth - 2; ++i) {
+      body->push_back(nn::conv3x3(num_features, num_features, /*bias=*/!batch_norm));
+      if (batch_norm) body->push_back(torch::nn::BatchNorm2d(num_features));
+      body->push_back(torch::nn::ReLU());
+    }
+    body->push_back(nn::conv3x3(num_features, channels));
+    register_module("body", body);
+  }
+
+  torch::Tensor forward(const NetworkInput& input) override {
+    auto x = condition_ ? torch::cat({input.lq, input.condition.to(input.lq.dtype())}, 1)
+                        : input.lq;
+    return input.lq + body->forward(x);
+  }
+
+  NetworkTraits traits() const override {
+    NetworkTraits traits;
+    traits.receptive_radius = depth_;
+    traits.uses_condition = condition_;
+    return traits;
+  }
+
+ private:
+  torch::nn::Sequential body{nullptr};
+  bool condition_;
+  int depth_;
+};
+
+}  // namespace
+
+RestorationNetwork make_dncnn(const nlohmann::json& config) {
+  config::JsonReader read("arch 'dncnn'", config);
+  const int channels = read.get_int("channels", 3, 1, 4);
+  const int num_features = read.get_int("num_features", 64, 1, 1024);
+  const int depth = read.get_int("depth", 17, 3, 200);
+  const bool batch_norm = read.get_bool("batch_norm", false);
+  const bool condition = read.get_bool("condition", false);
+  read.finish();
+  return std::make_shared<DnCNNImpl>(channels, num_features, depth, batch_norm, condition);
+}
+
+}  // namespace restora::archs

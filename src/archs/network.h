@@ -1,0 +1,41 @@
+// The interface every restoration network implements, and its registry.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace restora::archs {
+
+// What a network sees. Networks know nothing of files, configs or OpenCV.
+struct NetworkInput {
+  torch::Tensor lq;         // N×C×H×W float in the model's input range
+  torch::Tensor condition;  // undefined, or N×1×H×W: known noise σ/255 or JPEG quality/100
+  int scale = 1;            // output scale requested from a multi-scale network
+};
+
+// Static facts the engine needs to feed a network correctly.
+struct NetworkTraits {
+  std::vector<int> scales{1};  // output/input size ratios it can produce
+  int size_multiple = 1;       // H and W must be multiples of this (the engine pads)
+  int receptive_radius = 0;    // input pixels on each side that influence an output pixel
+  bool uses_condition = false;
+};
+
+class RestorationNetworkImpl : public torch::nn::Module {
+ public:
+  // -> N×C_out×(scale·H)×(scale·W)
+  virtual torch::Tensor forward(const NetworkInput& input) = 0;
+  virtual NetworkTraits traits() const = 0;
+};
+using RestorationNetwork = std::shared_ptr<RestorationNetworkImpl>;
+
+// Builds a network from its stable id and JSON config; unknown ids and config keys throw
+// restora::InvalidArgument naming them. The ids live in registry.cpp, one line each.
+RestorationNetwork build_network(const std::string& arch, const nlohmann::json& config);
+std::vector<std::string> known_archs();
+
+}  // namespace restora::archs

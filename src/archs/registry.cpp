@@ -1,0 +1,42 @@
+// The architecture registry: one line per family, ids are stable strings written in model files.
+#include <fmt/format.h>
+
+#include <functional>
+#include <utility>
+
+#include "archs/dncnn.h"
+#include "archs/edsr.h"
+#include "archs/network.h"
+#include "archs/resunet.h"
+#include "restora/errors.h"
+
+namespace restora::archs {
+namespace {
+
+using Factory = std::function<RestorationNetwork(const nlohmann::json&)>;
+
+const std::vector<std::pair<std::string, Factory>>& registry() {
+  static const std::vector<std::pair<std::string, Factory>> entries = {
+      {"dncnn", make_dncnn},      // denoising / JPEG: plain residual CNN
+      {"edsr", make_edsr},        // super-resolution: residual blocks + pixel shuffle
+      {"resunet", make_resunet},  // denoising / JPEG: residual U-Net
+  };
+  return entries;
+}
+
+}  // namespace
+
+RestorationNetwork build_network(const std::string& arch, const nlohmann::json& config) {
+  for (const auto& [id, factory] : registry())
+    if (id == arch) return factory(config);
+  throw InvalidArgument(
+      fmt::format("unknown arch '{}'; known: {}", arch, fmt::join(known_archs(), ", ")));
+}
+
+std::vector<std::string> known_archs() {
+  std::vector<std::string> ids;
+  for (const auto& entry : registry()) ids.push_back(entry.first);
+  return ids;
+}
+
+}  // namespace restora::archs

@@ -1,0 +1,47 @@
+// `restora eval` in the library: runs the standard protocols over the test sets for every
+// method (baselines, classical, peers, ours) and collects the tables the reports print.
+//
+//   eval::EvalOptions options;
+//   options.data_root = "../shared/data";
+//   options.tasks = {tasks::Task::super_resolution};
+//   options.sets = {"Set5"};
+//   eval::Evaluation evaluation = eval::run_evaluation(options);
+//   std::string markdown = eval::render_markdown(evaluation, context);  // eval/report.h
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "eval/protocols.h"
+#include "tasks/task.h"
+
+namespace restora::eval {
+
+struct EvalOptions {
+  std::filesystem::path data_root;   // holds test/<set> and peers/opencv_dnn_superres
+  std::vector<tasks::Task> tasks;    // empty = every task, in standard_protocols() order
+  std::vector<std::string> sets;     // test set names; empty = every standard set of the tasks
+  std::string model;                 // our model's name or file; "" = the task's shipped default
+  int limit = 0;                     // first N images of each set; 0 = all
+  int threads = 0;                   // OpenCV and LibTorch threads; 0 = every available core
+  bool peers = true;                 // run the OpenCV dnn_superres peers for super-resolution
+  bool allow_missing_model = false;  // skip our row (with a note) when the model file is missing
+  Progress progress;                 // optional progress lines
+};
+
+struct Evaluation {
+  std::vector<SetScores> sets;     // in protocol order
+  std::vector<std::string> notes;  // method details and skipped rows, one sentence each
+  int threads = 0;                 // the thread count actually used
+  int limit = 0;
+};
+
+// Checks everything it can before the slow part: data folder, set names and folders, peer
+// folder, our models (loaded). Throws FileError for a missing data folder, test set or peer
+// folder, or a missing model unless allow_missing_model; InvalidArgument for a set name that
+// no selected task uses, negative limit or threads, or a model given with more than one task.
+// Sets the process-wide OpenCV and LibTorch thread counts.
+Evaluation run_evaluation(const EvalOptions& options);
+
+}  // namespace restora::eval

@@ -1,0 +1,242 @@
+#include "eval/methods.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <opencv2/dnn_superres.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
+#include <tuple>
+
+#include "degrade/resize_matlab.h"
+#include "model_file/model_meta.h"
+#include "restora/errors.h"
+#include "restora/image_io.h"
+
+namespace restora::eval {
+namespace {
+
+using tasks::Degradation;
+using tasks::Task;
+
+class Identity : public Method {
+ public:
+  std::string name(int) override { return "Input"; }
+  bool supports(Task task, const Degradation&, int) const override {
+    return task == Task::denoise || task == Task::dejpeg;
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation&) override { return lq; }
+};
+
+class BicubicMatlab : public Method {
+ public:
+  std::string name(int) override { return "Bicubic (MATLAB imresize)"; }
+  bool supports(Task task, const Degradation&, int) const override {
+    return task == Task::super_resolution;
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
+    return imresize_matlab(quantize_u8(lq), degradation.scale);
+  }
+};
+
+class OpenCVCubic : public Method {
+ public:
+  std::string name(int) override { return "OpenCV resize INTER_CUBIC"; }
+  bool supports(Task task, const Degradation&, int) const override {
+    return task == Task::super_resolution;
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
+    cv::Mat upscaled;
+    cv::resize(quantize_u8(lq), upscaled, lq.size() * degradation.scale, 0, 0, cv::INTER_CUBIC);
+    return upscaled;
+  }
+};
+
+class FastNlMeans : public Method {
+ public:
+  std::string name(int) override { return "OpenCV fastNlMeans (h = σ)"; }
+  bool supports(Task task, const Degradation& degradation, int) const override {
+    return task == Task::denoise && degradation.sigma > 0;
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
+    const auto h = static_cast<float>(degradation.sigma);
+    cv::Mat input = quantize_u8(lq), output;
+    if (input.channels() == 1) {
+      cv::fastNlMeansDenoising(input, output, h);
+      return output;
+    }
+    // The colored variant works in CIELAB converted from OpenCV's BGR order.
+    cv::cvtColor(input, input, cv::COLOR_RGB2BGR);
+    cv::fastNlMeansDenoisingColored(input, output, h, h);
+    cv::cvtColor(output, output, cv::COLOR_BGR2RGB);
+    return output;
+  }
+  std::string details() override {
+    return "OpenCV fastNlMeans: fastNlMeansDenoising (gray) or fastNlMeansDenoisingColored "
+           "(colour, h = hColor) on the noisy image clipped and rounded to 8 bits, h = σ, "
+           "template window 7, search window 21; the rule is fixed, not tuned on test images.";
+  }
+};
+
+struct PeerFacts {
+  const char* file_prefix;  // <prefix>_x<scale>.pb
+  const char* algorithm;    // dnn_superres setModel() id
+};
+
+PeerFacts peer_facts(PeerNetwork network) {
+  switch (network) {
+    case PeerNetwork::fsrcnn:
+      return {"FSRCNN", "fsrcnn"};
+    case PeerNetwork::fsrcnn_small:
+      return {"FSRCNN-small", "fsrcnn"};
+    case PeerNetwork::espcn:
+      return {"ESPCN", "espcn"};
+    case PeerNetwork::lapsrn:
+      return {"LapSRN", "lapsrn"};
+  }
+  throw InvalidArgument("unknown dnn_superres peer network");
+}
+
+class DnnSuperres : public Method {
+ public:
+  DnnSuperres(PeerNetwork network, std::filesystem::path folder)
+      : facts_(peer_facts(network)), folder_(std::move(folder)) {}
+
+  std::string name(int) override {
+    return fmt::format("{} (OpenCV dnn_superres)", facts_.file_prefix);
+  }
+  bool supports(Task task, const Degradation& degradation, int) const override {
+    return task == Task::super_resolution &&
+           std::filesystem::is_regular_file(path(degradation.scale));
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
+    auto& network = model(degradation.scale);
+    cv::Mat input = quantize_u8(lq), output;
+    // The networks take OpenCV's BGR order; a gray image is used as the Y channel directly.
+    if (input.channels() == 3) cv::cvtColor(input, input, cv::COLOR_RGB2BGR);
+    network.upsample(input, output);
+    if (output.channels() == 3) cv::cvtColor(output, output, cv::COLOR_BGR2RGB);
+    return output;
+  }
+  std::string details() override {
+    return fmt::format(
+        "{0} (OpenCV dnn_superres): {0}_x<scale>.pb from the peers folder on the LR rounded to "
+        "8 bits; OpenCV runs the network on the Y channel of YCrCb and upscales the chroma "
+        "bicubically.",
+        facts_.file_prefix);
+  }
+
+ private:
+  std::filesystem::path path(int scale) const {
+    return folder_ / fmt::format("{}_x{}.pb", facts_.file_prefix, scale);
+  }
+
+  cv::dnn_superres::DnnSuperResImpl& model(int scale) {
+    auto found = models_.find(scale);
+    if (found != models_.end()) return found->second;
+    const auto file = path(scale);
+    cv::dnn_superres::DnnSuperResImpl network;
+    try {
+      network.readModel(file.string());
+      network.setModel(facts_.algorithm, scale);
+    } catch (const cv::Exception& error) {
+      throw FormatError(fmt::format("cannot read peer model '{}': {}", file.string(), error.msg));
+    }
+    return models_.emplace(scale, std::move(network)).first->second;
+  }
+
+  PeerFacts facts_;
+  std::filesystem::path folder_;
+  std::map<int, cv::dnn_superres::DnnSuperResImpl> models_;
+};
+
+class Ours : public Method {
+ public:
+  Ours(Task task, const RestoreOptions& options) : task_(task), options_(options) {}
+
+  std::string name(int channels) override {
+    const auto& model = model_for(channels);
+    switch (model.conditioning) {
+      case model_file::Conditioning::sigma:
+        return fmt::format("Restora {} (σ given)", model.name);
+      case model_file::Conditioning::quality:
+        return fmt::format("Restora {} (q given)", model.name);
+      case model_file::Conditioning::none:
+        break;
+    }
+    return fmt::format("Restora {}{}", model.name,
+                       task_ == Task::super_resolution ? "" : " (blind)");
+  }
+  bool supports(Task task, const Degradation&, int) const override { return task == task_; }
+
+  cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
+    const auto& model = model_for(lq.channels());
+    auto options = options_;
+    if (task_ == Task::super_resolution) options.scale = degradation.scale;
+    if (model.conditioning == model_file::Conditioning::sigma) options.sigma = degradation.sigma;
+    if (model.conditioning == model_file::Conditioning::quality)
+      options.quality = degradation.quality;
+    const auto key = std::make_tuple(options.scale, options.sigma, options.quality);
+    auto found = restorers_.find(key);
+    if (found == restorers_.end())
+      found = restorers_.emplace(key, Restorer(tasks::task_name(task_), options)).first;
+    Image input;
+    input.pixels = lq;
+    input.bit_depth = 32;  // float input: denoising inputs are unclipped
+    return found->second.restore(input).pixels;
+  }
+
+  std::string details() override {
+    if (models_.empty()) return "";
+    std::vector<std::string> models;
+    for (const auto& [channels, model] : models_)
+      models.push_back(fmt::format("{} ({}, arch {}, {} channels, conditioning {})", model.name,
+                                   model.file, model.arch, model.in_channels,
+                                   model_file::conditioning_name(model.conditioning)));
+    return fmt::format("Restora: restora::Restorer with {} on the float input, {} threads.",
+                       fmt::join(models, "; "),
+                       options_.threads > 0 ? std::to_string(options_.threads) : "all");
+  }
+
+ private:
+  struct ModelFacts {
+    std::string name, file, arch;
+    int in_channels = 0;
+    model_file::Conditioning conditioning = model_file::Conditioning::none;
+  };
+
+  // Loads (and validates) the model serving `channels`-channel images once.
+  const ModelFacts& model_for(int channels) {
+    auto found = models_.find(channels);
+    if (found != models_.end()) return found->second;
+    Restorer probe(tasks::task_name(task_), options_);
+    const auto summary = probe.model_for(channels);
+    const auto meta = model_file::read_model_file(summary.path).meta;
+    ModelFacts facts{summary.name, std::filesystem::path(summary.path).filename().string(),
+                     summary.arch, summary.in_channels, meta.conditioning};
+    return models_.emplace(channels, facts).first->second;
+  }
+
+  Task task_;
+  RestoreOptions options_;
+  std::map<int, ModelFacts> models_;
+  std::map<std::tuple<int, double, int>, Restorer> restorers_;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_identity() { return std::make_unique<Identity>(); }
+std::unique_ptr<Method> make_bicubic_matlab() { return std::make_unique<BicubicMatlab>(); }
+std::unique_ptr<Method> make_opencv_cubic() { return std::make_unique<OpenCVCubic>(); }
+std::unique_ptr<Method> make_fast_nl_means() { return std::make_unique<FastNlMeans>(); }
+
+std::unique_ptr<Method> make_dnn_superres(PeerNetwork network,
+                                          const std::filesystem::path& folder) {
+  return std::make_unique<DnnSuperres>(network, folder);
+}
+
+std::unique_ptr<Method> make_ours(Task task, const RestoreOptions& options) {
+  return std::make_unique<Ours>(task, options);
+}
+
+}  // namespace restora::eval

@@ -1,0 +1,65 @@
+// The methods an evaluation compares, one row each in the tables: the input itself, bicubic
+// upscaling (MATLAB's and OpenCV's), OpenCV's non-local means, OpenCV dnn_superres peer
+// networks, and our Restorer.
+//
+//   auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, data /
+//   "peers/opencv_dnn_superres"); if (fsrcnn->supports(Task::super_resolution, degradation, 3))
+//     cv::Mat restored = fsrcnn->run(lq, degradation);
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "restora/restorer.h"
+#include "tasks/task.h"
+
+namespace restora::eval {
+
+class Method {
+ public:
+  virtual ~Method() = default;
+
+  // Row label for a test set of `channels`-channel images (the model may differ with it).
+  virtual std::string name(int channels) = 0;
+
+  // Whether the method handles this task and degradation on `channels`-channel images.
+  virtual bool supports(tasks::Task task, const tasks::Degradation& degradation,
+                        int channels) const = 0;
+
+  // lq: H×W CV_32FC1 or CV_32FC3 (RGB), nominal [0,1], unclipped for noise, as degrade() made it.
+  // -> the restored image at the ground truth's size and channels, CV_8U or CV_32F in [0,1];
+  // the evaluation quantizes it to 8 bits.
+  virtual cv::Mat run(const cv::Mat& lq, const tasks::Degradation& degradation) = 0;
+
+  // One sentence for the report's notes (parameters, model files); empty when obvious.
+  virtual std::string details() { return ""; }
+};
+
+// The degraded input itself (noisy or JPEG-decoded): the "Input" baseline of denoise and dejpeg.
+std::unique_ptr<Method> make_identity();
+
+// MATLAB imresize(LR, s, 'bicubic') on the 8-bit LR (rounded after each pass, as MATLAB does).
+std::unique_ptr<Method> make_bicubic_matlab();
+
+// cv::resize INTER_CUBIC (a = -0.75, no antialiasing) on the 8-bit LR.
+std::unique_ptr<Method> make_opencv_cubic();
+
+// cv::fastNlMeansDenoising (gray) / fastNlMeansDenoisingColored (RGB) on the input clipped and
+// rounded to 8 bits, with h = hColor = σ (the known noise level) and OpenCV's default windows
+// (template 7, search 21). The rule is fixed, not tuned on any test set.
+std::unique_ptr<Method> make_fast_nl_means();
+
+// OpenCV dnn_superres networks; their TensorFlow graphs are `<file prefix>_x<scale>.pb` in the
+// peers folder. A scale without a file is not supported (LapSRN has x2 and x4 only).
+enum class PeerNetwork { fsrcnn, fsrcnn_small, espcn, lapsrn };
+std::unique_ptr<Method> make_dnn_superres(PeerNetwork network, const std::filesystem::path& folder);
+
+// A restora::Restorer for `task`. options.model names the model ("" = the task's shipped default
+// for the image's channels); scale, sigma and quality are set per degradation, sigma and quality
+// only for models conditioned on them (blind models are evaluated blind).
+// name() loads the model: a missing model file throws FileError there.
+std::unique_ptr<Method> make_ours(tasks::Task task, const RestoreOptions& options);
+
+}  // namespace restora::eval

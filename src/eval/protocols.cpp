@@ -1,0 +1,207 @@
+#include "eval/protocols.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <opencv2/core.hpp>
+
+#include "degrade/random.h"
+#include "metrics/metrics.h"
+#include "restora/errors.h"
+#include "restora/image_io.h"
+
+namespace restora::eval {
+
+using tasks::Degradation;
+using tasks::Task;
+
+std::vector<TaskProtocol> standard_protocols() {
+  const auto sigma = [](double value) {
+    Degradation degradation;
+    degradation.sigma = value;
+    return degradation;
+  };
+  const auto scale = [](int value) {
+    Degradation degradation;
+    degradation.scale = value;
+    return degradation;
+  };
+  const auto quality = [](int value) {
+    Degradation degradation;
+    degradation.quality = value;
+    return degradation;
+  };
+  return {
+      {Task::denoise,
+       {{"BSD68", Color::gray},
+        {"Set12", Color::gray},
+        {"CBSD68", Color::rgb},
+        {"Kodak24", Color::rgb},
+        {"McMaster", Color::rgb}},
+       {sigma(15), sigma(25), sigma(50)}},
+      {Task::super_resolution,
+       {{"Set5", Color::rgb}, {"Set14", Color::rgb}, {"BSD100", Color::rgb}},
+       {scale(2), scale(3), scale(4)}},
+      {Task::dejpeg,
+       {{"LIVE1", Color::y_u8}, {"classic5", Color::gray}},
+       {quality(10), quality(20), quality(30), quality(40)}},
+  };
+}
+
+std::string setting_label(Task task, const Degradation& degradation) {
+  switch (task) {
+    case Task::denoise:
+      return fmt::format("σ={}", degradation.sigma);
+    case Task::super_resolution:
+      return fmt::format("x{}", degradation.scale);
+    case Task::dejpeg:
+      return fmt::format("q{}", degradation.quality);
+  }
+  return "";
+}
+
+cv::Mat read_ground_truth(const std::filesystem::path& path, Color color) {
+  const auto image = read_image(path);
+  if (image.bit_depth != 8)
+    throw FormatError(fmt::format("test image '{}' is {}-bit; the protocols use 8-bit images",
+                                  path.string(), image.bit_depth));
+  cv::Mat gt = quantize_u8(image.pixels);  // exact: the samples are k/255
+  switch (color) {
+    case Color::gray:
+      if (gt.channels() != 1)
+        throw FormatError(
+            fmt::format("test image '{}' has {} channels; its set is evaluated as gray",
+                        path.string(), gt.channels()));
+      return gt;
+    case Color::rgb:
+      if (gt.channels() == 1) cv::merge(std::vector<cv::Mat>{gt, gt, gt}, gt);
+      return gt;
+    case Color::y_u8: {
+      if (gt.channels() == 1) return gt;
+      const cv::Mat y = metrics::rgb_to_y(gt);  // CV_64F in [16, 235]
+      cv::Mat rounded(y.size(), CV_8UC1);
+      for (int row = 0; row < y.rows; ++row)
+        for (int col = 0; col < y.cols; ++col)
+          rounded.at<uint8_t>(row, col) = static_cast<uint8_t>(std::round(y.at<double>(row, col)));
+      return rounded;
+    }
+  }
+  return gt;
+}
+
+uint64_t noise_seed(int index) { return Rng::mix(0, static_cast<uint64_t>(index)); }
+
+cv::Mat make_input(const cv::Mat& gt_u8, Task task, const Degradation& degradation, int index) {
+  Rng rng(noise_seed(index));
+  return tasks::degrade(gt_u8, task, degradation, rng);
+}
+
+namespace {
+
+double median(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> test_set_images(const TestSet& set,
+                                                   const std::filesystem::path& folder, int limit) {
+  if (!std::filesystem::is_directory(folder))
+    throw FileError(fmt::format("test set '{}' not found: folder '{}' does not exist", set.name,
+                                folder.string()));
+  auto images = list_images(folder);
+  if (images.empty())
+    throw FileError(
+        fmt::format("test set '{}' is empty: no images in '{}'", set.name, folder.string()));
+  if (limit > 0 && static_cast<int>(images.size()) > limit) images.resize(limit);
+  return images;
+}
+
+namespace {
+
+// Sums of one method's per-image scores at one setting.
+struct Tally {
+  int images = 0;
+  double psnr = 0.0, ssim = 0.0, psnr_b = 0.0;
+  std::vector<double> ms_per_megapixel;
+};
+
+}  // namespace
+
+SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
+                       const std::filesystem::path& folder, const std::vector<Method*>& methods,
+                       int limit, const Progress& progress) {
+  using Clock = std::chrono::steady_clock;
+  const auto paths = test_set_images(set, folder, limit);
+  std::vector<cv::Mat> ground_truths;
+  for (const auto& path : paths) ground_truths.push_back(read_ground_truth(path, set.color));
+
+  SetScores result;
+  result.task = protocol.task;
+  result.set = set;
+  result.images = static_cast<int>(paths.size());
+  result.channels = ground_truths.front().channels();
+  for (auto* method : methods) result.methods.push_back({method->name(result.channels), {}});
+
+  for (const auto& degradation : protocol.settings) {
+    const auto measuring = tasks::protocol(protocol.task, degradation);
+    std::vector<Tally> tallies(methods.size());
+    for (size_t index = 0; index < paths.size(); ++index) {
+      const auto gt =
+          tasks::matching_ground_truth(ground_truths[index], protocol.task, degradation);
+      const auto lq =
+          make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index));
+      for (size_t m = 0; m < methods.size(); ++m) {
+        auto& method = *methods[m];
+        if (!method.supports(protocol.task, degradation, result.channels)) continue;
+        if (index == 0) method.run(lq, degradation);  // warm-up, untimed
+        const auto start = Clock::now();
+        cv::Mat restored = method.run(lq, degradation);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        if (restored.depth() != CV_8U) restored = quantize_u8(restored);
+        if (restored.size() != gt.size() || restored.channels() != gt.channels())
+          throw Error(fmt::format("method '{}' returned {}×{}×{} for '{}'; expected {}×{}×{}",
+                                  result.methods[m].method, restored.cols, restored.rows,
+                                  restored.channels(), paths[index].string(), gt.cols, gt.rows,
+                                  gt.channels()));
+        const auto scores = metrics::measure(restored, gt, measuring.space, measuring.crop_border,
+                                             measuring.psnr_b);
+        auto& tally = tallies[m];
+        ++tally.images;
+        tally.psnr += scores.psnr;
+        tally.ssim += scores.ssim;
+        tally.psnr_b += scores.psnr_b;
+        tally.ms_per_megapixel.push_back(ms * 1e6 / (static_cast<double>(gt.total())));
+      }
+    }
+    for (size_t m = 0; m < methods.size(); ++m) {
+      const auto& tally = tallies[m];
+      if (tally.images == 0) continue;
+      Cell cell;
+      cell.degradation = degradation;
+      cell.images = tally.images;
+      cell.psnr = tally.psnr / tally.images;
+      cell.ssim = tally.ssim / tally.images;
+      cell.psnr_b =
+          measuring.psnr_b ? tally.psnr_b / tally.images : std::numeric_limits<double>::quiet_NaN();
+      cell.ms_per_megapixel = median(tally.ms_per_megapixel);
+      result.methods[m].cells.push_back(cell);
+    }
+    if (progress)
+      progress(fmt::format("{} {} {}: {} images", tasks::task_name(protocol.task), set.name,
+                           setting_label(protocol.task, degradation), paths.size()));
+  }
+  result.methods.erase(
+      std::remove_if(result.methods.begin(), result.methods.end(),
+                     [](const MethodScores& scores) { return scores.cells.empty(); }),
+      result.methods.end());
+  return result;
+}
+
+}  // namespace restora::eval

@@ -1,0 +1,103 @@
+// The standard evaluation protocols (PROTOCOLS.md): which test sets and degradation settings
+// each task is measured on, how a test image becomes the 8-bit ground truth and the degraded
+// input, and the scoring of a set of methods on one test set.
+//
+//   for (const auto& protocol : eval::standard_protocols())
+//     for (const auto& set : protocol.sets)
+//       results.push_back(eval::evaluate_set(protocol, set, data / "test" / set.name, methods));
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "eval/methods.h"
+#include "tasks/task.h"
+
+namespace restora::eval {
+
+// How a test set's files become ground truth.
+enum class Color {
+  gray,  // 1-channel files, used as they are (a colour file is an error)
+  rgb,   // RGB; a gray file is replicated into three channels (as cv::imread's default does)
+  y_u8   // MATLAB rgb2ycbcr's Y of an RGB file, rounded half away from zero to 8 bits;
+         // a gray file is used as it is
+};
+
+struct TestSet {
+  std::string name;  // its folder under <data>/test
+  Color color = Color::rgb;
+};
+
+// One task's standard evaluation: test sets, each measured at every setting.
+struct TaskProtocol {
+  tasks::Task task = tasks::Task::denoise;
+  std::vector<TestSet> sets;
+  std::vector<tasks::Degradation> settings;
+};
+
+// Denoise: gray BSD68, Set12 and colour CBSD68, Kodak24, McMaster at σ 15, 25, 50.
+// Super-resolution: Set5, Set14, BSD100 at x2, x3, x4.
+// Dejpeg (gray protocol): LIVE1 as Y uint8, classic5 as is, at quality 10, 20, 30, 40.
+std::vector<TaskProtocol> standard_protocols();
+
+// Column heading of a setting: "σ=15", "x2", "q10".
+std::string setting_label(tasks::Task task, const tasks::Degradation& degradation);
+
+// The 8-bit ground truth of a test image in the protocol's colour: CV_8UC1 or CV_8UC3 (RGB).
+// Throws as read_image does, and FormatError for a colour file in a gray set or an image that
+// is not 8-bit.
+cv::Mat read_ground_truth(const std::filesystem::path& path, Color color);
+
+// The seed of the noise added to the image at `index` (0-based, in file name order) of a set:
+// Rng::mix(0, index), the same for every σ, so the σ=25 noise is the σ=15 noise scaled.
+uint64_t noise_seed(int index);
+
+// The protocol's input for one image: tasks::degrade() of gt_u8 with Rng(noise_seed(index)).
+cv::Mat make_input(const cv::Mat& gt_u8, tasks::Task task, const tasks::Degradation& degradation,
+                   int index);
+
+// The first `limit` images (0 = all) of the set in `folder`, sorted by path. A missing folder or
+// one without images -> FileError naming the set and the folder.
+std::vector<std::filesystem::path> test_set_images(const TestSet& set,
+                                                   const std::filesystem::path& folder,
+                                                   int limit = 0);
+
+// Mean scores of one method on one set at one setting.
+struct Cell {
+  tasks::Degradation degradation;
+  int images = 0;
+  double psnr = 0.0, ssim = 0.0;
+  double psnr_b = 0.0;  // NaN unless the protocol measures PSNR-B
+  // Median over the images of the wall time of run() per megapixel of output, in ms.
+  double ms_per_megapixel = 0.0;
+};
+
+struct MethodScores {
+  std::string method;       // the method's name() for this set
+  std::vector<Cell> cells;  // one per setting the method supports, in the protocol's order
+};
+
+struct SetScores {
+  tasks::Task task = tasks::Task::denoise;
+  TestSet set;
+  int images = 0;
+  int channels = 0;
+  std::vector<MethodScores> methods;  // in the order given, methods without any cell left out
+};
+
+// Called with a line of progress ("dejpeg LIVE1 q10: 12/29").
+using Progress = std::function<void(const std::string&)>;
+
+// Scores every method on test_set_images(set, folder, limit). For each setting and image: ground
+// truth, seeded input, then each supporting method's output, clipped and rounded to 8 bits,
+// measured with metrics::measure and tasks::protocol(). Each method runs once untimed on the first
+// image of each setting (warm-up: model loading, allocations) before the timed runs.
+SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
+                       const std::filesystem::path& folder, const std::vector<Method*>& methods,
+                       int limit = 0, const Progress& progress = {});
+
+}  // namespace restora::eval

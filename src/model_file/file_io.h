@@ -1,0 +1,21 @@
+// Whole-file reads and crash-safe writes, for files the library owns (model
+// files, checkpoints). POSIX only.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace restora::model_file {
+
+// The bytes of a regular file. Throws FileError "cannot read '<path>': ..."
+// when it is missing, a folder, not a regular file or unreadable.
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
+
+// Writes `bytes` to a new temporary file beside `path`, flushes it to disk and
+// renames it over `path`: readers see the old file or the whole new one, never
+// a partial one. Throws FileError "cannot write '<path>': ..." (missing or
+// unwritable folder, disk full); the temporary file is removed on failure.
+void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
+
+}  // namespace restora::model_file

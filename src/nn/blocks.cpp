@@ -1,0 +1,37 @@
+#include "nn/blocks.h"
+
+#include <torch/nn/functional/activation.h>
+
+namespace restora::nn {
+
+torch::nn::Conv2d conv3x3(int64_t in_channels, int64_t out_channels, bool bias) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in_channels, out_channels, 3).padding(1).bias(bias));
+}
+
+ResidualBlockImpl::ResidualBlockImpl(int64_t num_features, double res_scale)
+    : conv1(register_module("conv1", conv3x3(num_features, num_features))),
+      conv2(register_module("conv2", conv3x3(num_features, num_features))),
+      res_scale_(res_scale) {}
+
+torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
+  auto residual = conv2(torch::relu(conv1(x)));
+  if (res_scale_ != 1.0) residual = residual * res_scale_;
+  return x + residual;
+}
+
+torch::nn::Sequential residual_chain(int64_t num_features, int num_blocks, double res_scale) {
+  torch::nn::Sequential chain;
+  for (int i = 0; i < num_blocks; ++i) chain->push_back(ResidualBlock(num_features, res_scale));
+  return chain;
+}
+
+PixelShuffleHeadImpl::PixelShuffleHeadImpl(int64_t num_features, int64_t out_channels, int scale)
+    : conv(register_module("conv", conv3x3(num_features, out_channels * scale * scale))),
+      scale_(scale) {}
+
+torch::Tensor PixelShuffleHeadImpl::expand(const torch::Tensor& features) {
+  return conv(features);
+}
+
+}  // namespace restora::nn

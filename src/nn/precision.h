@@ -1,0 +1,37 @@
+// Numeric precision and memory layout choices for running networks on a device.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <string>
+
+#include "model_file/model_meta.h"
+
+namespace restora::nn {
+
+using model_file::Precision;
+
+Precision parse_precision(const std::string& name);  // "fp32" | "bf16"
+
+// True when this CPU computes bf16 natively (AMX-BF16 or AVX512-BF16), checked at run time.
+bool cpu_has_native_bf16();
+
+// Enables bf16 autocast for the current thread while alive (a no-op for fp32). Inputs,
+// the global skips and the outputs stay fp32: autocast only lowers conv/matmul.
+class AutocastScope {
+ public:
+  AutocastScope(Precision precision, const torch::Device& device);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool enabled_ = false;
+  bool cuda_ = false;
+  bool previous_ = false;
+};
+
+// Converts every 4-D parameter and buffer to channels-last in place (oneDNN's fast layout).
+void to_channels_last(torch::nn::Module& module);
+
+}  // namespace restora::nn

@@ -1,0 +1,26 @@
+// Bridge between a network's parameters and the tensors of a model file.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <string>
+#include <vector>
+
+#include "model_file/safetensors.h"
+
+namespace restora::nn {
+
+// Every parameter and buffer of `module` under its registered name, as fp32/int64 CPU tensors.
+std::vector<model_file::Tensor> export_weights(const torch::nn::Module& module);
+
+// Copies `tensors` into `module`. Every parameter and buffer must be present exactly once
+// with its shape; a missing, extra or mis-shaped tensor throws restora::FormatError naming
+// `source` and the tensor. F32, F16 and BF16 weights are accepted and converted.
+void import_weights(torch::nn::Module& module, const std::vector<model_file::Tensor>& tensors,
+                    const std::string& source);
+
+// Same bridge for a plain name -> tensor map (checkpoints of the optimizer state, EMA).
+model_file::Tensor to_file_tensor(const std::string& name, const torch::Tensor& tensor);
+torch::Tensor from_file_tensor(const model_file::Tensor& tensor);
+
+}  // namespace restora::nn

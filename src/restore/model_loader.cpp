@@ -1,0 +1,104 @@
+#include "restore/model_loader.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "nn/weights.h"
+#include "restora/errors.h"
+#include "tasks/task.h"
+
+#ifndef RESTORA_SOURCE_MODELS_DIR
+#define RESTORA_SOURCE_MODELS_DIR ""
+#endif
+
+namespace restora {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path executable_dir() {
+  std::error_code error;
+  auto path = fs::read_symlink("/proc/self/exe", error);
+  return error ? fs::path() : path.parent_path();
+}
+
+}  // namespace
+
+std::vector<fs::path> model_search_dirs() {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("RESTORA_MODELS"); env && *env) dirs.emplace_back(env);
+  if (auto exe = executable_dir(); !exe.empty())
+    dirs.push_back(exe.parent_path() / "share" / "restora" / "models");
+  if (std::string source = RESTORA_SOURCE_MODELS_DIR; !source.empty()) dirs.emplace_back(source);
+  return dirs;
+}
+
+fs::path resolve_model(const std::string& name_or_path) {
+  std::error_code error;
+  if (fs::is_regular_file(name_or_path, error)) return name_or_path;
+  if (name_or_path.find('/') == std::string::npos) {
+    for (const auto& dir : model_search_dirs()) {
+      auto candidate = dir / (name_or_path + ".safetensors");
+      if (fs::is_regular_file(candidate, error)) return candidate;
+    }
+  }
+  std::vector<std::string> places;
+  for (const auto& dir : model_search_dirs()) places.push_back(dir.string());
+  throw FileError(fmt::format("model '{}' not found (not a file, and no {}.safetensors in: {})",
+                              name_or_path, name_or_path, fmt::join(places, ", ")));
+}
+
+std::vector<fs::path> shipped_models() {
+  std::vector<fs::path> found;
+  std::set<std::string> names;
+  for (const auto& dir : model_search_dirs()) {
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) continue;
+    std::vector<fs::path> here;
+    for (const auto& entry : fs::directory_iterator(dir, error))
+      if (entry.path().extension() == ".safetensors") here.push_back(entry.path());
+    std::sort(here.begin(), here.end());
+    for (const auto& path : here)
+      if (names.insert(path.stem().string()).second) found.push_back(path);
+  }
+  return found;
+}
+
+archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
+  tasks::parse_task(meta.task);
+  auto network = archs::build_network(meta.arch, meta.arch_config);
+  const auto traits = network->traits();
+  for (int scale : meta.scales)
+    if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
+      throw FormatError(fmt::format("model '{}': scale x{} in the metadata but the network has "
+                                    "no such output", meta.name, scale));
+  if (traits.uses_condition != (meta.conditioning != model_file::Conditioning::none))
+    throw FormatError(fmt::format("model '{}': metadata conditioning '{}' does not match the "
+                                  "network", meta.name, model_file::conditioning_name(meta.conditioning)));
+  if (meta.size_multiple % traits.size_multiple != 0)
+    throw FormatError(fmt::format("model '{}': size_multiple {} is not a multiple of the "
+                                  "network's {}", meta.name, meta.size_multiple, traits.size_multiple));
+  return network;
+}
+
+LoadedModel load_model(const fs::path& path) {
+  LoadedModel loaded;
+  auto file = model_file::read_model_file(path);
+  loaded.meta = std::move(file.meta);
+  loaded.path = path;
+  try {
+    loaded.network = build_from_meta(loaded.meta);
+  } catch (const InvalidArgument& error) {
+    throw FormatError(fmt::format("model file '{}': {}", path.string(), error.what()));
+  }
+  nn::import_weights(*loaded.network, file.tensors, path.string());
+  loaded.network->eval();
+  return loaded;
+}
+
+}  // namespace restora

@@ -1,0 +1,36 @@
+// Finds, loads and validates model files: the bridge from a file to a runnable network.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "archs/network.h"
+#include "model_file/model_meta.h"
+
+namespace restora {
+
+struct LoadedModel {
+  model_file::ModelMeta meta;
+  archs::RestorationNetwork network;  // weights loaded, eval mode, on the CPU
+  std::filesystem::path path;
+};
+
+// Folders searched for shipped models, in order: $RESTORA_MODELS, <exe>/../share/restora/models,
+// the source tree's models/ (uninstalled builds).
+std::vector<std::filesystem::path> model_search_dirs();
+
+// A path to an existing file is returned as is; otherwise `name` is looked up as
+// NAME.safetensors in the search folders. Throws FileError listing where it looked.
+std::filesystem::path resolve_model(const std::string& name_or_path);
+
+// Every shipped model file found in the search folders (first occurrence of each name).
+std::vector<std::filesystem::path> shipped_models();
+
+// Reads, validates (metadata, arch, tensor names and shapes, traits) and builds the network.
+LoadedModel load_model(const std::filesystem::path& path);
+
+// A network described by `meta` with freshly initialised weights (training starts here).
+archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta);
+
+}  // namespace restora

@@ -1,0 +1,162 @@
+// The engine behind restora::Restorer: picks the model, adapts channels and alpha, runs tiles.
+#include "restora/restorer.h"
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "nn/precision.h"
+#include "restore/engine.h"
+#include "restore/model_loader.h"
+#include "restore/runtime.h"
+#include "tasks/task.h"
+
+namespace restora {
+
+std::string default_model(const std::string& task, int channels) {
+  const auto kind = tasks::parse_task(task);
+  const char* color = channels == 1 ? "gray" : "color";
+  switch (kind) {
+    case tasks::Task::denoise: return fmt::format("denoise-{}", color);
+    case tasks::Task::dejpeg: return fmt::format("dejpeg-{}", color);
+    case tasks::Task::super_resolution: return "sr";
+  }
+  return "";
+}
+
+struct Restorer::State {
+  tasks::Task task;
+  std::string task_id;
+  RestoreOptions options;
+  EngineOptions engine;
+  std::map<std::string, LoadedModel> models;  // by resolved path
+
+  LoadedModel& model(int channels) {
+    const auto name = options.model.empty() ? default_model(task_id, channels) : options.model;
+    const auto path = resolve_model(name).string();
+    auto found = models.find(path);
+    if (found != models.end()) return found->second;
+    auto loaded = load_model(path);
+    if (loaded.meta.task != task_id)
+      throw ModelMismatch(fmt::format("model '{}' is for task '{}', not '{}'", path,
+                                      loaded.meta.task, task_id));
+    loaded.network->to(engine.device);
+    nn::to_channels_last(*loaded.network);
+    return models.emplace(path, std::move(loaded)).first->second;
+  }
+};
+
+Restorer::Restorer(const std::string& task, RestoreOptions options)
+    : state_(std::make_unique<State>()) {
+  state_->task = tasks::parse_task(task);
+  state_->task_id = task;
+  state_->options = options;
+  state_->engine.tile = options.tile;
+  if (options.tile < 0) throw InvalidArgument(fmt::format("tile {} must be >= 0", options.tile));
+  state_->engine.precision = nn::parse_precision(options.precision);
+  state_->engine.device = parse_device(options.device);
+  set_compute_threads(options.threads);
+  if (state_->task == tasks::Task::super_resolution && options.scale != 0 &&
+      (options.scale < 2 || options.scale > 8))
+    throw InvalidArgument(fmt::format("unsupported scale {}", options.scale));
+}
+
+Restorer::~Restorer() = default;
+Restorer::Restorer(Restorer&&) noexcept = default;
+Restorer& Restorer::operator=(Restorer&&) noexcept = default;
+
+ModelSummary Restorer::model_for(int channels) {
+  const auto& loaded = state_->model(channels);
+  return {loaded.meta.name, loaded.meta.task, loaded.meta.arch, loaded.path.string(),
+          loaded.meta.in_channels};
+}
+
+namespace {
+
+// Brings the image's channels to what the model takes: gray -> replicated RGB, RGB -> one
+// pass per channel for a gray model (returned as separate planes).
+std::vector<cv::Mat> to_model_inputs(const cv::Mat& pixels, int model_channels) {
+  if (pixels.channels() == model_channels) return {pixels};
+  if (pixels.channels() == 1 && model_channels == 3) {
+    cv::Mat rgb;
+    cv::merge(std::vector<cv::Mat>{pixels, pixels, pixels}, rgb);
+    return {rgb};
+  }
+  if (pixels.channels() == 3 && model_channels == 1) {
+    std::vector<cv::Mat> planes;
+    cv::split(pixels, planes);
+    return planes;
+  }
+  throw ModelMismatch(fmt::format("a model for {} channels cannot process a {}-channel image",
+                                  model_channels, pixels.channels()));
+}
+
+cv::Mat from_model_outputs(const std::vector<cv::Mat>& outputs, int image_channels) {
+  if (outputs.size() > 1) {
+    cv::Mat merged;
+    cv::merge(outputs, merged);
+    return merged;
+  }
+  if (outputs[0].channels() == image_channels) return outputs[0];
+  // A gray image went through an RGB model: average the (nearly equal) channels.
+  cv::Mat gray;
+  cv::transform(outputs[0], gray, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
+  return gray;
+}
+
+}  // namespace
+
+Image Restorer::restore(const Image& input) {
+  if (input.pixels.empty()) throw InvalidArgument("cannot restore an empty image");
+  auto& loaded = state_->model(input.channels());
+  const auto& meta = loaded.meta;
+  int scale = 1;
+  float condition = 0.0f;
+  switch (state_->task) {
+    case tasks::Task::super_resolution:
+      scale = state_->options.scale ? state_->options.scale : meta.scales.front();
+      if (std::find(meta.scales.begin(), meta.scales.end(), scale) == meta.scales.end())
+        throw ModelMismatch(fmt::format("model '{}' does not upscale x{} (it does x{})",
+                                        meta.name, scale, fmt::join(meta.scales, ", x")));
+      break;
+    case tasks::Task::denoise:
+      if (meta.conditioning == model_file::Conditioning::sigma) {
+        if (state_->options.sigma < 0)
+          throw InvalidArgument(fmt::format("model '{}' needs the noise level: pass --sigma",
+                                            meta.name));
+        condition = static_cast<float>(state_->options.sigma / 255.0);
+      }
+      break;
+    case tasks::Task::dejpeg:
+      if (meta.conditioning == model_file::Conditioning::quality) {
+        if (state_->options.quality <= 0)
+          throw InvalidArgument(fmt::format("model '{}' needs the JPEG quality: pass --quality",
+                                            meta.name));
+        condition = static_cast<float>(state_->options.quality / 100.0);
+      }
+      break;
+  }
+  auto engine = state_->engine;
+  if (engine.overlap < 0) engine.overlap = meta.tile_overlap;
+
+  std::vector<cv::Mat> outputs;
+  for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels))
+    outputs.push_back(run_tiled(*loaded.network, plane, condition, scale, engine));
+
+  Image result;
+  result.bit_depth = input.bit_depth;
+  result.pixels = from_model_outputs(outputs, input.channels());
+  if (input.has_alpha()) {
+    if (scale == 1) {
+      result.alpha = input.alpha.clone();
+    } else {
+      cv::resize(input.alpha, result.alpha, result.pixels.size(), 0, 0, cv::INTER_CUBIC);
+      cv::min(cv::max(result.alpha, 0.0), 1.0, result.alpha);
+    }
+  }
+  return result;
+}
+
+}  // namespace restora

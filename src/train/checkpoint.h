@@ -1,0 +1,29 @@
+// Training checkpoints: everything needed to continue a run exactly where it stopped.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace restora::train {
+
+struct CheckpointState {
+  int64_t step = 0;
+  double best_psnr = -1.0;
+  int64_t best_step = 0;
+  double seconds = 0.0;          // training time so far
+  nlohmann::json experiment;     // the config the run was started with
+};
+
+// Written to a temporary file and renamed into place. `ema` may be null.
+void save_checkpoint(const std::filesystem::path& path, const CheckpointState& state,
+                     torch::nn::Module& network, torch::nn::Module* ema,
+                     torch::optim::Optimizer& optimizer);
+
+// Restores the modules and optimizer in place and returns the state.
+CheckpointState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& network,
+                                torch::nn::Module* ema, torch::optim::Optimizer& optimizer);
+
+}  // namespace restora::train

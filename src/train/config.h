@@ -1,0 +1,74 @@
+// One training experiment, as written in a config file under configs/ (JSON, comments allowed).
+// Parsed and validated once; an unknown key anywhere is an error.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "tasks/task.h"
+
+namespace restora::train {
+
+struct DataConfig {
+  std::vector<std::string> folders;   // training image folders, relative to the data root
+  std::string color = "rgb";          // rgb | gray (as stored, converted if needed) | y (BT.601 Y)
+  int validation_holdout = 8;         // last N images (sorted) are held out for validation
+  int patch_size = 64;                // ground-truth patch side
+  int batch_size = 16;
+  tasks::DegradationRange range;      // σ / quality / scales sampled for each patch
+  std::vector<tasks::Degradation> validation;  // fixed degradations validated on
+  int loader_threads = 1;
+  int prefetch = 4;                   // batches prepared ahead of the training step
+};
+
+struct OptimizerConfig {
+  std::string kind = "adam";          // adam | sgd | rmsprop
+  double learning_rate = 2e-4;
+  double beta1 = 0.9, beta2 = 0.999;  // adam
+  double momentum = 0.9;              // sgd, rmsprop
+  double weight_decay = 0.0;
+};
+
+struct ScheduleConfig {
+  std::string kind = "cosine";        // cosine | step | constant
+  int warmup_steps = 0;               // linear warm-up from 0
+  double min_learning_rate = 1e-7;    // cosine floor
+  std::vector<int> milestones;        // step: multiply by gamma at each
+  double gamma = 0.5;
+};
+
+struct TrainingConfig {
+  int steps = 10000;
+  std::string loss = "l1";            // l1 | l2 | charbonnier
+  double grad_clip = 0.0;             // max global gradient norm; 0 = off
+  double ema_decay = 0.0;             // EMA of weights; 0 = off
+  std::string precision = "bf16";     // bf16 autocast + channels-last | fp32
+  int threads = 0;                    // compute threads; 0 = all cores
+  uint64_t seed = 1;
+  int checkpoint_every = 500;
+  int validate_every = 1000;
+  int log_every = 50;
+  std::string init_from;              // model file whose weights start the run (fine-tuning)
+};
+
+struct ExperimentConfig {
+  std::string name;                   // the model's name, e.g. "denoise-gray"
+  std::string description;
+  tasks::Task task = tasks::Task::denoise;
+  std::string arch;
+  nlohmann::json arch_config;
+  std::string conditioning = "none";  // none | sigma | quality
+  int tile_overlap = -1;              // written into the model; -1 = the network's radius
+  DataConfig data;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  TrainingConfig training;
+  nlohmann::json source;              // the config file as read, stored in the model's recipe
+};
+
+ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string& source_name);
+ExperimentConfig read_experiment(const std::string& path);
+
+}  // namespace restora::train

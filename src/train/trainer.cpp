@@ -1,0 +1,324 @@
+#include "train/trainer.h"
+
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <limits>
+
+#include "restora/image_io.h"
+#include "metrics/metrics.h"
+#include "nn/precision.h"
+#include "nn/weights.h"
+#include "restora/errors.h"
+#include "restore/engine.h"
+#include "restore/model_loader.h"
+#include "restore/runtime.h"
+#include "train/checkpoint.h"
+#include "train/dataset.h"
+#include "train/loader.h"
+#include "train/losses.h"
+#include "train/plot.h"
+#include "train/schedule.h"
+
+namespace restora::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+using Clock = std::chrono::steady_clock;
+
+model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels) {
+  model_file::ModelMeta meta;
+  meta.name = experiment.name;
+  meta.description = experiment.description;
+  meta.arch = experiment.arch;
+  meta.arch_config = experiment.arch_config;
+  meta.task = tasks::task_name(experiment.task);
+  meta.scales = experiment.task == tasks::Task::super_resolution ? experiment.data.range.scales
+                                                                 : std::vector<int>{1};
+  meta.in_channels = meta.out_channels = channels;
+  meta.color_space = channels == 1 ? model_file::ColorSpace::gray : model_file::ColorSpace::rgb;
+  meta.conditioning = experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
+                      : experiment.conditioning == "quality" ? model_file::Conditioning::quality
+                                                             : model_file::Conditioning::none;
+  meta.precision = {model_file::Precision::fp32};
+  return meta;
+}
+
+// The config keys that change the trajectory: a resumed run must agree on them.
+nlohmann::json trajectory_keys(nlohmann::json config) {
+  for (auto* section : {"training", "data"})
+    if (config.contains(section) && config[section].is_object())
+      for (auto* key : {"threads", "loader_threads", "prefetch", "checkpoint_every",
+                        "validate_every", "log_every"})
+        config[section].erase(key);
+  config.erase("description");
+  return config;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,
+                                                        std::vector<torch::Tensor> parameters) {
+  if (config.kind == "adam")
+    return std::make_unique<torch::optim::Adam>(
+        parameters, torch::optim::AdamOptions(config.learning_rate)
+                        .betas({config.beta1, config.beta2})
+                        .weight_decay(config.weight_decay));
+  if (config.kind == "sgd")
+    return std::make_unique<torch::optim::SGD>(
+        parameters, torch::optim::SGDOptions(config.learning_rate)
+                        .momentum(config.momentum)
+                        .weight_decay(config.weight_decay));
+  return std::make_unique<torch::optim::RMSprop>(
+      parameters, torch::optim::RMSpropOptions(config.learning_rate)
+                      .momentum(config.momentum)
+                      .weight_decay(config.weight_decay));
+}
+
+void update_ema(torch::nn::Module& ema, torch::nn::Module& network, double decay) {
+  torch::NoGradGuard no_grad;
+  auto ema_parameters = ema.parameters();
+  auto parameters = network.parameters();
+  for (size_t i = 0; i < parameters.size(); ++i)
+    ema_parameters[i].mul_(decay).add_(parameters[i].detach(), 1.0 - decay);
+  auto ema_buffers = ema.buffers();
+  auto buffers = network.buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);
+}
+
+void copy_weights(torch::nn::Module& from, torch::nn::Module& to) {
+  nn::import_weights(to, nn::export_weights(from), "copy");
+}
+
+struct Validation {
+  double psnr = 0.0, ssim = 0.0;
+};
+
+Validation validate(archs::RestorationNetworkImpl& network, const PatchSource& source,
+                    tasks::Task task, nn::Precision precision) {
+  network.eval();
+  EngineOptions engine;
+  engine.precision = precision;
+  Validation total;
+  const auto& cases = source.validation();
+  for (const auto& item : cases) {
+    const auto restored = run_tiled(network, item.lq, item.condition, item.degradation.scale, engine);
+    const auto protocol = tasks::protocol(task, item.degradation);
+    const auto scores = metrics::measure(quantize_u8(restored), item.gt_u8, protocol.space,
+                                         protocol.crop_border, false);
+    total.psnr += scores.psnr;
+    total.ssim += scores.ssim;
+  }
+  network.train();
+  if (!cases.empty()) {
+    total.psnr /= cases.size();
+    total.ssim /= cases.size();
+  }
+  return total;
+}
+
+// Keeps log.csv consistent with a resumed run: rows after the checkpoint's step are dropped.
+void truncate_log(const fs::path& path, int64_t last_step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string header, line, kept;
+  std::getline(in, header);
+  kept = header + "\n";
+  while (std::getline(in, line))
+    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= last_step) kept += line + "\n";
+  in.close();
+  std::ofstream(path, std::ios::trunc) << kept;
+}
+
+std::string today() {
+  const auto now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d", std::gmtime(&now));
+  return buffer;
+}
+
+}  // namespace
+
+void request_stop() { stop_requested = true; }
+
+TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions& options) {
+  stop_requested = false;
+  const auto say = [&](const std::string& text) {
+    if (options.on_message) options.on_message(text);
+  };
+  const auto& training = experiment.training;
+  set_compute_threads(training.threads);
+  cv::setNumThreads(1);  // loader threads decode in parallel themselves; OpenCV must not fan out
+  torch::manual_seed(training.seed);
+
+  std::error_code error;
+  fs::create_directories(options.output_dir, error);
+  if (error)
+    throw FileError(fmt::format("cannot create output folder '{}': {}",
+                                options.output_dir.string(), error.message()));
+
+  PatchSource source(experiment, options.data_root);
+  say(fmt::format("{} training images, {} validation cases", source.training_images(),
+                  source.validation().size()));
+
+  auto meta = describe(experiment, source.channels());
+  auto network = archs::build_network(meta.arch, meta.arch_config);
+  const auto traits = network->traits();
+  meta.size_multiple = traits.size_multiple;
+  meta.tile_overlap = experiment.tile_overlap >= 0
+                          ? experiment.tile_overlap
+                          : (traits.receptive_radius + traits.size_multiple - 1) /
+                                traits.size_multiple * traits.size_multiple;
+  build_from_meta(meta);  // validates the metadata against the network
+
+  if (!training.init_from.empty()) {
+    auto start = load_model(resolve_model(training.init_from));
+    copy_weights(*start.network, *network);
+    say(fmt::format("initialised from {}", training.init_from));
+  }
+  const auto precision = nn::parse_precision(training.precision);
+  nn::to_channels_last(*network);
+  network->train();
+
+  archs::RestorationNetwork ema;
+  if (training.ema_decay > 0) {
+    ema = archs::build_network(meta.arch, meta.arch_config);
+    copy_weights(*network, *ema);
+    nn::to_channels_last(*ema);
+  }
+  auto optimizer = make_optimizer(experiment.optimizer, network->parameters());
+
+  const auto checkpoint_path = options.output_dir / "checkpoint.pt";
+  const auto log_path = options.output_dir / "log.csv";
+  const auto model_path = options.output_dir / (experiment.name + ".safetensors");
+  CheckpointState state;
+  state.experiment = experiment.source;
+  if (options.resume) {
+    auto saved = load_checkpoint(checkpoint_path, *network, ema.get(), *optimizer);
+    if (trajectory_keys(saved.experiment) != trajectory_keys(experiment.source))
+      throw InvalidArgument(fmt::format(
+          "cannot resume: checkpoint '{}' was made with a different config", checkpoint_path.string()));
+    state = saved;
+    state.experiment = experiment.source;
+    truncate_log(log_path, state.step);
+    say(fmt::format("resumed at step {}", state.step));
+  } else {
+    std::ofstream(log_path, std::ios::trunc)
+        << "step,loss,learning_rate,steps_per_second,validation_psnr,validation_ssim\n";
+  }
+
+  auto save_model = [&](archs::RestorationNetworkImpl& weights, const Validation& scores) {
+    model_file::ModelFile file;
+    file.meta = meta;
+    file.meta.created = today();
+    file.meta.recipe = {{"config", experiment.source},
+                        {"command", options.command_line},
+                        {"step", state.step},
+                        {"training_seconds", std::round(state.seconds)},
+                        {"threads", torch::get_num_threads()}};
+    file.meta.scores = {{"validation", {{"psnr", scores.psnr}, {"ssim", scores.ssim},
+                                        {"step", state.step},
+                                        {"images", "held-out training images"}}}};
+    file.tensors = nn::export_weights(weights);
+    model_file::write_model_file(model_path, file);
+  };
+
+  TrainResult result;
+  const int64_t total = training.steps;
+  BatchLoader loader(source, state.step + 1, experiment.data.loader_threads,
+                     experiment.data.prefetch);
+  double loss_sum = 0.0;
+  int loss_count = 0;
+  auto window_start = Clock::now();
+  int64_t window_first = state.step;
+
+  while (state.step < total && !stop_requested &&
+         !(options.stop_at_step > 0 && state.step >= options.stop_at_step)) {
+    const auto step_start = Clock::now();
+    auto batch = loader.next();
+    const int64_t step = state.step + 1;
+    const double rate =
+        learning_rate_at(experiment.schedule, experiment.optimizer.learning_rate, step, total);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(rate);
+
+    archs::NetworkInput input;
+    input.lq = batch.lq.contiguous(torch::MemoryFormat::ChannelsLast);
+    input.condition = batch.condition.contiguous(torch::MemoryFormat::ChannelsLast);
+    input.scale = batch.scale;
+    torch::Tensor output;
+    {
+      nn::AutocastScope autocast(precision, torch::kCPU);
+      output = network->forward(input);
+    }
+    auto loss = pixel_loss(training.loss, output, batch.gt);
+    optimizer->zero_grad();
+    loss.backward();
+    if (training.grad_clip > 0)
+      torch::nn::utils::clip_grad_norm_(network->parameters(), training.grad_clip);
+    optimizer->step();
+    if (ema) update_ema(*ema, *network, training.ema_decay);
+
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value))
+      throw Error(fmt::format("training diverged at step {} (loss {})", step, loss_value));
+    loss_sum += loss_value;
+    ++loss_count;
+    state.step = step;
+    state.seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
+
+    const bool log_now = step % training.log_every == 0 || step == total;
+    const bool validate_now = step % training.validate_every == 0 || step == total;
+    std::string validation_columns = ",";
+    if (validate_now) {
+      auto& judged = ema ? *ema : *network;
+      const auto scores = validate(judged, source, experiment.task, precision);
+      validation_columns = fmt::format("{:.4f},{:.5f}", scores.psnr, scores.ssim);
+      const bool best = scores.psnr > state.best_psnr;
+      if (best) {
+        state.best_psnr = scores.psnr;
+        state.best_step = step;
+        save_model(judged, scores);
+      }
+      say(fmt::format("step {}: validation PSNR {:.3f} dB, SSIM {:.4f}{}", step, scores.psnr,
+                      scores.ssim, best ? " (best, saved)" : ""));
+    }
+    if (log_now || validate_now) {
+      const double seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
+      Progress progress;
+      progress.step = step;
+      progress.total_steps = total;
+      progress.loss = loss_count ? loss_sum / loss_count : 0.0;
+      progress.learning_rate = rate;
+      progress.steps_per_second = seconds > 0 ? (step - window_first) / seconds : 0.0;
+      progress.eta_seconds =
+          progress.steps_per_second > 0 ? (total - step) / progress.steps_per_second : 0.0;
+      std::ofstream(log_path, std::ios::app)
+          << fmt::format("{},{:.6f},{:.3e},{:.3f},{}\n", step, progress.loss, rate,
+                         progress.steps_per_second, validation_columns);
+      if (options.on_progress) options.on_progress(progress);
+      loss_sum = 0.0;
+      loss_count = 0;
+      window_start = Clock::now();
+      window_first = step;
+    }
+    if (validate_now) plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
+    if (step % training.checkpoint_every == 0)
+      save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
+  }
+  save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
+  plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
+  if (stop_requested) say(fmt::format("stopped at step {}; checkpoint saved", state.step));
+
+  result.step = state.step;
+  result.finished = state.step >= total;
+  result.best_psnr = state.best_psnr;
+  if (fs::exists(model_path)) result.model_path = model_path;
+  return result;
+}
+
+}  // namespace restora::train

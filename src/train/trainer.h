@@ -1,0 +1,43 @@
+// The one generic training loop: data -> network -> loss -> optimizer, with validation,
+// best-model tracking, checkpoints, exact resume, a CSV log and a PNG plot of the curves.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "train/config.h"
+
+namespace restora::train {
+
+struct Progress {
+  int64_t step = 0, total_steps = 0;
+  double loss = 0.0;           // mean over the steps since the last report
+  double learning_rate = 0.0;
+  double steps_per_second = 0.0;
+  double eta_seconds = 0.0;
+};
+
+struct TrainOptions {
+  std::filesystem::path data_root;    // training folders are relative to it
+  std::filesystem::path output_dir;   // checkpoint.pt, log.csv, curves.png, NAME.safetensors
+  bool resume = false;                // continue from output_dir/checkpoint.pt
+  int64_t stop_at_step = 0;           // > 0: checkpoint and stop at this step (time-boxing)
+  std::string command_line;           // recorded in the model's recipe
+  std::function<void(const Progress&)> on_progress;
+  std::function<void(const std::string&)> on_message;
+};
+
+struct TrainResult {
+  int64_t step = 0;
+  bool finished = false;              // reached the configured number of steps
+  double best_psnr = 0.0;
+  std::filesystem::path model_path;   // the best model so far (empty before a validation)
+};
+
+TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions& options);
+
+// Asks a running training to checkpoint and return at the next step (signal-safe).
+void request_stop();
+
+}  // namespace restora::train

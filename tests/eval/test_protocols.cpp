@@ -1,0 +1,284 @@
+// Tests of src/eval protocols and methods on tiny fake test sets (no ../shared needed).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <opencv2/imgproc.hpp>
+
+#include "degrade/resize_matlab.h"
+#include "eval/evaluate.h"
+#include "eval/protocols.h"
+#include "eval_test_support.h"
+#include "metrics/metrics.h"
+#include "restora/errors.h"
+
+namespace restora {
+namespace {
+
+using eval::Color;
+using eval::EvalOptions;
+using eval::SetScores;
+using tasks::Degradation;
+using tasks::Task;
+using testing::SyntheticGray;
+using testing::SyntheticImage;
+using testing::TemporaryFolder;
+using testing::WriteSet;
+
+const eval::MethodScores& Row(const SetScores& set, const std::string& method) {
+  for (const auto& row : set.methods)
+    if (row.method == method) return row;
+  ADD_FAILURE() << "no row '" << method << "'";
+  static const eval::MethodScores none;
+  return none;
+}
+
+// Data folder with every set the tests use: RGB Set5 and LIVE1, gray BSD68 (2 images each).
+class FakeData : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteSet(folder.path(), "Set5", {SyntheticImage(0), SyntheticImage(1)});
+    WriteSet(folder.path(), "LIVE1", {SyntheticImage(0), SyntheticImage(1)});
+    WriteSet(folder.path(), "BSD68", {SyntheticGray(0), SyntheticGray(1)});
+  }
+  EvalOptions Options(Task task, const std::string& set) const {
+    EvalOptions options;
+    options.data_root = folder.path();
+    options.tasks = {task};
+    options.sets = {set};
+    options.peers = false;
+    options.threads = 1;
+    options.model = (folder.path() / "no_such_model.safetensors").string();
+    options.allow_missing_model = true;
+    return options;
+  }
+  TemporaryFolder folder;
+};
+
+TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
+  const auto protocols = eval::standard_protocols();
+  ASSERT_EQ(protocols.size(), 3u);
+  EXPECT_EQ(protocols[0].task, Task::denoise);
+  EXPECT_EQ(protocols[0].sets.front().name, "BSD68");
+  EXPECT_EQ(protocols[0].sets.front().color, Color::gray);
+  EXPECT_EQ(protocols[0].settings.size(), 3u);
+  EXPECT_EQ(protocols[1].sets.size(), 3u);
+  EXPECT_EQ(protocols[2].sets.front().color, Color::y_u8);
+  EXPECT_EQ(protocols[2].sets.back().name, "classic5");
+  EXPECT_EQ(protocols[2].settings.back().quality, 40);
+  EXPECT_EQ(eval::setting_label(Task::denoise, protocols[0].settings[1]), "σ=25");
+  EXPECT_EQ(eval::setting_label(Task::super_resolution, protocols[1].settings[0]), "x2");
+  EXPECT_EQ(eval::setting_label(Task::dejpeg, protocols[2].settings[0]), "q10");
+}
+
+TEST_F(FakeData, GroundTruthColours) {
+  const auto rgb = eval::read_ground_truth(folder.path() / "test/Set5/image0.png", Color::rgb);
+  EXPECT_EQ(cv::norm(rgb, SyntheticImage(0), cv::NORM_INF), 0.0);
+  const auto gray_as_rgb =
+      eval::read_ground_truth(folder.path() / "test/BSD68/image1.png", Color::rgb);
+  ASSERT_EQ(gray_as_rgb.channels(), 3);
+  cv::Mat green;
+  cv::extractChannel(gray_as_rgb, green, 1);
+  EXPECT_EQ(cv::norm(green, SyntheticGray(1), cv::NORM_INF), 0.0);
+  // Y uint8: round half away from zero of MATLAB's Y, here at one pixel by hand.
+  const auto y = eval::read_ground_truth(folder.path() / "test/LIVE1/image0.png", Color::y_u8);
+  ASSERT_EQ(y.type(), CV_8UC1);
+  const auto pixel = SyntheticImage(0).at<cv::Vec3b>(3, 5);
+  const double expected = 16 + (65.481 * pixel[0] + 128.553 * pixel[1] + 24.966 * pixel[2]) / 255;
+  EXPECT_EQ(y.at<uint8_t>(3, 5), static_cast<int>(std::floor(expected + 0.5)));
+  EXPECT_THROW(eval::read_ground_truth(folder.path() / "test/Set5/image0.png", Color::gray),
+               FormatError);
+}
+
+TEST(Protocols, NoiseIsSeededPerImageAndSharedAcrossSigmas) {
+  const auto gt = SyntheticGray(0);
+  Degradation sigma15, sigma25;
+  sigma15.sigma = 15;
+  sigma25.sigma = 25;
+  const auto a = eval::make_input(gt, Task::denoise, sigma15, 0);
+  EXPECT_EQ(cv::norm(a, eval::make_input(gt, Task::denoise, sigma15, 0), cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(a, eval::make_input(gt, Task::denoise, sigma15, 1), cv::NORM_INF), 0.0);
+  cv::Mat clean, noise15, noise25;
+  gt.convertTo(clean, CV_32F, 1.0 / 255);
+  noise15 = a - clean;
+  noise25 = eval::make_input(gt, Task::denoise, sigma25, 0) - clean;
+  EXPECT_LT(cv::norm(noise15 * (25.0 / 15.0), noise25, cv::NORM_INF), 1e-5);
+  EXPECT_GT(cv::norm(noise15, cv::NORM_INF), 0.05);  // unclipped noise of σ=15 reaches ±3σ
+}
+
+// Reference values: tests/eval/reference/eval_reference.py (numpy/skimage/cv2, independent
+// MATLAB imresize), means over the two synthetic images.
+TEST_F(FakeData, SuperResolutionRowsMatchIndependentReference) {
+  const auto evaluation = eval::run_evaluation(Options(Task::super_resolution, "Set5"));
+  ASSERT_EQ(evaluation.sets.size(), 1u);
+  const auto& set = evaluation.sets[0];
+  EXPECT_EQ(set.images, 2);
+  ASSERT_EQ(set.methods.size(), 2u);  // bicubic MATLAB, OpenCV cubic; our model is missing
+  const double bicubic_psnr[] = {20.662036815536503, 20.286937192923492, 20.182461249916223};
+  const double bicubic_ssim[] = {0.4690092302733765, 0.3646031134710124, 0.32108691667051537};
+  const double cubic_psnr[] = {20.658257296587806, 20.29562106847033, 20.171271102857055};
+  const double cubic_ssim[] = {0.4723286804458071, 0.36587261179620023, 0.3218262038463101};
+  const auto& bicubic = Row(set, "Bicubic (MATLAB imresize)");
+  const auto& cubic = Row(set, "OpenCV resize INTER_CUBIC");
+  ASSERT_EQ(bicubic.cells.size(), 3u);
+  ASSERT_EQ(cubic.cells.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(bicubic.cells[i].degradation.scale, i + 2);
+    EXPECT_NEAR(bicubic.cells[i].psnr, bicubic_psnr[i], 1e-9);
+    EXPECT_NEAR(bicubic.cells[i].ssim, bicubic_ssim[i], 1e-9);
+    EXPECT_NEAR(cubic.cells[i].psnr, cubic_psnr[i], 1e-9);
+    EXPECT_NEAR(cubic.cells[i].ssim, cubic_ssim[i], 1e-9);
+    EXPECT_TRUE(std::isnan(bicubic.cells[i].psnr_b));
+    EXPECT_GE(bicubic.cells[i].ms_per_megapixel, 0.0);
+  }
+  ASSERT_EQ(evaluation.notes.size(), 1u);
+  EXPECT_NE(evaluation.notes[0].find("Restora row skipped"), std::string::npos);
+}
+
+TEST_F(FakeData, JpegInputRowMatchesIndependentReference) {
+  const auto evaluation = eval::run_evaluation(Options(Task::dejpeg, "LIVE1"));
+  ASSERT_EQ(evaluation.sets.size(), 1u);
+  const auto& input = Row(evaluation.sets[0], "Input");
+  ASSERT_EQ(input.cells.size(), 4u);
+  const double psnr[] = {20.507512054539404, 21.73135301612449, 23.03172209485821,
+                         24.282635595625436};
+  const double ssim[] = {0.4682472589752338, 0.5842278749749734, 0.6861580958327376,
+                         0.7430728211027732};
+  const double psnr_b[] = {18.47022385637983, 19.58451196974613, 20.472964293410694,
+                           22.624801838110518};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(input.cells[i].degradation.quality, 10 * (i + 1));
+    EXPECT_NEAR(input.cells[i].psnr, psnr[i], 1e-9);
+    EXPECT_NEAR(input.cells[i].ssim, ssim[i], 1e-9);
+    EXPECT_NEAR(input.cells[i].psnr_b, psnr_b[i], 1e-9);
+  }
+}
+
+// Mean PSNR of quantize_u8(restore(input)) against the ground truth, computed here directly.
+double DirectDenoisePsnr(double sigma, const std::function<cv::Mat(const cv::Mat&)>& restore) {
+  Degradation degradation;
+  degradation.sigma = sigma;
+  double sum = 0.0;
+  for (int index = 0; index < 2; ++index) {
+    const auto gt = SyntheticGray(index);
+    const auto lq = eval::make_input(gt, Task::denoise, degradation, index);
+    sum +=
+        metrics::measure(quantize_u8(restore(lq)), gt, metrics::Space::all_channels, 0, false).psnr;
+  }
+  return sum / 2;
+}
+
+cv::Mat PlusConstant(const cv::Mat& lq, float constant) {
+  cv::Mat result = lq.clone();
+  result.forEach<float>([constant](float& value, const int*) { value += constant; });
+  return result;
+}
+
+TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
+  const auto model = folder.path() / "tiny-blind.safetensors";
+  testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/false, 0.02f);
+  auto options = Options(Task::denoise, "BSD68");
+  options.model = model.string();
+  options.allow_missing_model = false;
+  const auto evaluation = eval::run_evaluation(options);
+  ASSERT_EQ(evaluation.sets.size(), 1u);
+  const auto& set = evaluation.sets[0];
+  EXPECT_EQ(set.channels, 1);
+  ASSERT_EQ(set.methods.size(), 3u);
+  EXPECT_EQ(set.methods[1].method, "OpenCV fastNlMeans (h = σ)");
+  const auto& input = Row(set, "Input");
+  const auto& ours = Row(set, "Restora tiny-blind (blind)");
+  ASSERT_EQ(input.cells.size(), 3u);
+  ASSERT_EQ(ours.cells.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    const double sigma = input.cells[i].degradation.sigma;
+    EXPECT_DOUBLE_EQ(input.cells[i].psnr,
+                     DirectDenoisePsnr(sigma, [](const cv::Mat& lq) { return lq; }));
+    EXPECT_DOUBLE_EQ(ours.cells[i].psnr, DirectDenoisePsnr(sigma, [](const cv::Mat& lq) {
+                       return PlusConstant(lq, 0.02f);
+                     }));
+  }
+}
+
+TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
+  const auto model = folder.path() / "tiny-sigma.safetensors";
+  testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/true, 0.0f);
+  auto options = Options(Task::denoise, "BSD68");
+  options.model = model.string();
+  const auto evaluation = eval::run_evaluation(options);
+  const auto& ours = Row(evaluation.sets.at(0), "Restora tiny-sigma (σ given)");
+  ASSERT_EQ(ours.cells.size(), 3u);
+  for (const auto& cell : ours.cells) {
+    const float condition = static_cast<float>(cell.degradation.sigma / 255.0);
+    EXPECT_DOUBLE_EQ(cell.psnr, DirectDenoisePsnr(cell.degradation.sigma, [&](const cv::Mat& lq) {
+                       return PlusConstant(lq, condition);
+                     }));
+  }
+}
+
+TEST_F(FakeData, LimitTakesTheFirstImages) {
+  auto options = Options(Task::dejpeg, "LIVE1");
+  options.limit = 1;
+  const auto evaluation = eval::run_evaluation(options);
+  EXPECT_EQ(evaluation.limit, 1);
+  EXPECT_EQ(evaluation.sets.at(0).images, 1);
+  EXPECT_EQ(Row(evaluation.sets[0], "Input").cells.at(0).images, 1);
+}
+
+TEST_F(FakeData, BadInputsThrowTypedErrors) {
+  auto options = Options(Task::super_resolution, "Set14");  // not in the fake data folder
+  EXPECT_THROW(eval::run_evaluation(options), FileError);
+  options = Options(Task::super_resolution, "BSD68");  // a denoising set
+  EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);
+  options = Options(Task::super_resolution, "Set5");
+  options.data_root = folder.path() / "missing";
+  EXPECT_THROW(eval::run_evaluation(options), FileError);
+  options = Options(Task::super_resolution, "Set5");
+  options.peers = true;  // no peers folder in the fake data
+  EXPECT_THROW(eval::run_evaluation(options), FileError);
+  options = Options(Task::super_resolution, "Set5");
+  options.allow_missing_model = false;
+  EXPECT_THROW(eval::run_evaluation(options), FileError);
+  options = Options(Task::super_resolution, "Set5");
+  options.tasks = {};
+  options.sets = {};
+  EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);  // one model, three tasks
+  options = Options(Task::super_resolution, "Set5");
+  options.limit = -1;
+  EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);
+
+  std::filesystem::create_directories(folder.path() / "test/Empty");
+  const std::vector<eval::Method*> none;
+  EXPECT_THROW(eval::evaluate_set(eval::standard_protocols()[1], {"Empty", Color::rgb},
+                                  folder.path() / "test/Empty", none),
+               FileError);
+}
+
+// With the shared data: the dnn_superres peers run on Set5 and beat bicubic at x2.
+TEST(SharedData, PeersOnSet5) {
+  const char* shared = std::getenv("RESTORA_SHARED_DATA");
+  if (!shared || !std::filesystem::is_directory(std::filesystem::path(shared) / "test/Set5") ||
+      !std::filesystem::is_directory(std::filesystem::path(shared) / "peers/opencv_dnn_superres"))
+    GTEST_SKIP() << "RESTORA_SHARED_DATA not set or incomplete";
+  TemporaryFolder folder;
+  EvalOptions options;
+  options.data_root = shared;
+  options.tasks = {Task::super_resolution};
+  options.sets = {"Set5"};
+  options.limit = 2;
+  options.threads = 1;
+  options.model = (folder.path() / "no_such_model.safetensors").string();
+  options.allow_missing_model = true;
+  const auto evaluation = eval::run_evaluation(options);
+  const auto& set = evaluation.sets.at(0);
+  const auto& bicubic = Row(set, "Bicubic (MATLAB imresize)");
+  const auto& fsrcnn = Row(set, "FSRCNN (OpenCV dnn_superres)");
+  const auto& lapsrn = Row(set, "LapSRN (OpenCV dnn_superres)");
+  ASSERT_EQ(fsrcnn.cells.size(), 3u);
+  ASSERT_EQ(lapsrn.cells.size(), 2u);  // x2 and x4 only
+  EXPECT_EQ(lapsrn.cells[1].degradation.scale, 4);
+  EXPECT_GT(fsrcnn.cells[0].psnr, bicubic.cells.at(0).psnr + 1.0);
+}
+
+}  // namespace
+}  // namespace restora

@@ -1,0 +1,25 @@
+// The subcommands of the `restora` binary. Each registers its options on the app and returns
+// the function that runs it; the functions throw restora errors, main() maps them to exits.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace restora::cli {
+
+using Run = std::function<int()>;
+
+// Shared by every subcommand.
+struct GlobalOptions {
+  bool quiet = false;
+  bool json = false;
+};
+
+Run add_restore_commands(CLI::App& app, GlobalOptions& global);  // denoise, upscale, dejpeg
+Run add_degrade_command(CLI::App& app, GlobalOptions& global);
+Run add_train_command(CLI::App& app, GlobalOptions& global);
+Run add_eval_command(CLI::App& app, GlobalOptions& global);
+Run add_model_commands(CLI::App& app, GlobalOptions& global);    // models, info
+
+}  // namespace restora::cli

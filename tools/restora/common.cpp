@@ -1,0 +1,45 @@
+#include "common.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#ifndef RESTORA_SOURCE_DIR
+#define RESTORA_SOURCE_DIR "."
+#endif
+
+namespace restora::cli {
+
+void add_output_flags(CLI::App& command, GlobalOptions& global) {
+  command.add_flag("-q,--quiet", global.quiet, "Print nothing but errors");
+  command.add_flag("--json", global.json, "Print machine-readable JSON results on stdout");
+}
+
+std::string default_data_root() {
+  if (const char* env = std::getenv("RESTORA_DATA"); env && *env) return env;
+  return std::string(RESTORA_SOURCE_DIR) + "/../shared/data";
+}
+
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string line;
+  bool first = true;
+  for (size_t start = 0; start < raw.size();) {
+    const size_t end = raw.find('\0', start);
+    std::string word = raw.substr(start, end - start);
+    if (first) word = "restora";  // never record a machine's absolute path
+    line += (first ? "" : " ") + word;
+    first = false;
+    start = end == std::string::npos ? raw.size() : end + 1;
+  }
+  return line;
+}
+
+void info(const GlobalOptions& global, const std::string& text) {
+  if (!global.quiet) fmt::print(stderr, "{}\n", text);
+}
+
+}  // namespace restora::cli

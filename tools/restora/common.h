@@ -1,0 +1,24 @@
+// Small helpers shared by the subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "commands.h"
+
+namespace restora::cli {
+
+// --quiet and --json on a subcommand.
+void add_output_flags(CLI::App& command, GlobalOptions& global);
+
+// Default data folder: $RESTORA_DATA, else ../shared/data beside the source tree.
+std::string default_data_root();
+
+// The command line as typed, for recipes and reports.
+std::string command_line();
+
+// Info lines go to stderr unless --quiet; results go to stdout.
+void info(const GlobalOptions& global, const std::string& text);
+
+}  // namespace restora::cli

@@ -1,0 +1,82 @@
+// restora eval: measures our models, baselines and peers on the standard test sets with the
+// protocols of PROTOCOLS.md, writes the Markdown report and prints a summary (or JSON).
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "common.h"
+#include "eval/evaluate.h"
+#include "eval/report.h"
+
+namespace restora::cli {
+namespace {
+
+struct EvalArgs {
+  std::string task = "all";
+  std::string data;
+  std::string model;
+  std::vector<std::string> sets;
+  int limit = 0;
+  std::string output = "docs/RESULTS.md";
+  int threads = 0;
+  bool no_peers = false;
+  bool allow_missing_model = false;
+};
+
+}  // namespace
+
+Run add_eval_command(CLI::App& app, GlobalOptions& global) {
+  auto args = std::make_shared<EvalArgs>();
+  auto* command = app.add_subcommand(
+      "eval", "Measure models, baselines and peers on the standard test sets; write a report");
+  command->add_option("--task", args->task, "Task to evaluate")
+      ->check(CLI::IsMember({"denoise", "super_resolution", "dejpeg", "all"}))
+      ->capture_default_str();
+  command->add_option("--data", args->data, "Data folder holding test/ and peers/")
+      ->default_str("$RESTORA_DATA or ../shared/data");
+  command->add_option("--model", args->model, "Our model, shipped name or file (needs one --task)")
+      ->default_str("the task's shipped default");
+  command->add_option("--sets", args->sets, "Test sets, comma-separated (e.g. Set5,Set14)")
+      ->delimiter(',')
+      ->default_str("every standard set of the tasks");
+  command->add_option("--limit", args->limit, "Only the first N images of each set (0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("-o,--output", args->output, "Markdown report, written atomically")
+      ->capture_default_str();
+  command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_flag("--no-peers", args->no_peers, "Skip the OpenCV dnn_superres peer networks");
+  command->add_flag("--allow-missing-model", args->allow_missing_model,
+                    "Skip our row with a note when the model file does not exist");
+  add_output_flags(*command, global);
+
+  return [command, args, &global]() -> int {
+    if (!command->parsed()) return -1;
+    eval::EvalOptions options;
+    options.data_root = args->data.empty() ? default_data_root() : args->data;
+    if (args->task != "all") options.tasks = {tasks::parse_task(args->task)};
+    options.sets = args->sets;
+    options.model = args->model;
+    options.limit = args->limit;
+    options.threads = args->threads;
+    options.peers = !args->no_peers;
+    options.allow_missing_model = args->allow_missing_model;
+    options.progress = [&](const std::string& line) { info(global, line); };
+    const auto evaluation = eval::run_evaluation(options);
+
+    const eval::ReportContext context{command_line(), eval::today(), eval::describe_machine()};
+    eval::write_text_atomically(args->output, eval::render_markdown(evaluation, context));
+    if (global.json) {
+      auto json = eval::evaluation_json(evaluation);
+      json["output"] = args->output;
+      fmt::print("{}\n", json.dump(2));
+    } else if (!global.quiet) {
+      fmt::print("{}report: {}\n", eval::render_summary(evaluation), args->output);
+    }
+    return 0;
+  };
+}
+
+}  // namespace restora::cli

@@ -1,0 +1,43 @@
+// restora: one binary, one subcommand per job. Exit 0 on success, 2 on usage errors,
+// 1 on runtime errors; each error is one line on stderr.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <vector>
+
+#include "commands.h"
+#include "restora/errors.h"
+
+int main(int argc, char** argv) {
+  using namespace restora;
+  CLI::App app{"Restora: restore images with residual networks (denoise, upscale, dejpeg)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  cli::GlobalOptions global;
+  std::vector<cli::Run> runs = {
+      cli::add_restore_commands(app, global), cli::add_degrade_command(app, global),
+      cli::add_train_command(app, global),    cli::add_eval_command(app, global),
+      cli::add_model_commands(app, global)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;  // help exits 0; every parse error is a usage error
+  }
+  try {
+    for (const auto& run : runs)
+      if (run) {
+        const int code = run();
+        if (code >= 0) return code;
+      }
+    return 0;
+  } catch (const InvalidArgument& error) {
+    fmt::print(stderr, "restora: error: {}\n", error.what());
+    return 2;
+  } catch (const Error& error) {
+    fmt::print(stderr, "restora: error: {}\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "restora: error: {}\n", error.what());
+    return 1;
+  }
+}
