@@ -72,7 +72,8 @@ class ResUNetImpl : public RestorationNetworkImpl {
     int radius = 2;
     for (int level = 0; level + 1 < levels; ++level) radius += (4 * num_blocks_ + 1) << level;
     radius += (2 * num_blocks_) << (levels - 1);
-    traits.receptive_radius = radius;
+    // Plus the (un)shuffle grid: a coarse pixel spans up to size_multiple - 1 finer ones.
+    traits.receptive_radius = radius + traits.size_multiple;
     traits.uses_condition = condition_;
     return traits;
   }

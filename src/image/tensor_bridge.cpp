@@ -15,7 +15,9 @@ torch::Tensor mat_to_tensor(const cv::Mat& pixels) {
   const int channels = contiguous.channels();
   auto hwc = torch::from_blob(contiguous.data, {contiguous.rows, contiguous.cols, channels},
                               torch::kFloat32);
-  return hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
+  // clone, not contiguous(): for one channel the permuted view is already "contiguous" and
+  // would still point into `contiguous`, which dies with this function.
+  return hwc.permute({2, 0, 1}).unsqueeze(0).clone(torch::MemoryFormat::Contiguous);
 }
 
 cv::Mat tensor_to_mat(const torch::Tensor& tensor) {

@@ -37,8 +37,9 @@ cv::Mat to_training_color(const cv::Mat& u8, const std::string& color) {
 }
 
 // One of the 8 flips/rotations of the square's symmetry group.
+// Always returns a new buffer: patches are views into the stored images, never written.
 cv::Mat augment(const cv::Mat& patch, int mode) {
-  cv::Mat out = patch;
+  cv::Mat out = patch.clone();
   if (mode & 1) cv::flip(out, out, 1);
   if (mode & 2) cv::flip(out, out, 0);
   if (mode & 4) cv::transpose(out, out);
@@ -139,7 +140,7 @@ Batch PatchSource::make_batch(int64_t step) const {
     } else {
       const int x = rng.uniform_int(0, item.gt.cols - gt_size);
       const int y = rng.uniform_int(0, item.gt.rows - gt_size);
-      gt_u8 = augment(item.gt(cv::Rect(x, y, gt_size, gt_size)), mode).clone();
+      gt_u8 = augment(item.gt(cv::Rect(x, y, gt_size, gt_size)), mode);
       const auto degradation = tasks::sample_degradation(task, data.range, rng);
       lq = tasks::degrade(gt_u8, task, degradation, rng);
       condition = tasks::condition_value(task, degradation);

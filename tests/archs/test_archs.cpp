@@ -1,0 +1,92 @@
+// Networks: output shapes, residual behaviour, traits, and config validation.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "archs/network.h"
+#include "restora/errors.h"
+
+namespace restora::archs {
+namespace {
+
+torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale = 1) {
+  NetworkInput input;
+  input.lq = lq;
+  input.scale = scale;
+  if (network.traits().uses_condition)
+    input.condition = torch::full({lq.size(0), 1, lq.size(2), lq.size(3)}, 0.1);
+  torch::NoGradGuard no_grad;
+  return network.forward(input);
+}
+
+TEST(Archs, RegistryListsEveryFamily) {
+  EXPECT_EQ(known_archs(), (std::vector<std::string>{"dncnn", "edsr", "resunet"}));
+}
+
+TEST(Archs, UnknownArchNamesTheKnownOnes) {
+  try {
+    build_network("edsrr", {});
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown arch 'edsrr'"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("dncnn, edsr, resunet"), std::string::npos);
+  }
+}
+
+TEST(Archs, MisspeltConfigKeyIsRejected) {
+  EXPECT_THROW(build_network("edsr", {{"num_feature", 8}}), InvalidArgument);
+  EXPECT_THROW(build_network("dncnn", {{"depth", "17"}}), InvalidArgument);
+  EXPECT_THROW(build_network("resunet", {{"num_blocks", 0}}), InvalidArgument);
+  EXPECT_THROW(build_network("edsr", {{"scales", {1}}}), InvalidArgument);
+}
+
+TEST(Archs, DnCNNKeepsSizeAndTakesAConditionMap) {
+  auto network = build_network("dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 5},
+                                         {"batch_norm", true}, {"condition", true}});
+  network->eval();
+  EXPECT_TRUE(network->traits().uses_condition);
+  EXPECT_EQ(network->traits().receptive_radius, 5);
+  EXPECT_EQ(run(*network, torch::rand({2, 1, 13, 7})).sizes(), (std::vector<int64_t>{2, 1, 13, 7}));
+}
+
+TEST(Archs, ResUNetNeedsItsSizeMultiple) {
+  auto network = build_network("resunet", {{"channels", 3}, {"num_features", {4, 8, 16}},
+                                           {"num_blocks", 1}});
+  EXPECT_EQ(network->traits().size_multiple, 4);
+  EXPECT_EQ(run(*network, torch::rand({1, 3, 16, 12})).sizes(),
+            (std::vector<int64_t>{1, 3, 16, 12}));
+}
+
+TEST(Archs, ResidualNetworksWithZeroTailReturnTheInput) {
+  // The global skip: with the last conv zeroed, the network is the identity.
+  auto network = build_network("resunet", {{"channels", 1}, {"num_features", {4, 8}}});
+  torch::NoGradGuard no_grad;
+  for (auto& item : network->named_parameters())
+    if (item.key().rfind("tail.", 0) == 0) item.value().zero_();
+  auto lq = torch::rand({1, 1, 8, 8});
+  EXPECT_TRUE(torch::allclose(run(*network, lq), lq));
+}
+
+TEST(Archs, EDSRUpscalesEveryConfiguredScale) {
+  auto network = build_network("edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 2},
+                                        {"scales", {2, 3, 4}}});
+  EXPECT_EQ(network->traits().scales, (std::vector<int>{2, 3, 4}));
+  for (int scale : {2, 3, 4})
+    EXPECT_EQ(run(*network, torch::rand({1, 3, 5, 6}), scale).sizes(),
+              (std::vector<int64_t>{1, 3, 5 * scale, 6 * scale}));
+  EXPECT_THROW(run(*network, torch::rand({1, 3, 5, 6}), 8), ModelMismatch);
+}
+
+TEST(Archs, EDSRAnchorIsNearestNeighbourUpscaling) {
+  // With every head zeroed the output is the input repeated s×s: the heads learn a residual.
+  auto network = build_network("edsr", {{"channels", 1}, {"num_features", 4}, {"num_blocks", 1},
+                                        {"scales", {3}}});
+  torch::NoGradGuard no_grad;
+  for (auto& item : network->named_parameters())
+    if (item.key().rfind("up_x3.", 0) == 0) item.value().zero_();
+  auto lq = torch::rand({1, 1, 4, 5});
+  auto expected = lq.repeat_interleave(3, 2).repeat_interleave(3, 3);
+  EXPECT_TRUE(torch::allclose(run(*network, lq, 3), expected));
+}
+
+}  // namespace
+}  // namespace restora::archs

@@ -1,0 +1,121 @@
+// The weights bridge and precision helpers.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "archs/network.h"
+#include "nn/precision.h"
+#include "nn/weights.h"
+
+#include <ATen/autocast_mode.h>
+#include "restora/errors.h"
+
+namespace restora::nn {
+namespace {
+
+archs::RestorationNetwork small_network() {
+  return archs::build_network("dncnn", {{"channels", 1}, {"num_features", 4}, {"depth", 3},
+                                        {"batch_norm", true}});
+}
+
+std::string message_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const FormatError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(Weights, ExportImportReproducesTheNetwork) {
+  torch::manual_seed(3);
+  auto source = small_network();
+  torch::manual_seed(4);
+  auto target = small_network();
+  import_weights(*target, export_weights(*source), "test");
+  source->eval();
+  target->eval();
+  archs::NetworkInput input;
+  input.lq = torch::rand({1, 1, 9, 9});
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(source->forward(input), target->forward(input)));
+}
+
+TEST(Weights, ExportHoldsParametersAndBuffers) {
+  auto tensors = export_weights(*small_network());
+  bool has_running_mean = false, has_counter = false;
+  for (const auto& tensor : tensors) {
+    if (tensor.name.find("running_mean") != std::string::npos) has_running_mean = true;
+    if (tensor.name.find("num_batches_tracked") != std::string::npos) {
+      has_counter = true;
+      EXPECT_EQ(tensor.dtype, model_file::DType::i64);
+    }
+  }
+  EXPECT_TRUE(has_running_mean);
+  EXPECT_TRUE(has_counter);
+}
+
+TEST(Weights, MissingExtraAndMisshapedTensorsAreNamed) {
+  auto network = small_network();
+  auto tensors = export_weights(*network);
+  auto missing = tensors;
+  const auto removed = missing.front().name;
+  missing.erase(missing.begin());
+  EXPECT_NE(message_of([&] { import_weights(*network, missing, "m.safetensors"); })
+                .find("tensor '" + removed + "' is missing"),
+            std::string::npos);
+
+  auto extra = tensors;
+  extra.push_back(extra.front());
+  extra.back().name = "stray.weight";
+  EXPECT_NE(message_of([&] { import_weights(*network, extra, "m"); }).find("unexpected tensor 'stray.weight'"),
+            std::string::npos);
+
+  auto misshaped = tensors;
+  misshaped.front().shape = {1, 2, 3};
+  EXPECT_NE(message_of([&] { import_weights(*network, misshaped, "m"); }).find("has shape [1,2,3]"),
+            std::string::npos);
+
+  auto integer = tensors;
+  integer.front().dtype = model_file::DType::i32;
+  EXPECT_NE(message_of([&] { import_weights(*network, integer, "m"); }).find("dtype"),
+            std::string::npos);
+}
+
+TEST(Precision, ParsesKnownNamesOnly) {
+  EXPECT_EQ(parse_precision("bf16"), Precision::bf16);
+  EXPECT_EQ(parse_precision("fp32"), Precision::fp32);
+  EXPECT_THROW(parse_precision("fp16"), InvalidArgument);
+}
+
+TEST(Precision, Bf16AutocastStaysCloseToFp32) {
+  torch::manual_seed(5);
+  auto network = archs::build_network("edsr", {{"channels", 3}, {"num_features", 16},
+                                               {"num_blocks", 2}, {"scales", {2}}});
+  network->eval();
+  to_channels_last(*network);
+  archs::NetworkInput input;
+  input.lq = torch::rand({1, 3, 24, 24}).contiguous(torch::MemoryFormat::ChannelsLast);
+  input.scale = 2;
+  torch::NoGradGuard no_grad;
+  auto fp32 = network->forward(input);
+  torch::Tensor bf16;
+  {
+    AutocastScope autocast(Precision::bf16, torch::kCPU);
+    bf16 = network->forward(input);
+  }
+  EXPECT_EQ(bf16.scalar_type(), torch::kFloat32);  // the global skip keeps the output fp32
+  EXPECT_LT((bf16 - fp32).abs().max().item<double>(), 2.0 / 255.0);
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());  // the scope restored the state
+}
+
+TEST(Precision, ChannelsLastKeepsValues) {
+  auto network = small_network();
+  auto before = export_weights(*network);
+  to_channels_last(*network);
+  auto after = export_weights(*network);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(before[i].bytes, after[i].bytes);
+}
+
+}  // namespace
+}  // namespace restora::nn

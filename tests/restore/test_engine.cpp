@@ -1,0 +1,193 @@
+// The inference engine and the Restorer: tiling, model loading, channels, alpha, tiny inputs.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <opencv2/core.hpp>
+
+#include "archs/network.h"
+#include "restora/errors.h"
+#include "restora/restorer.h"
+#include "restore/engine.h"
+#include "restore/model_loader.h"
+#include "support/tiny_model.h"
+
+namespace restora {
+namespace {
+
+cv::Mat random_image(int rows, int cols, int channels, int seed) {
+  cv::Mat image(rows, cols, CV_32FC(channels));
+  cv::RNG rng(seed);
+  rng.fill(image, cv::RNG::UNIFORM, 0.0, 1.0);
+  return image;
+}
+
+double max_difference(const cv::Mat& a, const cv::Mat& b) {
+  EXPECT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.channels(), b.channels());
+  return cv::norm(a, b, cv::NORM_INF);
+}
+
+struct TilingCase {
+  std::string arch;
+  nlohmann::json config;
+  int scale;
+};
+
+class Tiling : public ::testing::TestWithParam<TilingCase> {};
+
+TEST_P(Tiling, TiledOutputEqualsUntiledOutput) {
+  const auto& param = GetParam();
+  torch::manual_seed(7);
+  auto network = archs::build_network(param.arch, param.config);
+  network->eval();
+  const int channels = param.config.value("channels", 3);
+  const cv::Mat lq = random_image(83, 71, channels, 11);  // several 24-pixel tiles, ragged edges
+  EngineOptions whole;
+  whole.tile = 1000;
+  EngineOptions tiled;
+  tiled.tile = 24;
+  const auto reference = run_tiled(*network, lq, 0.1f, param.scale, whole);
+  const auto pieces = run_tiled(*network, lq, 0.1f, param.scale, tiled);
+  EXPECT_EQ(reference.rows, lq.rows * param.scale);
+  EXPECT_LE(max_difference(reference, pieces), 1.0 / 255.0);
+  // With the full receptive field as overlap the only differences are float rounding.
+  EXPECT_LE(max_difference(reference, pieces), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryFamily, Tiling,
+    ::testing::Values(
+        TilingCase{"dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 6}, {"condition", true}}, 1},
+        TilingCase{"resunet", {{"channels", 3}, {"num_features", {4, 8, 8}}, {"num_blocks", 1}}, 1},
+        TilingCase{"edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 2}, {"scales", {3}}}, 3}));
+
+TEST(Engine, TinyImagesAreProcessed) {
+  torch::manual_seed(1);
+  auto network = archs::build_network(
+      "resunet", {{"channels", 1}, {"num_features", {4, 8, 8}}, {"num_blocks", 1}});
+  network->eval();
+  for (auto size : {cv::Size(1, 1), cv::Size(1, 9), cv::Size(9, 1), cv::Size(3, 2)}) {
+    const auto out = run_tiled(*network, random_image(size.height, size.width, 1, 2), 0, 1, {});
+    EXPECT_EQ(out.size(), size);
+    EXPECT_TRUE(cv::checkRange(out));
+  }
+}
+
+TEST(Engine, RejectsAScaleTheNetworkLacks) {
+  auto network = archs::build_network("edsr", {{"num_features", 4}, {"num_blocks", 1}, {"scales", {2}}});
+  EXPECT_THROW(run_tiled(*network, random_image(8, 8, 3, 1), 0, 4, {}), ModelMismatch);
+}
+
+class RestorerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir("restora-restorer"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(RestorerTest, SaveLoadGivesIdenticalOutput) {
+  const auto meta = testing::tiny_meta("denoise", 3);
+  const auto path = testing::write_tiny_model(dir_ / "m.safetensors", meta, 9);
+  torch::manual_seed(9);
+  auto original = build_from_meta(meta);
+  original->eval();
+  auto loaded = load_model(path);
+  const auto lq = random_image(20, 30, 3, 5);
+  EXPECT_EQ(max_difference(run_tiled(*original, lq, 0, 1, {}),
+                           run_tiled(*loaded.network, lq, 0, 1, {})),
+            0.0);
+}
+
+TEST_F(RestorerTest, CarriesAlphaAndBitDepthAndServesGrayImages) {
+  const auto path = testing::write_tiny_model(dir_ / "sr.safetensors",
+                                              testing::tiny_meta("super_resolution", 3));
+  RestoreOptions options;
+  options.model = path.string();
+  options.scale = 3;
+  Restorer upscaler("super_resolution", options);
+
+  Image rgba;
+  rgba.pixels = random_image(10, 12, 3, 1);
+  rgba.alpha = cv::Mat(10, 12, CV_32F, cv::Scalar(0.5));
+  rgba.bit_depth = 16;
+  const auto out = upscaler.restore(rgba);
+  EXPECT_EQ(out.pixels.size(), cv::Size(36, 30));
+  EXPECT_EQ(out.bit_depth, 16);
+  ASSERT_TRUE(out.has_alpha());
+  EXPECT_EQ(out.alpha.size(), cv::Size(36, 30));
+  EXPECT_NEAR(cv::mean(out.alpha)[0], 0.5, 1e-5);
+
+  Image gray;
+  gray.pixels = random_image(7, 5, 1, 2);
+  const auto gray_out = upscaler.restore(gray);
+  EXPECT_EQ(gray_out.channels(), 1);
+  EXPECT_EQ(gray_out.pixels.size(), cv::Size(15, 21));
+}
+
+TEST_F(RestorerTest, DenoiseLeavesAlphaUntouched) {
+  const auto path = testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
+  RestoreOptions options;
+  options.model = path.string();
+  Restorer denoiser("denoise", options);
+  Image image;
+  image.pixels = random_image(9, 9, 3, 3);
+  image.alpha = random_image(9, 9, 1, 4);
+  const auto out = denoiser.restore(image);
+  EXPECT_EQ(max_difference(out.alpha, image.alpha), 0.0);
+}
+
+TEST_F(RestorerTest, ModelForAnotherTaskIsRefused) {
+  const auto path = testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
+  RestoreOptions options;
+  options.model = path.string();
+  Restorer upscaler("super_resolution", options);
+  Image image;
+  image.pixels = random_image(4, 4, 3, 1);
+  try {
+    upscaler.restore(image);
+    FAIL() << "expected ModelMismatch";
+  } catch (const ModelMismatch& error) {
+    EXPECT_NE(std::string(error.what()).find("is for task 'denoise', not 'super_resolution'"),
+              std::string::npos);
+  }
+}
+
+TEST_F(RestorerTest, UnsupportedScaleIsAnError) {
+  RestoreOptions options;
+  options.scale = 5;
+  options.model = testing::write_tiny_model(dir_ / "sr.safetensors",
+                                            testing::tiny_meta("super_resolution", 3)).string();
+  Restorer upscaler("super_resolution", options);
+  Image image;
+  image.pixels = random_image(4, 4, 3, 1);
+  EXPECT_THROW(upscaler.restore(image), ModelMismatch);
+  options.scale = 1;
+  EXPECT_THROW(Restorer("super_resolution", options), InvalidArgument);
+}
+
+TEST_F(RestorerTest, MissingModelNamesWhereItLooked) {
+  RestoreOptions options;
+  options.model = "no-such-model";
+  Restorer denoiser("denoise", options);
+  Image image;
+  image.pixels = random_image(4, 4, 3, 1);
+  try {
+    denoiser.restore(image);
+    FAIL() << "expected FileError";
+  } catch (const FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("model 'no-such-model' not found"), std::string::npos);
+  }
+}
+
+TEST_F(RestorerTest, MetadataThatContradictsTheNetworkIsRefused) {
+  auto meta = testing::tiny_meta("super_resolution", 3);
+  const auto path = testing::write_tiny_model(dir_ / "sr.safetensors", meta);
+  // Claim a scale the network has no head for: loading must refuse, not guess.
+  auto file = model_file::read_model_file(path);
+  file.meta.scales = {2, 3, 4, 8};
+  model_file::write_model_file(dir_ / "bad.safetensors", file);
+  EXPECT_THROW(load_model(dir_ / "bad.safetensors"), FormatError);
+}
+
+}  // namespace
+}  // namespace restora

@@ -1,0 +1,56 @@
+#include "support/tiny_model.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "nn/weights.h"
+#include "restore/model_loader.h"
+
+namespace restora::testing {
+
+model_file::ModelMeta tiny_meta(const std::string& task, int channels, const std::string& name) {
+  model_file::ModelMeta meta;
+  meta.name = name;
+  meta.description = "test model";
+  meta.task = task;
+  meta.in_channels = meta.out_channels = channels;
+  meta.color_space = channels == 1 ? model_file::ColorSpace::gray : model_file::ColorSpace::rgb;
+  meta.created = "2026-01-01";
+  if (task == "super_resolution") {
+    meta.arch = "edsr";
+    meta.arch_config = {{"channels", channels}, {"num_features", 8}, {"num_blocks", 1},
+                        {"scales", {2, 3, 4}}};
+    meta.scales = {2, 3, 4};
+    meta.tile_overlap = 8;
+  } else {
+    meta.arch = "resunet";
+    meta.arch_config = {{"channels", channels}, {"num_features", {4, 8}}, {"num_blocks", 1}};
+    meta.size_multiple = 2;
+    meta.tile_overlap = 16;
+  }
+  return meta;
+}
+
+std::filesystem::path write_tiny_model(const std::filesystem::path& path,
+                                       const model_file::ModelMeta& meta, uint64_t seed) {
+  torch::manual_seed(seed);
+  auto network = build_from_meta(meta);
+  model_file::ModelFile file;
+  file.meta = meta;
+  file.tensors = nn::export_weights(*network);
+  model_file::write_model_file(path, file);
+  return path;
+}
+
+std::filesystem::path make_temp_dir(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  auto dir = std::filesystem::temp_directory_path() /
+             (prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace restora::testing

@@ -1,0 +1,25 @@
+// Tiny randomly initialised model files for tests: the real loader, engine and CLI run end to
+// end without any trained weights or shared data.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "model_file/model_meta.h"
+
+namespace restora::testing {
+
+// Metadata of a small network for `task` ("denoise", "dejpeg", "super_resolution").
+model_file::ModelMeta tiny_meta(const std::string& task, int channels,
+                                const std::string& name = "tiny");
+
+// Writes a model file with weights from torch::manual_seed(seed); returns its path.
+std::filesystem::path write_tiny_model(const std::filesystem::path& path,
+                                       const model_file::ModelMeta& meta, uint64_t seed = 1);
+
+// A fresh empty folder under the system temp dir, removed by the caller if wanted.
+std::filesystem::path make_temp_dir(const std::string& prefix);
+
+}  // namespace restora::testing

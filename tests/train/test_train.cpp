@@ -1,0 +1,181 @@
+// Training: config validation, schedules, deterministic batches and exact resume.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "restora/errors.h"
+#include "restora/image_io.h"
+#include "support/tiny_model.h"
+#include "train/config.h"
+#include "train/dataset.h"
+#include "train/schedule.h"
+#include "train/trainer.h"
+
+namespace restora::train {
+namespace {
+namespace fs = std::filesystem;
+
+nlohmann::json tiny_config(const std::string& task) {
+  nlohmann::json config = {
+      {"name", "tiny"},
+      {"task", task},
+      {"network", {{"arch", "resunet"}, {"config", {{"channels", 1}, {"num_features", {4, 8}}, {"num_blocks", 1}}}}},
+      {"data", {{"train", {"images"}}, {"color", "gray"}, {"validation_holdout", 2},
+                {"patch_size", 16}, {"batch_size", 2}, {"sigma", {0, 50}}, {"loader_threads", 2}}},
+      {"optimizer", {{"kind", "adam"}, {"learning_rate", 1e-3}}},
+      {"schedule", {{"kind", "cosine"}, {"warmup_steps", 2}}},
+      {"training", {{"steps", 6}, {"precision", "fp32"}, {"threads", 1}, {"ema_decay", 0.9},
+                    {"grad_clip", 1.0}, {"checkpoint_every", 3}, {"validate_every", 3},
+                    {"log_every", 1}}}};
+  if (task == "super_resolution") {
+    config["network"] = {{"arch", "edsr"}, {"config", {{"channels", 1}, {"num_features", 4}, {"num_blocks", 1}, {"scales", {2, 4}}}}};
+    config["data"].erase("sigma");
+    config["data"]["scales"] = {2, 4};
+  }
+  return config;
+}
+
+class TrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = testing::make_temp_dir("restora-train");
+    fs::create_directories(root_ / "images");
+    for (int i = 0; i < 6; ++i) {
+      cv::Mat image(40, 48, CV_8UC1);
+      for (int y = 0; y < image.rows; ++y)
+        for (int x = 0; x < image.cols; ++x)
+          image.at<uchar>(y, x) = static_cast<uchar>((x * (i + 3) + y * 7 + (x * y) % (11 + i)) % 256);
+      write_image(image_from_u8(image), root_ / "images" / ("img" + std::to_string(i) + ".png"));
+    }
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  TrainOptions options(const std::string& run) const {
+    TrainOptions result;
+    result.data_root = root_;
+    result.output_dir = root_ / run;
+    return result;
+  }
+
+  static std::vector<std::string> loss_rows(const fs::path& csv) {
+    std::ifstream in(csv);
+    std::vector<std::string> rows;
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::stringstream row(line);
+      std::string step, loss;
+      std::getline(row, step, ',');
+      std::getline(row, loss, ',');
+      rows.push_back(step + ":" + loss);
+    }
+    return rows;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(TrainTest, UnknownOrMistypedKeysAreRejected) {
+  auto config = tiny_config("denoise");
+  config["training"]["stpes"] = 5;
+  EXPECT_THROW(parse_experiment(config, "c.json"), InvalidArgument);
+  config = tiny_config("denoise");
+  config["data"]["patch_size"] = "16";
+  EXPECT_THROW(parse_experiment(config, "c.json"), InvalidArgument);
+  config = tiny_config("denoise");
+  config["task"] = "deblur";
+  EXPECT_THROW(parse_experiment(config, "c.json"), InvalidArgument);
+  config = tiny_config("super_resolution");
+  config["data"]["patch_size"] = 18;  // not a multiple of 4
+  EXPECT_THROW(parse_experiment(config, "c.json"), InvalidArgument);
+  EXPECT_NO_THROW(parse_experiment(tiny_config("super_resolution"), "c.json"));
+}
+
+TEST(Schedule, WarmupCosineAndSteps) {
+  ScheduleConfig cosine;
+  cosine.warmup_steps = 10;
+  cosine.min_learning_rate = 0.0;
+  EXPECT_DOUBLE_EQ(learning_rate_at(cosine, 1.0, 5, 110), 0.5);
+  EXPECT_DOUBLE_EQ(learning_rate_at(cosine, 1.0, 10, 110), 1.0);
+  EXPECT_NEAR(learning_rate_at(cosine, 1.0, 60, 110), 0.5, 1e-12);
+  EXPECT_NEAR(learning_rate_at(cosine, 1.0, 110, 110), 0.0, 1e-12);
+  ScheduleConfig step;
+  step.kind = "step";
+  step.milestones = {100, 200};
+  step.gamma = 0.1;
+  EXPECT_DOUBLE_EQ(learning_rate_at(step, 1.0, 100, 300), 1.0);
+  EXPECT_NEAR(learning_rate_at(step, 1.0, 150, 300), 0.1, 1e-12);
+  EXPECT_NEAR(learning_rate_at(step, 1.0, 250, 300), 0.01, 1e-12);
+}
+
+TEST_F(TrainTest, BatchesArePureFunctionsOfTheStep) {
+  for (const auto* task : {"denoise", "super_resolution", "dejpeg"}) {
+    auto config = tiny_config(task);
+    if (std::string(task) == "dejpeg") {
+      config["data"].erase("sigma");
+      config["data"]["quality"] = {10, 90};
+    }
+    const auto experiment = parse_experiment(config, "c.json");
+    PatchSource source(experiment, root_);
+    EXPECT_EQ(source.training_images(), 4u);
+    const auto first = source.make_batch(5);
+    const auto again = source.make_batch(5);
+    const auto other = source.make_batch(6);
+    EXPECT_TRUE(torch::equal(first.lq, again.lq)) << task;
+    EXPECT_TRUE(torch::equal(first.gt, again.gt)) << task;
+    EXPECT_FALSE(torch::equal(first.gt, other.gt) && torch::equal(first.lq, other.lq)) << task;
+    EXPECT_EQ(first.gt.size(2), 16);
+    EXPECT_EQ(first.lq.size(2), 16 / first.scale);
+  }
+}
+
+TEST_F(TrainTest, ResumeReproducesTheLossTrajectory) {
+  const auto experiment = parse_experiment(tiny_config("denoise"), "c.json");
+  const auto straight = run_training(experiment, options("straight"));
+  EXPECT_TRUE(straight.finished);
+  EXPECT_TRUE(fs::exists(straight.model_path));
+  EXPECT_TRUE(fs::exists(root_ / "straight" / "curves.png"));
+
+  auto first_half = options("resumed");
+  first_half.stop_at_step = 3;
+  const auto stopped = run_training(experiment, first_half);
+  EXPECT_EQ(stopped.step, 3);
+  EXPECT_FALSE(stopped.finished);
+  auto second_half = options("resumed");
+  second_half.resume = true;
+  const auto resumed = run_training(experiment, second_half);
+  EXPECT_TRUE(resumed.finished);
+
+  const auto expected = loss_rows(root_ / "straight" / "log.csv");
+  EXPECT_EQ(expected.size(), 6u);
+  EXPECT_EQ(loss_rows(root_ / "resumed" / "log.csv"), expected);
+  EXPECT_DOUBLE_EQ(resumed.best_psnr, straight.best_psnr);
+}
+
+TEST_F(TrainTest, ResumeWithAnotherConfigIsRefused) {
+  auto config = tiny_config("denoise");
+  auto first = options("run");
+  first.stop_at_step = 3;
+  run_training(parse_experiment(config, "c.json"), first);
+  config["optimizer"]["learning_rate"] = 5e-4;
+  auto again = options("run");
+  again.resume = true;
+  EXPECT_THROW(run_training(parse_experiment(config, "c.json"), again), InvalidArgument);
+}
+
+TEST_F(TrainTest, SavedModelLoadsAndDescribesItself) {
+  const auto experiment = parse_experiment(tiny_config("super_resolution"), "c.json");
+  const auto result = run_training(experiment, options("sr"));
+  const auto file = model_file::read_model_file(result.model_path);
+  EXPECT_EQ(file.meta.task, "super_resolution");
+  EXPECT_EQ(file.meta.scales, (std::vector<int>{2, 4}));
+  EXPECT_EQ(file.meta.in_channels, 1);
+  EXPECT_TRUE(file.meta.recipe.contains("config"));
+  EXPECT_TRUE(file.meta.scores["validation"].contains("psnr"));
+}
+
+}  // namespace
+}  // namespace restora::train
