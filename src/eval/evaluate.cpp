@@ -22,7 +22,8 @@ int available_cores() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-int channels_of(Color color) { return color == Color::rgb ? 3 : 1; }
+// The channels of a set's images (sets stored as is are colour but for rare gray files).
+int channels_of(Color color) { return color == Color::rgb || color == Color::stored ? 3 : 1; }
 
 // The selected protocols, each with only the selected sets; throws for unknown set names.
 std::vector<TaskProtocol> select_protocols(const EvalOptions& options) {
@@ -113,33 +114,48 @@ Evaluation run_evaluation(const EvalOptions& options) {
   restore_options.model = options.model;
   restore_options.threads = evaluation.threads;
 
+  // Build every task's methods and load our models before any scoring, so that a missing
+  // model or peer folder fails before hours of work.
+  struct TaskMethods {
+    std::vector<std::unique_ptr<Method>> baselines;
+    std::unique_ptr<Method> ours;
+    std::set<int> missing;  // channel counts whose model is missing (allow_missing_model)
+  };
+  std::vector<TaskMethods> task_methods;
   for (const auto& protocol : protocols) {
-    auto methods = baseline_methods(protocol.task, options);
-    auto ours = make_ours(protocol.task, restore_options);
-    // Load our model for every set up front: a missing model fails before hours of work.
-    std::set<int> missing;
+    TaskMethods entry{
+        baseline_methods(protocol.task, options), make_ours(protocol.task, restore_options), {}};
     for (const auto& set : protocol.sets) {
       const int channels = channels_of(set.color);
-      if (missing.count(channels)) continue;
+      if (entry.missing.count(channels)) continue;
       try {
-        ours->name(channels);
-      } catch (const FileError& error) {
+        entry.ours->name(channels);
+      } catch (const FileError&) {
         if (!options.allow_missing_model) throw;
-        missing.insert(channels);
-        add_note(evaluation.notes, fmt::format("Restora row skipped for {} {} sets: {}",
-                                               tasks::task_name(protocol.task),
-                                               channels == 1 ? "gray" : "colour", error.what()));
+        entry.missing.insert(channels);
+        const auto task = tasks::task_name(protocol.task);
+        add_note(
+            evaluation.notes,
+            fmt::format("Restora row skipped for {} {} sets: model '{}' not found.", task,
+                        channels == 1 ? "gray" : "colour",
+                        options.model.empty() ? default_model(task, channels) : options.model));
       }
     }
+    task_methods.push_back(std::move(entry));
+  }
+
+  for (size_t t = 0; t < protocols.size(); ++t) {
+    const auto& protocol = protocols[t];
+    auto& entry = task_methods[t];
     for (const auto& set : protocol.sets) {
       std::vector<Method*> rows;
-      for (const auto& method : methods) rows.push_back(method.get());
-      if (!missing.count(channels_of(set.color))) rows.push_back(ours.get());
+      for (const auto& method : entry.baselines) rows.push_back(method.get());
+      if (!entry.missing.count(channels_of(set.color))) rows.push_back(entry.ours.get());
       evaluation.sets.push_back(
           evaluate_set(protocol, set, test_folder(set), rows, options.limit, options.progress));
     }
-    for (const auto& method : methods) add_note(evaluation.notes, method->details());
-    add_note(evaluation.notes, ours->details());
+    for (const auto& method : entry.baselines) add_note(evaluation.notes, method->details());
+    add_note(evaluation.notes, entry.ours->details());
   }
   return evaluation;
 }

@@ -43,7 +43,7 @@ std::vector<TaskProtocol> standard_protocols() {
         {"McMaster", Color::rgb}},
        {sigma(15), sigma(25), sigma(50)}},
       {Task::super_resolution,
-       {{"Set5", Color::rgb}, {"Set14", Color::rgb}, {"BSD100", Color::rgb}},
+       {{"Set5", Color::stored}, {"Set14", Color::stored}, {"BSD100", Color::stored}},
        {scale(2), scale(3), scale(4)}},
       {Task::dejpeg,
        {{"LIVE1", Color::y_u8}, {"classic5", Color::gray}},
@@ -79,6 +79,8 @@ cv::Mat read_ground_truth(const std::filesystem::path& path, Color color) {
     case Color::rgb:
       if (gt.channels() == 1) cv::merge(std::vector<cv::Mat>{gt, gt, gt}, gt);
       return gt;
+    case Color::stored:
+      return gt;
     case Color::y_u8: {
       if (gt.channels() == 1) return gt;
       const cv::Mat y = metrics::rgb_to_y(gt);  // CV_64F in [16, 235]
@@ -99,17 +101,6 @@ cv::Mat make_input(const cv::Mat& gt_u8, Task task, const Degradation& degradati
   return tasks::degrade(gt_u8, task, degradation, rng);
 }
 
-namespace {
-
-double median(std::vector<double> values) {
-  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(values.begin(), values.end());
-  const size_t middle = values.size() / 2;
-  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
-}
-
-}  // namespace
-
 std::vector<std::filesystem::path> test_set_images(const TestSet& set,
                                                    const std::filesystem::path& folder, int limit) {
   if (!std::filesystem::is_directory(folder))
@@ -124,6 +115,13 @@ std::vector<std::filesystem::path> test_set_images(const TestSet& set,
 }
 
 namespace {
+
+double median(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
+}
 
 // Sums of one method's per-image scores at one setting.
 struct Tally {

@@ -63,9 +63,10 @@ const char* task_protocol(Task task) {
              "/ SSIM.";
     case Task::super_resolution:
       return "LR = MATLAB imresize(modcrop(HR, s), 1/s, 'bicubic'), rounded to 8 bits after each "
-             "pass (bit-identical to MATLAB's); gray files are read as RGB. Metrics on Y (MATLAB "
-             "rgb2ycbcr, BT.601 studio range, not rounded) with s pixels cropped at every border. "
-             "Cells: PSNR (dB) / SSIM.";
+             "pass (bit-identical to MATLAB's). Metrics on Y (MATLAB rgb2ycbcr, BT.601 studio "
+             "range, not rounded) with s pixels cropped at every border; a gray image (Set14's "
+             "bridge) stays gray and is its own Y, which reproduces the published bicubic "
+             "numbers. Cells: PSNR (dB) / SSIM.";
     case Task::dejpeg:
       return "Ground truth: LIVE1 as its Y channel (MATLAB rgb2ycbcr) rounded to uint8, classic5 "
              "as is. Input: grayscale JPEG by libjpeg (OpenCV imencode) at quality q, decoded. "
@@ -75,14 +76,17 @@ const char* task_protocol(Task task) {
   return "";
 }
 
-std::string color_words(const SetScores& set) {
+// "68 gray images", "29 colour images as Y uint8".
+std::string images_words(const SetScores& set) {
   switch (set.set.color) {
     case Color::gray:
-      return "gray";
+      return fmt::format("{} gray images", set.images);
     case Color::rgb:
-      return "colour";
+      return fmt::format("{} colour images", set.images);
+    case Color::stored:
+      return fmt::format("{} images", set.images);
     case Color::y_u8:
-      return "colour, evaluated as Y uint8";
+      return fmt::format("{} colour images as Y uint8", set.images);
   }
   return "";
 }
@@ -154,7 +158,8 @@ std::string set_table(const SetScores& set) {
   if (!sources.empty())
     text += fmt::format(
         "\nPublished rows: PSNR only, from the {} as transcribed in PROTOCOLS.md; "
-        "their noise samples, JPEG encoder and rounding may differ from ours.\n",
+        "measured with the papers' own code, so noise samples, encoders and rounding may "
+        "differ from ours.\n",
         sources);
   return text;
 }
@@ -209,7 +214,7 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
       current = set.task;
       first = false;
     }
-    text += fmt::format("\n### {} ({} {} images)\n\n", set.set.name, set.images, color_words(set));
+    text += fmt::format("\n### {} ({})\n\n", set.set.name, images_words(set));
     text += set_table(set);
   }
   if (!evaluation.notes.empty()) {

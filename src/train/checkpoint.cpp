@@ -9,27 +9,19 @@
 namespace restora::train {
 namespace fs = std::filesystem;
 
-void save_checkpoint(const fs::path& path, const CheckpointState& state,
-                     torch::nn::Module& network, torch::nn::Module* ema,
-                     torch::optim::Optimizer& optimizer) {
-  nlohmann::json json = {{"step", state.step},
-                         {"best_psnr", state.best_psnr},
-                         {"best_step", state.best_step},
-                         {"seconds", state.seconds},
-                         {"experiment", state.experiment}};
-  torch::serialize::OutputArchive archive;
-  archive.write("state", c10::IValue(json.dump()));
-  torch::serialize::OutputArchive network_archive, optimizer_archive;
-  network.save(network_archive);
-  optimizer.save(optimizer_archive);
-  archive.write("network", network_archive);
-  archive.write("optimizer", optimizer_archive);
-  if (ema) {
-    torch::serialize::OutputArchive ema_archive;
-    ema->save(ema_archive);
-    archive.write("ema", ema_archive);
-  }
-  const auto temporary = path.parent_path() / fmt::format(".{}.tmp-{}", path.filename().string(), getpid());
+namespace {
+
+// The EMA weights live in a second file so that each file stays small enough to commit
+// (a 1M-parameter network with Adam moments and EMA is ~17 MB in one file).
+fs::path ema_path(const fs::path& path) {
+  auto result = path;
+  result.replace_extension(".ema.pt");
+  return result;
+}
+
+void save_archive(torch::serialize::OutputArchive& archive, const fs::path& path) {
+  const auto temporary =
+      path.parent_path() / fmt::format(".{}.tmp-{}", path.filename().string(), getpid());
   try {
     archive.save_to(temporary.string());
     fs::rename(temporary, path);
@@ -38,6 +30,33 @@ void save_checkpoint(const fs::path& path, const CheckpointState& state,
     fs::remove(temporary, ignored);
     throw FileError(fmt::format("cannot write checkpoint '{}': {}", path.string(), error.what()));
   }
+}
+
+}  // namespace
+
+void save_checkpoint(const fs::path& path, const CheckpointState& state,
+                     torch::nn::Module& network, torch::nn::Module* ema,
+                     torch::optim::Optimizer& optimizer) {
+  nlohmann::json json = {{"step", state.step},
+                         {"best_psnr", state.best_psnr},
+                         {"best_step", state.best_step},
+                         {"seconds", state.seconds},
+                         {"experiment", state.experiment}};
+  if (ema) {
+    torch::serialize::OutputArchive ema_archive, weights;
+    ema->save(weights);
+    ema_archive.write("step", c10::IValue(state.step));
+    ema_archive.write("ema", weights);
+    save_archive(ema_archive, ema_path(path));
+  }
+  torch::serialize::OutputArchive archive;
+  archive.write("state", c10::IValue(json.dump()));
+  torch::serialize::OutputArchive network_archive, optimizer_archive;
+  network.save(network_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("network", network_archive);
+  archive.write("optimizer", optimizer_archive);
+  save_archive(archive, path);
 }
 
 CheckpointState load_checkpoint(const fs::path& path, torch::nn::Module& network,
@@ -63,9 +82,15 @@ CheckpointState load_checkpoint(const fs::path& path, torch::nn::Module& network
     archive.read("optimizer", optimizer_archive);
     optimizer.load(optimizer_archive);
     if (ema) {
-      torch::serialize::InputArchive ema_archive;
-      archive.read("ema", ema_archive);
-      ema->load(ema_archive);
+      torch::serialize::InputArchive ema_archive, weights;
+      ema_archive.load_from(ema_path(path).string());
+      c10::IValue ema_step;
+      ema_archive.read("step", ema_step);
+      if (ema_step.toInt() != state.step)
+        throw FormatError(fmt::format("checkpoint '{}' is at step {} but its EMA file at step {}",
+                                      path.string(), state.step, ema_step.toInt()));
+      ema_archive.read("ema", weights);
+      ema->load(weights);
     }
   } catch (const restora::Error&) {
     throw;

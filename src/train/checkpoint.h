@@ -17,7 +17,8 @@ struct CheckpointState {
   nlohmann::json experiment;     // the config the run was started with
 };
 
-// Written to a temporary file and renamed into place. `ema` may be null.
+// Written to temporary files and renamed into place: PATH holds the state, network and
+// optimizer, PATH with extension .ema.pt the EMA weights (when `ema` is not null).
 void save_checkpoint(const std::filesystem::path& path, const CheckpointState& state,
                      torch::nn::Module& network, torch::nn::Module* ema,
                      torch::optim::Optimizer& optimizer);

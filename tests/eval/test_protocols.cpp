@@ -80,6 +80,10 @@ TEST_F(FakeData, GroundTruthColours) {
   cv::Mat green;
   cv::extractChannel(gray_as_rgb, green, 1);
   EXPECT_EQ(cv::norm(green, SyntheticGray(1), cv::NORM_INF), 0.0);
+  const auto gray_as_stored =
+      eval::read_ground_truth(folder.path() / "test/BSD68/image1.png", Color::stored);
+  ASSERT_EQ(gray_as_stored.channels(), 1);
+  EXPECT_EQ(cv::norm(gray_as_stored, SyntheticGray(1), cv::NORM_INF), 0.0);
   // Y uint8: round half away from zero of MATLAB's Y, here at one pixel by hand.
   const auto y = eval::read_ground_truth(folder.path() / "test/LIVE1/image0.png", Color::y_u8);
   ASSERT_EQ(y.type(), CV_8UC1);
@@ -185,7 +189,7 @@ TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
   const auto& set = evaluation.sets[0];
   EXPECT_EQ(set.channels, 1);
   ASSERT_EQ(set.methods.size(), 3u);
-  EXPECT_EQ(set.methods[1].method, "OpenCV fastNlMeans (h = σ)");
+  EXPECT_EQ(set.methods[1].method, "OpenCV fastNlMeans");
   const auto& input = Row(set, "Input");
   const auto& ours = Row(set, "Restora tiny-blind (blind)");
   ASSERT_EQ(input.cells.size(), 3u);
@@ -254,30 +258,31 @@ TEST_F(FakeData, BadInputsThrowTypedErrors) {
                FileError);
 }
 
-// With the shared data: the dnn_superres peers run on Set5 and beat bicubic at x2.
-TEST(SharedData, PeersOnSet5) {
+// With the shared data: an OpenCV dnn_superres peer on Set5's first image (baby) at x2.
+// Reference: tests/eval/reference/eval_reference.py (Python's cv2.dnn_superres on MATLAB's own
+// LR image); the tolerance allows for OpenCV's thread-dependent float sums.
+TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   const char* shared = std::getenv("RESTORA_SHARED_DATA");
+  const auto peers = std::filesystem::path(shared ? shared : "") / "peers/opencv_dnn_superres";
   if (!shared || !std::filesystem::is_directory(std::filesystem::path(shared) / "test/Set5") ||
-      !std::filesystem::is_directory(std::filesystem::path(shared) / "peers/opencv_dnn_superres"))
+      !std::filesystem::is_directory(peers))
     GTEST_SKIP() << "RESTORA_SHARED_DATA not set or incomplete";
-  TemporaryFolder folder;
-  EvalOptions options;
-  options.data_root = shared;
-  options.tasks = {Task::super_resolution};
-  options.sets = {"Set5"};
-  options.limit = 2;
-  options.threads = 1;
-  options.model = (folder.path() / "no_such_model.safetensors").string();
-  options.allow_missing_model = true;
-  const auto evaluation = eval::run_evaluation(options);
-  const auto& set = evaluation.sets.at(0);
-  const auto& bicubic = Row(set, "Bicubic (MATLAB imresize)");
-  const auto& fsrcnn = Row(set, "FSRCNN (OpenCV dnn_superres)");
-  const auto& lapsrn = Row(set, "LapSRN (OpenCV dnn_superres)");
-  ASSERT_EQ(fsrcnn.cells.size(), 3u);
-  ASSERT_EQ(lapsrn.cells.size(), 2u);  // x2 and x4 only
-  EXPECT_EQ(lapsrn.cells[1].degradation.scale, 4);
-  EXPECT_GT(fsrcnn.cells[0].psnr, bicubic.cells.at(0).psnr + 1.0);
+  eval::TaskProtocol x2{Task::super_resolution, {{"Set5", Color::stored}}, {Degradation{}}};
+  x2.settings[0].scale = 2;
+  auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, peers);
+  const auto set = eval::evaluate_set(x2, x2.sets[0], std::filesystem::path(shared) / "test/Set5",
+                                      {fsrcnn.get()}, /*limit=*/1);
+  const auto& row = Row(set, "FSRCNN (OpenCV dnn_superres)");
+  ASSERT_EQ(row.cells.size(), 1u);
+  EXPECT_NEAR(row.cells[0].psnr, 37.34507506942468, 0.01);
+  EXPECT_NEAR(row.cells[0].ssim, 0.9534486655857163, 1e-4);
+
+  auto lapsrn = eval::make_dnn_superres(eval::PeerNetwork::lapsrn, peers);
+  Degradation scale;
+  for (int s : {2, 3, 4}) {
+    scale.scale = s;
+    EXPECT_EQ(lapsrn->supports(Task::super_resolution, scale, 3), s != 3) << s;
+  }
 }
 
 }  // namespace

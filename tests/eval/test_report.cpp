@@ -33,7 +33,7 @@ eval::Evaluation SampleEvaluation() {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   eval::SetScores sr;
   sr.task = Task::super_resolution;
-  sr.set = {"Set5", eval::Color::rgb};
+  sr.set = {"Set5", eval::Color::stored};
   sr.images = 5;
   sr.channels = 3;
   sr.methods = {
@@ -90,7 +90,7 @@ TEST(Report, MarkdownTables) {
   has("Machine: Test CPU, 2 logical cores; threads: 2");
   has("xoshiro256**");
   has("## Super-resolution (bicubic degradation)");
-  has("### Set5 (5 colour images)");
+  has("### Set5 (5 images)");
   has("| Method | x2 | x3 | x4 | ms/MP (x2 / x3 / x4) |\n|---|---|---|---|---|\n");
   has("| Bicubic (MATLAB imresize) | 33.66 / 0.9299 | 30.40 / 0.8680 | 28.40 / 0.8100 | 3.2 / 2.5 "
       "/ 2.0 |\n");

@@ -2,6 +2,7 @@
 // protocols of PROTOCOLS.md, writes the Markdown report and prints a summary (or JSON).
 #include <fmt/format.h>
 
+#include <limits>
 #include <memory>
 
 #include "common.h"
@@ -40,12 +41,12 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
       ->delimiter(',')
       ->default_str("every standard set of the tasks");
   command->add_option("--limit", args->limit, "Only the first N images of each set (0 = all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
       ->capture_default_str();
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
   command->add_flag("--no-peers", args->no_peers, "Skip the OpenCV dnn_superres peer networks");
   command->add_flag("--allow-missing-model", args->allow_missing_model,

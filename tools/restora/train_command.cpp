@@ -19,6 +19,7 @@ struct TrainArgs {
   bool resume = false;
   int64_t stop_at = 0;
   int threads = -1;
+  std::string precision;
 };
 
 std::string duration(double seconds) {
@@ -43,12 +44,15 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("--stop-at", args->stop_at, "Checkpoint and stop at this step (0 = run to the end)")
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Compute threads (overrides the config; 0 = all cores)");
+  command->add_option("--precision", args->precision, "bf16 or fp32 (overrides the config)")
+      ->check(CLI::IsMember({"bf16", "fp32"}));
   add_output_flags(*command, global);
 
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
     auto experiment = train::read_experiment(args->config);
     if (args->threads >= 0) experiment.training.threads = args->threads;
+    if (!args->precision.empty()) experiment.training.precision = args->precision;
     train::TrainOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     options.output_dir = args->output.empty() ? "runs/" + experiment.name : args->output;

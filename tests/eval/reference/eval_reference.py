@@ -11,9 +11,12 @@ test set; this script scores two table rows the way PROTOCOLS.md defines them:
     uint8, grayscale JPEG by cv2.imencode (the same libjpeg), decoded; PSNR, SSIM (skimage)
     and PSNR-B (numpy, Yim & Bovik 2011, from tests/metrics/reference/metrics_reference.py).
 Each value is the mean over the two images.
+With the shared data folder it also scores Set5's first image (baby) at x2 for the
+"FSRCNN (OpenCV dnn_superres)" row: cv2.dnn_superres on MATLAB's own LR
+(test/Set5_LR_matlab/X2, in OpenCV's BGR order), Y PSNR/SSIM with a 2-pixel crop.
 
 Run with Debian's python (numpy, skimage, cv2), from the repository root:
-    /usr/bin/python3 tests/eval/reference/eval_reference.py
+    /usr/bin/python3 tests/eval/reference/eval_reference.py [SHARED_DATA]
 and paste the printed values into the C++ test.
 """
 import os
@@ -80,6 +83,21 @@ def jpeg():
         print(f"// q{quality} input psnr {means[0]!r} ssim {means[1]!r} psnr_b {means[2]!r}")
 
 
+def fsrcnn_on_baby(shared):
+    gt_bgr = cv2.imread(os.path.join(shared, "test/Set5/baby_GT.png"))
+    lr_bgr = cv2.imread(os.path.join(shared, "test/Set5_LR_matlab/X2/babyx2.png"))
+    network = cv2.dnn_superres.DnnSuperResImpl_create()
+    network.readModel(os.path.join(shared, "peers/opencv_dnn_superres/FSRCNN_x2.pb"))
+    network.setModel("fsrcnn", 2)
+    restored = network.upsample(lr_bgr)
+    crop = (slice(2, -2), slice(2, -2))
+    psnr, ssim = scores(y_of(restored[..., ::-1])[crop], y_of(gt_bgr[..., ::-1])[crop])
+    print(f"// Set5 baby x2 FSRCNN (OpenCV dnn_superres) psnr {psnr!r} ssim {ssim!r}")
+
+
 if __name__ == "__main__":
     super_resolution()
     jpeg()
+    shared = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RESTORA_SHARED_DATA", "")
+    if shared and os.path.isdir(os.path.join(shared, "peers/opencv_dnn_superres")):
+        fsrcnn_on_baby(shared)
