@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "eval/published.h"
-#include "model_file/file_io.h"
+#include "fileio/file_io.h"
 #include "restora/errors.h"
 
 namespace restora::eval {
@@ -296,7 +296,7 @@ void write_text_atomically(const std::filesystem::path& path, const std::string&
   if (error)
     throw FileError(fmt::format("cannot write '{}': cannot create its folder: {}", path.string(),
                                 error.message()));
-  model_file::write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
+  fileio::write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
 std::string today() {

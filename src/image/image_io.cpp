@@ -2,21 +2,17 @@
 
 #include <fmt/format.h>
 #include <restora/errors.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <cerrno>
 #include <climits>
 #include <cmath>
-#include <cstdio>
-#include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <optional>
 #include <string>
 #include <system_error>
 
+#include "fileio/file_io.h"
 #include "image/container.h"
 
 namespace restora {
@@ -33,9 +29,6 @@ std::string describe(const std::error_code& error) {
   return text;
 }
 
-std::string describe_errno(int number) {
-  return describe(std::error_code(number, std::generic_category()));
-}
 
 std::string read_message(const fs::path& path, const std::string& problem) {
   return fmt::format("cannot read image '{}': {}", path.string(), problem);
@@ -45,27 +38,9 @@ std::string write_message(const fs::path& path, const std::string& problem) {
   return fmt::format("cannot write image '{}': {}", path.string(), problem);
 }
 
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
+// Whole file, refusing what no decoder should see: empty or over 2 GiB (cv::imdecode's limit).
 Bytes read_file(const fs::path& path) {
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  if (status.type() == fs::file_type::not_found)
-    throw FileError(read_message(path, "no such file"));
-  if (error) throw FileError(read_message(path, describe(error)));
-  if (fs::is_directory(status)) throw FileError(read_message(path, "is a directory"));
-
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw FileError(read_message(path, describe_errno(errno)));
-  Bytes bytes;
-  unsigned char buffer[1 << 16];
-  std::size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    bytes.insert(bytes.end(), buffer, buffer + count);
-  }
-  if (std::ferror(file.get())) throw FileError(read_message(path, describe_errno(errno)));
+  Bytes bytes = fileio::read_file_bytes(path);
   if (bytes.empty()) throw FormatError(read_message(path, "file is empty (0 bytes)"));
   if (bytes.size() > std::size_t(INT_MAX))
     throw FormatError(read_message(path, "file is larger than 2 GiB"));
@@ -287,58 +262,6 @@ Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
   return bytes;
 }
 
-// Deletes the temporary file unless it was renamed into place.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(fs::path path) : path_(std::move(path)) {}
-  ~TemporaryFile() {
-    if (!committed_) {
-      std::error_code ignored;
-      fs::remove(path_, ignored);
-    }
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  const fs::path& path() const { return path_; }
-  void commit() { committed_ = true; }
-
- private:
-  fs::path path_;
-  bool committed_ = false;
-};
-
-void write_atomically(const Bytes& bytes, const fs::path& path) {
-  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::error_code error;
-  const fs::file_status status = fs::status(folder, error);
-  if (status.type() == fs::file_type::not_found) {
-    throw FileError(
-        write_message(path, fmt::format("folder '{}' does not exist", folder.string())));
-  }
-  if (error) throw FileError(write_message(path, describe(error)));
-  if (!fs::is_directory(status)) {
-    throw FileError(write_message(path, fmt::format("'{}' is not a folder", folder.string())));
-  }
-
-  // Hidden, so list_images never picks it up; unique per process and call.
-  static std::atomic<unsigned> counter{0};
-  TemporaryFile temporary(folder / fmt::format(".{}.tmp-{}-{}", path.filename().string(),
-                                               ::getpid(), counter.fetch_add(1)));
-  {
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(temporary.path().c_str(), "wb"));
-    if (!file) throw FileError(write_message(path, describe_errno(errno)));
-    if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size() ||
-        std::fflush(file.get()) != 0) {
-      throw FileError(write_message(path, describe_errno(errno)));
-    }
-    if (std::fclose(file.release()) != 0)
-      throw FileError(write_message(path, describe_errno(errno)));
-  }
-  fs::rename(temporary.path(), path, error);
-  if (error) throw FileError(write_message(path, describe(error)));
-  temporary.commit();
-}
-
 bool is_hidden(const fs::path& path) {
   const std::string name = path.filename().string();
   return !name.empty() && name[0] == '.';
@@ -390,7 +313,7 @@ void write_image(const Image& image, const fs::path& path, const WriteOptions& o
     throw InvalidArgument(
         write_message(path, fmt::format("JPEG quality {} is not in 1..100", options.jpeg_quality)));
   }
-  write_atomically(encode(image, *format, bit_depth, options.jpeg_quality, path), path);
+  fileio::write_file_atomically(path, encode(image, *format, bit_depth, options.jpeg_quality, path));
 }
 
 bool is_image_path(const fs::path& path) { return format_from_extension(path).has_value(); }

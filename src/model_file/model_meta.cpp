@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <limits>
 #include <optional>
-#include <set>
 #include <utility>
 
 #include "model_file/strict_json.h"
@@ -48,8 +48,9 @@ std::optional<Enum> value_in(const NameTable<Enum>& table, const std::string& na
 template <typename Enum>
 std::string list_names(const NameTable<Enum>& table) {
   std::string list;
-  for (const auto& [entry, name] : table)
+  for (const auto& [entry, name] : table) {
     list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", name);
+  }
   return list;
 }
 
@@ -107,8 +108,9 @@ class Fields {
 
   const json& get(const char* name) const {
     const auto found = document_.find(name);
-    if (found == document_.end())
+    if (found == document_.end()) {
       check_.fail(fmt::format("restora metadata lacks field '{}'", name));
+    }
     return *found;
   }
   [[noreturn]] void wrong(const char* name, const std::string& expected) const {
@@ -222,8 +224,9 @@ ModelMeta meta_from_document(const json& document, const Check& check) {
   meta.recipe = fields.object("recipe");
   meta.scores = fields.object("scores");
   meta.created = fields.text("created", false);
-  if (!is_iso_date(meta.created))
+  if (!is_iso_date(meta.created)) {
     fields.wrong("created", "an ISO 8601 date such as \"2024-05-01\"");
+  }
   return meta;
 }
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <tuple>
 
-#include "model_file/file_io.h"
+#include "fileio/file_io.h"
 #include "model_file/strict_json.h"
 #include "restora/errors.h"
 
@@ -295,13 +295,16 @@ Safetensors parse_safetensors(const uint8_t* data, size_t size, const std::strin
 }
 
 Safetensors read_safetensors(const std::filesystem::path& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  const std::vector<uint8_t> bytes = fileio::read_file_bytes(path);
   return parse_safetensors(bytes.data(), bytes.size(), path.string());
 }
 
 std::vector<uint8_t> serialize_safetensors(const Safetensors& file) {
   std::vector<const Tensor*> order;
   std::set<std::string_view> names;
+  // JSON values of the header: the root, the metadata object and its
+  // strings, per tensor its object, dtype, shape array, dimensions, offsets.
+  size_t json_values = 1 + (file.metadata.empty() ? 0 : 1 + file.metadata.size());
   for (const Tensor& tensor : file.tensors) {
     const auto fail = [&](const std::string& problem) {
       return InvalidArgument(
@@ -319,6 +322,13 @@ std::vector<uint8_t> serialize_safetensors(const Safetensors& file) {
                              fmt::join(tensor.shape, ", "), dtype_name(tensor.dtype), *expected));
     }
     order.push_back(&tensor);
+    json_values += 6 + tensor.shape.size();
+  }
+  if (json_values > max_json_values) {
+    throw InvalidArgument(fmt::format(
+        "cannot serialize {} tensors: their header would hold more than {} JSON values, more "
+        "than readers accept",
+        file.tensors.size(), max_json_values));
   }
   std::sort(order.begin(), order.end(), [](const Tensor* left, const Tensor* right) {
     const int left_rank = info_of(left->dtype).reference_rank;
@@ -356,7 +366,7 @@ std::vector<uint8_t> serialize_safetensors(const Safetensors& file) {
 }
 
 void write_safetensors(const std::filesystem::path& path, const Safetensors& file) {
-  write_file_atomically(path, serialize_safetensors(file));
+  fileio::write_file_atomically(path, serialize_safetensors(file));
 }
 
 }  // namespace restora::model_file

@@ -34,8 +34,9 @@ const char* dtype_name(DType dtype);
 // U32, U64 and F8 types included, which Restora does not use).
 std::optional<DType> dtype_from_name(std::string_view name);
 
-// Files written by the reference implementation stay within these; larger
-// values are refused rather than trusted.
+// Limits of the reader, refused rather than trusted: the header size is the
+// reference implementation's; the rank and the JSON value budget
+// (strict_json.h: max_json_values, about 100,000 tensors) are Restora's.
 constexpr uint64_t max_header_size = 100'000'000;
 constexpr size_t max_tensor_rank = 64;
 
@@ -73,7 +74,8 @@ Safetensors read_safetensors(const std::filesystem::path& path);
 // decreasing dtype alignment then by name (so every tensor is aligned),
 // header padded with spaces to a multiple of 8. Throws InvalidArgument for
 // content no reader would accept (byte count not matching the shape, negative
-// dimension, duplicate or reserved name, text that is not UTF-8).
+// dimension, duplicate or reserved name, text that is not UTF-8, a limit
+// above exceeded).
 std::vector<uint8_t> serialize_safetensors(const Safetensors& file);
 
 // Serializes and writes atomically (temporary file + rename), so `path` never

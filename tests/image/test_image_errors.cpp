@@ -37,7 +37,7 @@ TEST(ImageReadErrors, MissingFileAndDirectoryAreFileErrors) {
   EXPECT_TRUE(contains(missing, "absent.png")) << missing;
   EXPECT_TRUE(contains(missing, "no such file")) << missing;
   const std::string directory = error_message<FileError>([&] { read_image(folder.path()); });
-  EXPECT_TRUE(contains(directory, "is a directory")) << directory;
+  EXPECT_TRUE(contains(directory, "is a folder")) << directory;
 }
 
 TEST(ImageReadErrors, PermissionDeniedIsFileError) {

@@ -223,6 +223,31 @@ TEST(Serialize, RejectsContentNoReaderWouldAccept) {
   EXPECT_THROW(serialize_safetensors(twice), InvalidArgument);
 }
 
+// The writer counts the header's JSON values as the reader does: a file at
+// the limit is written and read back, one value more is refused before
+// anything is written. Values: the root, 70 per rank-64 tensor (object,
+// dtype, shape, 64 dimensions, offsets and their 2 numbers), the metadata
+// object and its strings: 1 + 14285 * 70 + 1 + 48 = 1,000,000.
+TEST(Serialize, AcceptsExactlyWhatTheReaderAccepts) {
+  Safetensors file;
+  for (int i = 0; i < 14'285; ++i) {
+    file.tensors.push_back({std::to_string(i), DType::u8, std::vector<int64_t>(64, 1), {7}});
+  }
+  for (int i = 0; i < 48; ++i) file.metadata[std::to_string(i)] = "x";
+  const std::vector<uint8_t> bytes = serialize_safetensors(file);
+  EXPECT_EQ(parse_safetensors(bytes.data(), bytes.size(), source).tensors.size(), 14'285u);
+  // The reader refuses the same file with one more metadata string.
+  const size_t header_size = bytes.size() - 14'285;
+  std::string header(bytes.begin() + 8, bytes.begin() + header_size);
+  const std::string opening = "{\"__metadata__\":{";
+  ASSERT_EQ(header.rfind(opening, 0), 0u);
+  header.insert(opening.size(), "\"one_more\":\"x\",");
+  EXPECT_TRUE(fails_with(assemble(header, {bytes.begin() + header_size, bytes.end()}),
+                         "header holds more than 1000000 JSON values"));
+  file.metadata["one_more"] = "x";
+  EXPECT_THROW(serialize_safetensors(file), InvalidArgument);
+}
+
 TEST(Files, WriteThenReadRoundTripsAndLeavesNoTemporaryFile) {
   const TemporaryFolder folder;
   const fs::path path = folder.path() / "model.safetensors";
@@ -304,6 +329,12 @@ struct HostileHeader {
 };
 
 std::string nested_arrays(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+std::string repeated(const std::string& text, int count) {
+  std::string result;
+  for (int i = 0; i < count; ++i) result += text;
+  return result;
+}
 
 std::string shape_of_rank(int rank) {
   std::string shape = "[1";
@@ -399,6 +430,8 @@ const HostileHeader hostile_headers[] = {
      "header has duplicate key '__metadata__'"},
     {"DeepNesting", R"({"__metadata__":{"a":)" + nested_arrays(100000) + "}}", 0,
      "header nests deeper than 64 levels"},
+    {"TooManyValues", R"({"__metadata__":{"a":[0)" + repeated(",0", 1'000'000) + "]}}", 0,
+     "header holds more than 1000000 JSON values"},
     {"ControlCharacterInName", "{\"a\\nb\":1}", 0, "tensor 'a\\nb' is not a JSON object"},
 };
 

@@ -1,12 +1,12 @@
 // Whole-file reads and crash-safe writes, for files the library owns (model
-// files, checkpoints). POSIX only.
+// files, images, reports). POSIX only.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <vector>
 
-namespace restora::model_file {
+namespace restora::fileio {
 
 // The bytes of a regular file. Throws FileError "cannot read '<path>': ..."
 // when it is missing, a folder, not a regular file or unreadable.
@@ -18,4 +18,4 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 // unwritable folder, disk full); the temporary file is removed on failure.
 void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
 
-}  // namespace restora::model_file
+}  // namespace restora::fileio

@@ -1,4 +1,4 @@
-#include "model_file/file_io.h"
+#include "fileio/file_io.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,7 +12,7 @@
 
 #include "restora/errors.h"
 
-namespace restora::model_file {
+namespace restora::fileio {
 
 namespace fs = std::filesystem;
 
@@ -118,4 +118,4 @@ void write_file_atomically(const fs::path& path, const std::vector<uint8_t>& byt
   }
 }
 
-}  // namespace restora::model_file
+}  // namespace restora::fileio
