@@ -60,7 +60,7 @@ Restorer::Restorer(const std::string& task, RestoreOptions options)
   set_compute_threads(options.threads);
   if (state_->task == tasks::Task::super_resolution && options.scale != 0 &&
       (options.scale < 2 || options.scale > 8))
-    throw InvalidArgument(fmt::format("unsupported scale {}", options.scale));
+    throw InvalidArgument(fmt::format("unsupported scale {}; use 2..8", options.scale));
 }
 
 Restorer::~Restorer() = default;
@@ -119,7 +119,8 @@ Image Restorer::restore(const Image& input) {
       scale = state_->options.scale ? state_->options.scale : meta.scales.front();
       if (std::find(meta.scales.begin(), meta.scales.end(), scale) == meta.scales.end())
         throw ModelMismatch(fmt::format("model '{}' does not upscale x{} (it does x{})",
-                                        meta.name, scale, fmt::join(meta.scales, ", x")));
+                                        loaded.path.string(), scale,
+                                        fmt::join(meta.scales, ", x")));
       break;
     case tasks::Task::denoise:
       if (meta.conditioning == model_file::Conditioning::sigma) {

@@ -228,6 +228,23 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     model_file::write_model_file(model_path, file);
   };
 
+  // Validates the EMA weights (or the live ones), saves them when best; -> "psnr,ssim".
+  int64_t validated_step = -1;
+  auto validate_and_keep_best = [&]() -> std::string {
+    auto& judged = ema ? *ema : *network;
+    const auto scores = validate(judged, source, experiment.task, precision);
+    validated_step = state.step;
+    const bool best = scores.psnr > state.best_psnr;
+    if (best) {
+      state.best_psnr = scores.psnr;
+      state.best_step = state.step;
+      save_model(judged, scores);
+    }
+    say(fmt::format("step {}: validation PSNR {:.3f} dB, SSIM {:.4f}{}", state.step, scores.psnr,
+                    scores.ssim, best ? " (best, saved)" : ""));
+    return fmt::format("{:.4f},{:.5f}", scores.psnr, scores.ssim);
+  };
+
   TrainResult result;
   const int64_t total = training.steps;
   BatchLoader loader(source, state.step + 1, experiment.data.loader_threads,
@@ -273,20 +290,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
 
     const bool log_now = step % training.log_every == 0 || step == total;
     const bool validate_now = step % training.validate_every == 0 || step == total;
-    std::string validation_columns = ",";
-    if (validate_now) {
-      auto& judged = ema ? *ema : *network;
-      const auto scores = validate(judged, source, experiment.task, precision);
-      validation_columns = fmt::format("{:.4f},{:.5f}", scores.psnr, scores.ssim);
-      const bool best = scores.psnr > state.best_psnr;
-      if (best) {
-        state.best_psnr = scores.psnr;
-        state.best_step = step;
-        save_model(judged, scores);
-      }
-      say(fmt::format("step {}: validation PSNR {:.3f} dB, SSIM {:.4f}{}", step, scores.psnr,
-                      scores.ssim, best ? " (best, saved)" : ""));
-    }
+    const std::string validation_columns = validate_now ? validate_and_keep_best() : ",";
     if (log_now || validate_now) {
       const double seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
       Progress progress;
@@ -310,9 +314,12 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     if (step % training.checkpoint_every == 0)
       save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
   }
+  // A run stopped between validations still leaves its current best model behind. Not logged:
+  // the log's rows must not depend on where a run was interrupted.
+  if (state.step > 0 && validated_step != state.step) validate_and_keep_best();
   save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
-  plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
   if (stop_requested) say(fmt::format("stopped at step {}; checkpoint saved", state.step));
+  plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
 
   result.step = state.step;
   result.finished = state.step >= total;

@@ -1,0 +1,111 @@
+// End to end: `restora degrade` against independently computed degradations.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "cli/cli_test_support.h"
+#include "cli/degrade_expected.h"
+
+namespace restora::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+using CliDegrade = CliTest;
+
+// 9×13 RGB, the formula of synthetic_image() in tests/cli/reference/degrade_reference.py.
+cv::Mat synthetic_rgb() {
+  cv::Mat image(9, 13, CV_8UC3);
+  for (int y = 0; y < image.rows; ++y)
+    for (int x = 0; x < image.cols; ++x)
+      for (int c = 0; c < 3; ++c)
+        image.at<cv::Vec3b>(y, x)[c] =
+            static_cast<uchar>((x * 29 + y * 61 + c * 83 + (x * y * (c + 2)) % 17) * 5 % 256);
+  return image;
+}
+
+std::vector<unsigned char> samples(const cv::Mat& image) {
+  const cv::Mat flat = image.reshape(1, 1);
+  return std::vector<unsigned char>(flat.begin<uchar>(), flat.end<uchar>());
+}
+
+TEST_F(CliDegrade, ScaleIsMatlabBicubicOfTheModcroppedImage) {
+  write_image_file(work_ / "in.png", synthetic_rgb());
+  const auto result = run({"degrade", "-i", (work_ / "in.png").string(), "-o",
+                           (work_ / "lr.png").string(), "--scale", "2"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto lr = read_image_file(work_ / "lr.png");
+  ASSERT_EQ(lr.size(), cv::Size(6, 4));
+  EXPECT_EQ(samples(lr), expected::kDegradeScale2);  // tests/cli/reference/degrade_reference.py
+}
+
+TEST_F(CliDegrade, QualityIsALibjpegRoundTrip) {
+  write_image_file(work_ / "in.png", synthetic_rgb());
+  const auto result = run({"degrade", "-i", (work_ / "in.png").string(), "-o",
+                           (work_ / "q30.png").string(), "--quality", "30"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto decoded = read_image_file(work_ / "q30.png");
+  ASSERT_EQ(decoded.size(), cv::Size(13, 9));
+  EXPECT_EQ(samples(decoded), expected::kDegradeQuality30);  // degrade_reference.py
+}
+
+TEST_F(CliDegrade, SigmaAddsSeededGaussianNoiseKeptUnclippedInTiff) {
+  const cv::Mat dark(64, 64, CV_8UC3, cv::Scalar::all(5));
+  write_image_file(work_ / "dark.png", dark);
+  auto degrade = [&](const std::string& output, const std::string& seed) {
+    const auto result = run({"degrade", "-i", (work_ / "dark.png").string(), "-o",
+                             (work_ / output).string(), "--sigma", "25", "--seed", seed});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return read_image_file(work_ / output);
+  };
+  const auto noisy = degrade("a.tif", "7");
+  ASSERT_EQ(noisy.type(), CV_32FC3);
+  cv::Mat noise = noisy * 255.0 - 5.0;
+  cv::Scalar mean, deviation;
+  cv::meanStdDev(noise.reshape(1), mean, deviation);
+  // 12288 samples: the standard errors of the mean and the deviation are ~0.23 and ~0.16.
+  EXPECT_NEAR(mean[0], 0.0, 1.0);
+  EXPECT_NEAR(deviation[0], 25.0, 1.0);
+  double low = 0;
+  cv::minMaxLoc(noisy.reshape(1), &low);
+  EXPECT_LT(low, 0.0) << "a float TIFF keeps the noise unclipped";
+
+  EXPECT_EQ(cv::norm(degrade("b.tif", "7"), noisy, cv::NORM_INF), 0.0) << "same seed";
+  EXPECT_GT(cv::norm(degrade("c.tif", "8"), noisy, cv::NORM_INF), 0.0) << "other seed";
+  const auto clipped = degrade("d.png", "7");
+  EXPECT_EQ(clipped.type(), CV_8UC3);
+}
+
+TEST_F(CliDegrade, FolderWithJsonOutput) {
+  write_image_file(work_ / "in" / "a.png", synthetic_rgb());
+  write_image_file(work_ / "in" / "sub" / "b.png", synthetic_rgb());
+  const auto result = run({"degrade", "-i", (work_ / "in").string(), "-o", (work_ / "out").string(),
+                           "--scale", "2", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto items = json::parse(result.out);
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& item : items) EXPECT_EQ(item.at("status"), "done");
+  EXPECT_EQ(files_under(work_ / "out"), (std::vector<std::string>{"a.png", "sub/b.png"}));
+  EXPECT_EQ(samples(read_image_file(work_ / "out" / "sub" / "b.png")), expected::kDegradeScale2);
+}
+
+TEST_F(CliDegrade, Set5MatchesMatlabBitForBit) {
+  const char* shared = std::getenv("RESTORA_SHARED_DATA");
+  if (!shared || !fs::is_directory(fs::path(shared) / "test" / "Set5_LR_matlab"))
+    GTEST_SKIP() << "RESTORA_SHARED_DATA with test/Set5_LR_matlab is not available";
+  const auto data = fs::path(shared) / "test";
+  const auto result = run({"degrade", "-i", (data / "Set5").string(), "-o", (work_ / "x3").string(),
+                           "--scale", "3", "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* name : {"baby", "bird", "butterfly", "head", "woman"}) {
+    const auto mine = read_image_file(work_ / "x3" / (std::string(name) + "_GT.png"));
+    const auto matlab =
+        read_image_file(data / "Set5_LR_matlab" / "X3" / (std::string(name) + "x3.png"));
+    ASSERT_EQ(mine.size(), matlab.size()) << name;
+    EXPECT_EQ(cv::norm(mine, matlab, cv::NORM_INF), 0.0) << name;
+  }
+}
+
+}  // namespace
+}  // namespace restora::testing
