@@ -21,14 +21,14 @@ struct Series {
 const cv::Scalar black(0, 0, 0), grey(200, 200, 200), blue(180, 90, 20), red(40, 40, 200);
 
 // Draws one panel: axes with min/max labels and a polyline of the series.
-void draw_panel(cv::Mat& canvas, cv::Rect area, const Series& series, const std::string& label,
-                bool log_scale, const cv::Scalar& color) {
+// Both panels share the step axis [x_min, x_max] so their curves line up.
+void draw_panel(cv::Mat& canvas, cv::Rect area, const Series& series, double x_min, double x_max,
+                const std::string& label, bool log_scale, const cv::Scalar& color) {
   cv::rectangle(canvas, area, grey);
   cv::putText(canvas, label, {area.x + 8, area.y + 20}, cv::FONT_HERSHEY_SIMPLEX, 0.55, black, 1,
               cv::LINE_AA);
   if (series.x.empty()) return;
   auto transform = [&](double v) { return log_scale ? std::log10(std::max(v, 1e-12)) : v; };
-  double x_min = series.x.front(), x_max = series.x.back();
   double y_min = 1e300, y_max = -1e300;
   for (double v : series.y) {
     y_min = std::min(y_min, transform(v));
@@ -86,8 +86,9 @@ void plot_curves(const std::filesystem::path& csv, const std::filesystem::path& 
   if (loss.x.empty()) return;
   cv::Mat canvas(620, 900, CV_8UC3, cv::Scalar(255, 255, 255));
   cv::putText(canvas, title, {10, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.7, black, 1, cv::LINE_AA);
-  draw_panel(canvas, {0, 36, 900, 290}, loss, "training loss (log scale)", true, blue);
-  draw_panel(canvas, {0, 328, 900, 290}, psnr, "validation PSNR (dB)", false, red);
+  const double first = loss.x.front(), last = loss.x.back();
+  draw_panel(canvas, {0, 36, 900, 290}, loss, first, last, "training loss (log scale)", true, blue);
+  draw_panel(canvas, {0, 328, 900, 290}, psnr, first, last, "validation PSNR (dB)", false, red);
   Image image;
   cv::cvtColor(canvas, canvas, cv::COLOR_BGR2RGB);
   image.pixels = to_float01(canvas);
