@@ -1,4 +1,4 @@
-// Published reference numbers, transcribed from the table of /work/shared/PROTOCOLS.md
+// Published reference numbers, transcribed from the table of ../shared/PROTOCOLS.md
 // ("Published reference numbers"): PSNR in dB, on Y for super-resolution and JPEG, on all
 // channels for denoising. Shown in the reports beside the numbers measured here.
 #pragma once

@@ -34,9 +34,9 @@ int print_models(const GlobalOptions& global) {
     entry["path"] = path.string();
     list.push_back(entry);
     if (!global.json)
-      fmt::print("{:<16} {:<18} {:<8} {:<7} x{:<7} {}\n", meta.name, meta.task, meta.arch,
-                 model_file::color_space_name(meta.color_space), fmt::join(meta.scales, ","),
-                 score_summary(meta.scores));
+      fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", meta.name, meta.task, meta.arch,
+                 model_file::color_space_name(meta.color_space),
+                 fmt::format("x{}", fmt::join(meta.scales, ",x")), score_summary(meta.scores));
   }
   if (global.json) fmt::print("{}\n", list.dump(2));
   else if (paths.empty()) {
