@@ -20,7 +20,7 @@ class EDSRImpl : public RestorationNetworkImpl {
  public:
   EDSRImpl(int channels, int num_features, int num_blocks, std::vector<int> scales,
            double res_scale)
-      : channels_(channels), num_blocks_(num_blocks), scales_(std::move(scales)) {
+      : num_blocks_(num_blocks), scales_(std::move(scales)) {
     head = register_module("head", nn::conv3x3(channels, num_features));
     body = register_module("body", nn::residual_chain(num_features, num_blocks, res_scale));
     body_end = register_module("body_end", nn::conv3x3(num_features, num_features));
@@ -50,7 +50,6 @@ class EDSRImpl : public RestorationNetworkImpl {
   }
 
  private:
-  int channels_;
   int num_blocks_;
   std::vector<int> scales_;
   torch::nn::Conv2d head{nullptr}, body_end{nullptr};
@@ -65,12 +64,9 @@ RestorationNetwork make_edsr(const nlohmann::json& config) {
   const int channels = read.get_int("channels", 3, 1, 4);
   const int num_features = read.get_int("num_features", 64, 1, 1024);
   const int num_blocks = read.get_int("num_blocks", 16, 0, 256);
-  const auto scales = read.get_ints("scales", {2}, 1, 4096);
+  const auto scales = read.get_ints("scales", {2}, 2, 8);
   const double res_scale = read.get_double("res_scale", 1.0, 0.0, 10.0);
   read.finish();
-  for (int scale : scales)
-    if (scale < 2 || scale > 8)
-      throw InvalidArgument(fmt::format("arch 'edsr': scale {} is not in 2..8", scale));
   return std::make_shared<EDSRImpl>(channels, num_features, num_blocks, scales, res_scale);
 }
 

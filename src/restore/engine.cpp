@@ -4,6 +4,8 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "image/tensor_bridge.h"
 #include "image/tiles.h"
 #include "restora/errors.h"
