@@ -14,7 +14,6 @@
 namespace restora::eval {
 namespace {
 
-using tasks::Task;
 
 int available_cores() {
   cpu_set_t cores;
@@ -55,27 +54,33 @@ std::vector<TaskProtocol> select_protocols(const EvalOptions& options) {
 
 // The rows of one task's tables, in report order: baseline, classical, peers; ours is added
 // by the caller.
-std::vector<std::unique_ptr<Method>> baseline_methods(Task task, const EvalOptions& options) {
+std::vector<std::unique_ptr<Method>> baseline_methods(const TaskProtocol& protocol,
+                                                      const EvalOptions& options) {
   std::vector<std::unique_ptr<Method>> methods;
-  switch (task) {
-    case Task::denoise:
-      methods.push_back(make_identity());
-      methods.push_back(make_fast_nl_means());
-      break;
-    case Task::dejpeg:
-      methods.push_back(make_identity());
-      break;
-    case Task::super_resolution: {
-      methods.push_back(make_bicubic_matlab());
-      methods.push_back(make_opencv_cubic());
-      if (!options.peers) break;
-      const auto folder = options.data_root / "peers" / "opencv_dnn_superres";
-      if (!std::filesystem::is_directory(folder))
-        throw FileError(fmt::format("peer models folder '{}' does not exist", folder.string()));
-      for (auto network : {PeerNetwork::fsrcnn, PeerNetwork::fsrcnn_small, PeerNetwork::espcn,
-                           PeerNetwork::lapsrn})
-        methods.push_back(make_dnn_superres(network, folder));
-      break;
+  for (const auto baseline : protocol.baselines) {
+    switch (baseline) {
+      case Baseline::input:
+        methods.push_back(make_identity());
+        break;
+      case Baseline::fast_nl_means:
+        methods.push_back(make_fast_nl_means());
+        break;
+      case Baseline::bicubic_matlab:
+        methods.push_back(make_bicubic_matlab());
+        break;
+      case Baseline::opencv_cubic:
+        methods.push_back(make_opencv_cubic());
+        break;
+      case Baseline::dnn_superres: {
+        if (!options.peers) break;
+        const auto folder = options.data_root / "peers" / "opencv_dnn_superres";
+        if (!std::filesystem::is_directory(folder))
+          throw FileError(fmt::format("peer models folder '{}' does not exist", folder.string()));
+        for (auto network : {PeerNetwork::fsrcnn, PeerNetwork::fsrcnn_small, PeerNetwork::espcn,
+                             PeerNetwork::lapsrn})
+          methods.push_back(make_dnn_superres(network, folder));
+        break;
+      }
     }
   }
   return methods;
@@ -124,7 +129,7 @@ Evaluation run_evaluation(const EvalOptions& options) {
   std::vector<TaskMethods> task_methods;
   for (const auto& protocol : protocols) {
     TaskMethods entry{
-        baseline_methods(protocol.task, options), make_ours(protocol.task, restore_options), {}};
+        baseline_methods(protocol, options), make_ours(protocol.task, restore_options), {}};
     for (const auto& set : protocol.sets) {
       const int channels = channels_of(set.color);
       if (entry.missing.count(channels)) continue;
@@ -133,12 +138,11 @@ Evaluation run_evaluation(const EvalOptions& options) {
       } catch (const FileError&) {
         if (!options.allow_missing_model) throw;
         entry.missing.insert(channels);
-        const auto task = tasks::task_name(protocol.task);
-        add_note(
-            evaluation.notes,
-            fmt::format("Restora row skipped for {} {} sets: model '{}' not found.", task,
-                        channels == 1 ? "gray" : "colour",
-                        options.model.empty() ? default_model(task, channels) : options.model));
+        add_note(evaluation.notes,
+                 fmt::format("Restora row skipped for {} {} sets: model '{}' not found.",
+                             protocol.task->id(), channels == 1 ? "gray" : "colour",
+                             options.model.empty() ? protocol.task->default_model(channels)
+                                                   : options.model));
       }
     }
     task_methods.push_back(std::move(entry));

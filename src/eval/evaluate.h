@@ -3,7 +3,7 @@
 //
 //   eval::EvalOptions options;
 //   options.data_root = "../shared/data";
-//   options.tasks = {tasks::Task::super_resolution};
+//   options.tasks = {tasks::find_task("super_resolution")};
 //   options.sets = {"Set5"};
 //   eval::Evaluation evaluation = eval::run_evaluation(options);
 //   std::string markdown = eval::render_markdown(evaluation, context);  // eval/report.h

@@ -17,14 +17,13 @@
 namespace restora::eval {
 namespace {
 
-using tasks::Degradation;
 using tasks::Task;
 
 class Identity : public Method {
  public:
   std::string name(int) override { return "Input"; }
   bool supports(Task task, const Degradation&, int) const override {
-    return task == Task::denoise || task == Task::dejpeg;
+    return !task->degradation().changes_size();  // the input must have the output's size
   }
   cv::Mat run(const cv::Mat& lq, const Degradation&) override { return lq; }
 };
@@ -33,7 +32,7 @@ class BicubicMatlab : public Method {
  public:
   std::string name(int) override { return "Bicubic (MATLAB imresize)"; }
   bool supports(Task task, const Degradation&, int) const override {
-    return task == Task::super_resolution;
+    return task->degradation().changes_size();
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     return imresize_matlab(quantize_u8(lq), degradation.scale);
@@ -44,7 +43,7 @@ class OpenCVCubic : public Method {
  public:
   std::string name(int) override { return "OpenCV resize INTER_CUBIC"; }
   bool supports(Task task, const Degradation&, int) const override {
-    return task == Task::super_resolution;
+    return task->degradation().changes_size();
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     cv::Mat upscaled;
@@ -56,8 +55,8 @@ class OpenCVCubic : public Method {
 class FastNlMeans : public Method {
  public:
   std::string name(int) override { return "OpenCV fastNlMeans"; }
-  bool supports(Task task, const Degradation& degradation, int) const override {
-    return task == Task::denoise && degradation.sigma > 0;
+  bool supports(Task, const Degradation& degradation, int) const override {
+    return degradation.sigma > 0;
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     const auto sigma = static_cast<float>(degradation.sigma);
@@ -110,7 +109,7 @@ class DnnSuperres : public Method {
     return fmt::format("{} (OpenCV dnn_superres)", facts_.file_prefix);
   }
   bool supports(Task task, const Degradation& degradation, int) const override {
-    return task == Task::super_resolution &&
+    return task->degradation().changes_size() &&
            std::filesystem::is_regular_file(path(degradation.scale));
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
@@ -168,21 +167,21 @@ class Ours : public Method {
         break;
     }
     return fmt::format("Restora {}{}", model.name,
-                       task_ == Task::super_resolution ? "" : " (blind)");
+                       task_->degradation().changes_size() ? "" : " (blind)");
   }
   bool supports(Task task, const Degradation&, int) const override { return task == task_; }
 
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     const auto& model = model_for(lq.channels());
     auto options = options_;
-    if (task_ == Task::super_resolution) options.scale = degradation.scale;
+    if (task_->degradation().changes_size()) options.scale = degradation.scale;
     if (model.conditioning == model_file::Conditioning::sigma) options.sigma = degradation.sigma;
     if (model.conditioning == model_file::Conditioning::quality)
       options.quality = degradation.quality;
     const auto key = std::make_tuple(options.scale, options.sigma, options.quality);
     auto found = restorers_.find(key);
     if (found == restorers_.end())
-      found = restorers_.emplace(key, Restorer(tasks::task_name(task_), options)).first;
+      found = restorers_.emplace(key, Restorer(task_->id(), options)).first;
     Image input;
     input.pixels = lq;
     input.bit_depth = 32;  // float input: denoising inputs are unclipped
@@ -215,7 +214,7 @@ class Ours : public Method {
   const ModelFacts& model_for(int channels) {
     auto found = models_.find(channels);
     if (found != models_.end()) return found->second;
-    Restorer probe(tasks::task_name(task_), options_);
+    Restorer probe(task_->id(), options_);
     const auto summary = probe.model_for(channels);
     const auto meta = model_file::read_model_file(summary.path).meta;
     ModelFacts facts;

@@ -3,7 +3,7 @@
 // networks, and our Restorer.
 //
 //   auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, data /
-//   "peers/opencv_dnn_superres"); if (fsrcnn->supports(Task::super_resolution, degradation, 3))
+//   "peers/opencv_dnn_superres"); if (fsrcnn->supports(task, degradation, 3))
 //     cv::Mat restored = fsrcnn->run(lq, degradation);
 #pragma once
 
@@ -25,13 +25,12 @@ class Method {
   virtual std::string name(int channels) = 0;
 
   // Whether the method handles this task and degradation on `channels`-channel images.
-  virtual bool supports(tasks::Task task, const tasks::Degradation& degradation,
-                        int channels) const = 0;
+  virtual bool supports(tasks::Task task, const Degradation& degradation, int channels) const = 0;
 
   // lq: H×W CV_32FC1 or CV_32FC3 (RGB), nominal [0,1], unclipped for noise, as degrade() made it.
   // -> the restored image at the ground truth's size and channels, CV_8U or CV_32F in [0,1];
   // the evaluation quantizes it to 8 bits.
-  virtual cv::Mat run(const cv::Mat& lq, const tasks::Degradation& degradation) = 0;
+  virtual cv::Mat run(const cv::Mat& lq, const Degradation& degradation) = 0;
 
   // One sentence for the report's notes (parameters, model files); empty when obvious.
   virtual std::string details() { return ""; }

@@ -15,52 +15,61 @@
 
 namespace restora::eval {
 
-using tasks::Degradation;
 using tasks::Task;
 
+namespace {
+
+// The task's settings with these parameter values.
+std::vector<Degradation> settings(Task task, const std::vector<double>& values) {
+  std::vector<Degradation> result;
+  for (double value : values) result.push_back(task->degradation().with_value(value));
+  return result;
+}
+
+}  // namespace
+
 std::vector<TaskProtocol> standard_protocols() {
-  const auto sigma = [](double value) {
-    Degradation degradation;
-    degradation.sigma = value;
-    return degradation;
-  };
-  const auto scale = [](int value) {
-    Degradation degradation;
-    degradation.scale = value;
-    return degradation;
-  };
-  const auto quality = [](int value) {
-    Degradation degradation;
-    degradation.quality = value;
-    return degradation;
-  };
+  const auto denoise = tasks::find_task("denoise");
+  const auto super_resolution = tasks::find_task("super_resolution");
+  const auto dejpeg = tasks::find_task("dejpeg");
   return {
-      {Task::denoise,
+      {denoise,
+       "Gaussian denoising",
+       "Input: clean + N(0, (σ/255)²) in float, not clipped and not quantized. Metrics on all "
+       "channels (gray sets: gray, colour sets: RGB), no border crop. Cells: PSNR (dB) / SSIM.",
        {{"BSD68", Color::gray},
         {"Set12", Color::gray},
         {"CBSD68", Color::rgb},
         {"Kodak24", Color::rgb},
         {"McMaster", Color::rgb}},
-       {sigma(15), sigma(25), sigma(50)}},
-      {Task::super_resolution,
+       settings(denoise, {15, 25, 50}),
+       {Baseline::input, Baseline::fast_nl_means}},
+      {super_resolution,
+       "Super-resolution (bicubic degradation)",
+       "LR = MATLAB imresize(modcrop(HR, s), 1/s, 'bicubic'), rounded to 8 bits after each pass "
+       "(bit-identical to MATLAB's). Metrics on Y (MATLAB rgb2ycbcr, BT.601 studio range, not "
+       "rounded) with s pixels cropped at every border; a gray image (Set14's bridge) stays gray "
+       "and is its own Y, which reproduces the published bicubic numbers. Cells: PSNR (dB) / "
+       "SSIM.",
        {{"Set5", Color::stored}, {"Set14", Color::stored}, {"BSD100", Color::stored}},
-       {scale(2), scale(3), scale(4)}},
-      {Task::dejpeg,
+       settings(super_resolution, {2, 3, 4}),
+       {Baseline::bicubic_matlab, Baseline::opencv_cubic, Baseline::dnn_superres}},
+      {dejpeg,
+       "JPEG artifact removal (gray protocol)",
+       "Ground truth: LIVE1 as its Y channel (MATLAB rgb2ycbcr) rounded to uint8, classic5 as is. "
+       "Input: grayscale JPEG by libjpeg (OpenCV imencode) at quality q, decoded. Metrics on Y "
+       "(the gray image), no border crop; PSNR-B on the 8×8 block boundaries. Cells: PSNR (dB) / "
+       "SSIM / PSNR-B (dB).",
        {{"LIVE1", Color::y_u8}, {"classic5", Color::gray}},
-       {quality(10), quality(20), quality(30), quality(40)}},
+       settings(dejpeg, {10, 20, 30, 40}),
+       {Baseline::input}},
   };
 }
 
-std::string setting_label(Task task, const Degradation& degradation) {
-  switch (task) {
-    case Task::denoise:
-      return fmt::format("σ={}", degradation.sigma);
-    case Task::super_resolution:
-      return fmt::format("x{}", degradation.scale);
-    case Task::dejpeg:
-      return fmt::format("q{}", degradation.quality);
-  }
-  return "";
+TaskProtocol standard_protocol(Task task) {
+  for (auto& protocol : standard_protocols())
+    if (protocol.task == task) return protocol;
+  throw InvalidArgument(fmt::format("task '{}' has no standard evaluation protocol", task->id()));
 }
 
 cv::Mat read_ground_truth(const std::filesystem::path& path, Color color) {
@@ -98,7 +107,7 @@ uint64_t noise_seed(int index) { return Rng::mix(0, static_cast<uint64_t>(index)
 
 cv::Mat make_input(const cv::Mat& gt_u8, Task task, const Degradation& degradation, int index) {
   Rng rng(noise_seed(index));
-  return tasks::degrade(gt_u8, task, degradation, rng);
+  return task->degrade(gt_u8, degradation, rng);
 }
 
 std::vector<std::filesystem::path> test_set_images(const TestSet& set,
@@ -148,11 +157,10 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
   for (auto* method : methods) result.methods.push_back({method->name(result.channels), {}});
 
   for (const auto& degradation : protocol.settings) {
-    const auto measuring = tasks::protocol(protocol.task, degradation);
+    const auto measuring = protocol.task->protocol(degradation);
     std::vector<Tally> tallies(methods.size());
     for (size_t index = 0; index < paths.size(); ++index) {
-      const auto gt =
-          tasks::matching_ground_truth(ground_truths[index], protocol.task, degradation);
+      const auto gt = protocol.task->ground_truth(ground_truths[index], degradation);
       const auto lq =
           make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index));
       for (size_t m = 0; m < methods.size(); ++m) {
@@ -192,8 +200,8 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
       result.methods[m].cells.push_back(cell);
     }
     if (progress)
-      progress(fmt::format("{} {} {}: {} images", tasks::task_name(protocol.task), set.name,
-                           setting_label(protocol.task, degradation), paths.size()));
+      progress(fmt::format("{} {} {}: {} images", protocol.task->id(), set.name,
+                           protocol.task->degradation().label(degradation), paths.size()));
   }
   result.methods.erase(
       std::remove_if(result.methods.begin(), result.methods.end(),

@@ -34,11 +34,23 @@ struct TestSet {
   Color color = Color::rgb;
 };
 
+// The rows every table of a task compares ours with.
+enum class Baseline {
+  input,           // the degraded input itself
+  fast_nl_means,   // OpenCV's classical denoiser
+  bicubic_matlab,  // MATLAB imresize
+  opencv_cubic,    // cv::resize INTER_CUBIC
+  dnn_superres     // OpenCV dnn_superres peers (FSRCNN, FSRCNN-small, ESPCN, LapSRN)
+};
+
 // One task's standard evaluation: test sets, each measured at every setting.
 struct TaskProtocol {
-  tasks::Task task = tasks::Task::denoise;
+  tasks::Task task = nullptr;
+  std::string title;        // report heading, e.g. "Gaussian denoising"
+  std::string description;  // how inputs are made and measured, for the report
   std::vector<TestSet> sets;
-  std::vector<tasks::Degradation> settings;
+  std::vector<Degradation> settings;
+  std::vector<Baseline> baselines;
 };
 
 // Denoise: gray BSD68, Set12 and colour CBSD68, Kodak24, McMaster at σ 15, 25, 50.
@@ -46,8 +58,8 @@ struct TaskProtocol {
 // Dejpeg (gray protocol): LIVE1 as Y uint8, classic5 as is, at quality 10, 20, 30, 40.
 std::vector<TaskProtocol> standard_protocols();
 
-// Column heading of a setting: "σ=15", "x2", "q10".
-std::string setting_label(tasks::Task task, const tasks::Degradation& degradation);
+// The standard protocol of a task; a task without one -> InvalidArgument.
+TaskProtocol standard_protocol(tasks::Task task);
 
 // The 8-bit ground truth of a test image in the protocol's colour: CV_8UC1 or CV_8UC3 (RGB).
 // Throws as read_image does, and FormatError for a colour file in a gray set or an image that
@@ -58,8 +70,8 @@ cv::Mat read_ground_truth(const std::filesystem::path& path, Color color);
 // Rng::mix(0, index), the same for every σ, so the σ=25 noise is the σ=15 noise scaled.
 uint64_t noise_seed(int index);
 
-// The protocol's input for one image: tasks::degrade() of gt_u8 with Rng(noise_seed(index)).
-cv::Mat make_input(const cv::Mat& gt_u8, tasks::Task task, const tasks::Degradation& degradation,
+// The protocol's input for one image: task->degrade() of gt_u8 with Rng(noise_seed(index)).
+cv::Mat make_input(const cv::Mat& gt_u8, tasks::Task task, const Degradation& degradation,
                    int index);
 
 // The first `limit` images (0 = all) of the set in `folder`, sorted by path. A missing folder or
@@ -70,7 +82,7 @@ std::vector<std::filesystem::path> test_set_images(const TestSet& set,
 
 // Mean scores of one method on one set at one setting.
 struct Cell {
-  tasks::Degradation degradation;
+  Degradation degradation;
   int images = 0;
   double psnr = 0.0, ssim = 0.0;
   double psnr_b = 0.0;  // NaN unless the protocol measures PSNR-B
@@ -84,7 +96,7 @@ struct MethodScores {
 };
 
 struct SetScores {
-  tasks::Task task = tasks::Task::denoise;
+  tasks::Task task = nullptr;
   TestSet set;
   int images = 0;
   int channels = 0;
@@ -96,7 +108,7 @@ using Progress = std::function<void(const std::string&)>;
 
 // Scores every method on test_set_images(set, folder, limit). For each setting and image: ground
 // truth, seeded input, then each supporting method's output, clipped and rounded to 8 bits,
-// measured with metrics::measure and tasks::protocol(). Each method runs once untimed on the first
+// measured with metrics::measure and task->protocol(). Each method runs once untimed on the first
 // image of each setting (warm-up: model loading, allocations) before the timed runs.
 SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                        const std::filesystem::path& folder, const std::vector<Method*>& methods,

@@ -5,7 +5,6 @@
 namespace restora::eval {
 namespace {
 
-using tasks::Degradation;
 using tasks::Task;
 
 const char* const sr_source = "RCAN, CARN, IMDN and SwinIR papers' tables";
@@ -23,29 +22,17 @@ struct SourceEntry {
   const char* source;
 };
 
-Degradation x(int scale) {
-  Degradation degradation;
-  degradation.scale = scale;
-  return degradation;
-}
-Degradation sigma(double value) {
-  Degradation degradation;
-  degradation.sigma = value;
-  return degradation;
-}
-Degradation q(int quality) {
-  Degradation degradation;
-  degradation.quality = quality;
-  return degradation;
-}
+Degradation x(int scale) { return find_degradation("bicubic_down").with_value(scale); }
+Degradation sigma(double value) { return find_degradation("gaussian_noise").with_value(value); }
+Degradation q(int quality) { return find_degradation("jpeg").with_value(quality); }
 
 const std::vector<SourceEntry>& source_table() {
   const std::vector<std::string> sr_sets{"Set5", "Set14", "BSD100"};  // "B100" in the papers
   const std::vector<Degradation> sigmas{sigma(15), sigma(25), sigma(50)};
   const std::vector<Degradation> qualities{q(10), q(20), q(30), q(40)};
-  const auto sr = Task::super_resolution;
-  const auto dn = Task::denoise;
-  const auto jp = Task::dejpeg;
+  const auto sr = tasks::find_task("super_resolution");
+  const auto dn = tasks::find_task("denoise");
+  const auto jp = tasks::find_task("dejpeg");
   static const std::vector<SourceEntry> table = {
       {sr, sr_sets, {x(2)}, "Bicubic", {33.66, 30.24, 29.56}, sr_source},
       {sr, sr_sets, {x(2)}, "FSRCNN", {37.05, 32.66, 31.53}, sr_source},

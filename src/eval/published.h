@@ -11,10 +11,10 @@
 namespace restora::eval {
 
 struct PublishedRow {
-  tasks::Task task = tasks::Task::denoise;
+  tasks::Task task = nullptr;
   std::string set;     // test set folder name, e.g. "BSD100" (the papers' "B100")
   std::string method;  // e.g. "EDSR-baseline"
-  std::vector<tasks::Degradation> settings;
+  std::vector<Degradation> settings;
   std::vector<double> psnr;  // one per setting
   std::string source;        // the papers whose tables hold the numbers
 };

@@ -15,65 +15,10 @@
 namespace restora::eval {
 namespace {
 
-using tasks::Degradation;
 using tasks::Task;
 
 bool same_setting(Task task, const Degradation& a, const Degradation& b) {
-  switch (task) {
-    case Task::denoise:
-      return a.sigma == b.sigma;
-    case Task::super_resolution:
-      return a.scale == b.scale;
-    case Task::dejpeg:
-      return a.quality == b.quality;
-  }
-  return false;
-}
-
-// The field of a degradation that the task's settings vary.
-double setting_value(Task task, const Degradation& degradation) {
-  switch (task) {
-    case Task::denoise:
-      return degradation.sigma;
-    case Task::super_resolution:
-      return degradation.scale;
-    case Task::dejpeg:
-      return degradation.quality;
-  }
-  return 0.0;
-}
-
-const char* task_title(Task task) {
-  switch (task) {
-    case Task::denoise:
-      return "Gaussian denoising";
-    case Task::super_resolution:
-      return "Super-resolution (bicubic degradation)";
-    case Task::dejpeg:
-      return "JPEG artifact removal (gray protocol)";
-  }
-  return "";
-}
-
-const char* task_protocol(Task task) {
-  switch (task) {
-    case Task::denoise:
-      return "Input: clean + N(0, (σ/255)²) in float, not clipped and not quantized. Metrics on "
-             "all channels (gray sets: gray, colour sets: RGB), no border crop. Cells: PSNR (dB) "
-             "/ SSIM.";
-    case Task::super_resolution:
-      return "LR = MATLAB imresize(modcrop(HR, s), 1/s, 'bicubic'), rounded to 8 bits after each "
-             "pass (bit-identical to MATLAB's). Metrics on Y (MATLAB rgb2ycbcr, BT.601 studio "
-             "range, not rounded) with s pixels cropped at every border; a gray image (Set14's "
-             "bridge) stays gray and is its own Y, which reproduces the published bicubic "
-             "numbers. Cells: PSNR (dB) / SSIM.";
-    case Task::dejpeg:
-      return "Ground truth: LIVE1 as its Y channel (MATLAB rgb2ycbcr) rounded to uint8, classic5 "
-             "as is. Input: grayscale JPEG by libjpeg (OpenCV imencode) at quality q, decoded. "
-             "Metrics on Y (the gray image), no border crop; PSNR-B on the 8×8 block boundaries. "
-             "Cells: PSNR (dB) / SSIM / PSNR-B (dB).";
-  }
-  return "";
+  return task->degradation().value(a) == task->degradation().value(b);
 }
 
 // "68 gray images", "29 colour images as Y uint8".
@@ -119,7 +64,7 @@ std::vector<Degradation> set_settings(const SetScores& set) {
       if (!known) settings.push_back(cell.degradation);
     }
   std::sort(settings.begin(), settings.end(), [&](const Degradation& a, const Degradation& b) {
-    return setting_value(set.task, a) < setting_value(set.task, b);
+    return set.task->degradation().value(a) < set.task->degradation().value(b);
   });
   return settings;
 }
@@ -127,7 +72,7 @@ std::vector<Degradation> set_settings(const SetScores& set) {
 std::string set_table(const SetScores& set) {
   const auto settings = set_settings(set);
   std::vector<std::string> labels;
-  for (const auto& setting : settings) labels.push_back(setting_label(set.task, setting));
+  for (const auto& setting : settings) labels.push_back(set.task->degradation().label(setting));
   std::string text = fmt::format("| Method | {} | ms/MP ({}) |\n", fmt::join(labels, " | "),
                                  fmt::join(labels, " / "));
   for (size_t column = 0; column < settings.size() + 2; ++column) text += "|---";
@@ -164,18 +109,6 @@ std::string set_table(const SetScores& set) {
   return text;
 }
 
-std::string setting_key(Task task) {
-  switch (task) {
-    case Task::denoise:
-      return "sigma";
-    case Task::super_resolution:
-      return "scale";
-    case Task::dejpeg:
-      return "quality";
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string render_markdown(const Evaluation& evaluation, const ReportContext& context) {
@@ -206,13 +139,12 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
       "images, after one untimed warm-up call per setting (model loading excluded); CPU, the "
       "thread count above. Absolute times on shared machines are noisy; compare rows of one "
       "run.\n";
-  Task current = Task::denoise;
-  bool first = true;
+  Task current = nullptr;
   for (const auto& set : evaluation.sets) {
-    if (first || set.task != current) {
-      text += fmt::format("\n## {}\n\n{}\n", task_title(set.task), task_protocol(set.task));
+    if (set.task != current) {
+      const auto protocol = standard_protocol(set.task);
+      text += fmt::format("\n## {}\n\n{}\n", protocol.title, protocol.description);
       current = set.task;
-      first = false;
     }
     text += fmt::format("\n### {} ({})\n\n", set.set.name, images_words(set));
     text += set_table(set);
@@ -229,10 +161,10 @@ std::string render_summary(const Evaluation& evaluation) {
   for (const auto& set : evaluation.sets) {
     const auto settings = set_settings(set);
     text +=
-        fmt::format("{} {} ({} images)\n", tasks::task_name(set.task), set.set.name, set.images);
+        fmt::format("{} {} ({} images)\n", set.task->id(), set.set.name, set.images);
     std::string heading = fmt::format("  {:<40}", "PSNR (dB)");
     for (const auto& setting : settings)
-      heading += fmt::format(" {:>7}", setting_label(set.task, setting));
+      heading += fmt::format(" {:>7}", set.task->degradation().label(setting));
     text += heading + "   ms/MP\n";
     for (const auto& method : set.methods) {
       std::string line = fmt::format("  {:<40}", method.method);
@@ -255,33 +187,28 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
     for (const auto& method : set.methods) {
       nlohmann::json cells = nlohmann::json::array();
       for (const auto& cell : method.cells) {
-        nlohmann::json entry = {{"setting", setting_label(set.task, cell.degradation)},
+        const auto& kind = set.task->degradation();
+        nlohmann::json entry = {{"setting", kind.label(cell.degradation)},
                                 {"images", cell.images},
                                 {"psnr", cell.psnr},
                                 {"ssim", cell.ssim},
                                 {"psnr_b", nullptr},
                                 {"ms_per_megapixel", cell.ms_per_megapixel}};
         if (!std::isnan(cell.psnr_b)) entry["psnr_b"] = cell.psnr_b;
-        switch (set.task) {
-          case Task::denoise:
-            entry["sigma"] = cell.degradation.sigma;
-            break;
-          case Task::super_resolution:
-            entry["scale"] = cell.degradation.scale;
-            break;
-          case Task::dejpeg:
-            entry["quality"] = cell.degradation.quality;
-            break;
-        }
+        const double value = kind.value(cell.degradation);
+        if (value == std::floor(value))
+          entry[kind.parameter()] = static_cast<int64_t>(value);  // 10, not 10.0
+        else
+          entry[kind.parameter()] = value;
         cells.push_back(entry);
       }
       methods.push_back({{"method", method.method}, {"cells", cells}});
     }
-    results.push_back({{"task", tasks::task_name(set.task)},
+    results.push_back({{"task", set.task->id()},
                        {"set", set.set.name},
                        {"images", set.images},
                        {"channels", set.channels},
-                       {"setting_key", setting_key(set.task)},
+                       {"setting_key", set.task->degradation().parameter()},
                        {"methods", methods}});
   }
   return {{"threads", evaluation.threads},

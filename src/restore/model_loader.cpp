@@ -70,7 +70,7 @@ std::vector<fs::path> shipped_models() {
 }
 
 archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
-  tasks::parse_task(meta.task);
+  tasks::find_task(meta.task);
   auto network = archs::build_network(meta.arch, meta.arch_config);
   const auto traits = network->traits();
   for (int scale : meta.scales)

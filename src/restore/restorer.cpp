@@ -16,32 +16,24 @@
 namespace restora {
 
 std::string default_model(const std::string& task, int channels) {
-  const auto kind = tasks::parse_task(task);
-  const char* color = channels == 1 ? "gray" : "color";
-  switch (kind) {
-    case tasks::Task::denoise: return fmt::format("denoise-{}", color);
-    case tasks::Task::dejpeg: return fmt::format("dejpeg-{}", color);
-    case tasks::Task::super_resolution: return "sr";
-  }
-  return "";
+  return tasks::find_task(task)->default_model(channels);
 }
 
 struct Restorer::State {
-  tasks::Task task;
-  std::string task_id;
+  tasks::Task task = nullptr;
   RestoreOptions options;
   EngineOptions engine;
   std::map<std::string, LoadedModel> models;  // by resolved path
 
   LoadedModel& model(int channels) {
-    const auto name = options.model.empty() ? default_model(task_id, channels) : options.model;
+    const auto name = options.model.empty() ? task->default_model(channels) : options.model;
     const auto path = resolve_model(name).string();
     auto found = models.find(path);
     if (found != models.end()) return found->second;
     auto loaded = load_model(path);
-    if (loaded.meta.task != task_id)
+    if (loaded.meta.task != task->id())
       throw ModelMismatch(fmt::format("model '{}' is for task '{}', not '{}'", path,
-                                      loaded.meta.task, task_id));
+                                      loaded.meta.task, task->id()));
     loaded.network->to(engine.device);
     nn::to_channels_last(*loaded.network);
     return models.emplace(path, std::move(loaded)).first->second;
@@ -50,16 +42,14 @@ struct Restorer::State {
 
 Restorer::Restorer(const std::string& task, RestoreOptions options)
     : state_(std::make_unique<State>()) {
-  state_->task = tasks::parse_task(task);
-  state_->task_id = task;
+  state_->task = tasks::find_task(task);
   state_->options = options;
   state_->engine.tile = options.tile;
   if (options.tile < 0) throw InvalidArgument(fmt::format("tile {} must be >= 0", options.tile));
   state_->engine.precision = nn::parse_precision(options.precision);
   state_->engine.device = parse_device(options.device);
   set_compute_threads(options.threads);
-  if (state_->task == tasks::Task::super_resolution && options.scale != 0 &&
-      (options.scale < 2 || options.scale > 8))
+  if (options.scale != 0 && (options.scale < 2 || options.scale > 8))
     throw InvalidArgument(fmt::format("unsupported scale {}; use 2..8", options.scale));
 }
 
@@ -112,32 +102,22 @@ Image Restorer::restore(const Image& input) {
   if (input.pixels.empty()) throw InvalidArgument("cannot restore an empty image");
   auto& loaded = state_->model(input.channels());
   const auto& meta = loaded.meta;
-  int scale = 1;
+  const auto& options = state_->options;
+  const int scale = options.scale ? options.scale : meta.scales.front();
+  if (std::find(meta.scales.begin(), meta.scales.end(), scale) == meta.scales.end())
+    throw ModelMismatch(fmt::format("model '{}' does not upscale x{} (it does x{})",
+                                    loaded.path.string(), scale, fmt::join(meta.scales, ", x")));
   float condition = 0.0f;
-  switch (state_->task) {
-    case tasks::Task::super_resolution:
-      scale = state_->options.scale ? state_->options.scale : meta.scales.front();
-      if (std::find(meta.scales.begin(), meta.scales.end(), scale) == meta.scales.end())
-        throw ModelMismatch(fmt::format("model '{}' does not upscale x{} (it does x{})",
-                                        loaded.path.string(), scale,
-                                        fmt::join(meta.scales, ", x")));
-      break;
-    case tasks::Task::denoise:
-      if (meta.conditioning == model_file::Conditioning::sigma) {
-        if (state_->options.sigma < 0)
-          throw InvalidArgument(fmt::format("model '{}' needs the noise level: pass --sigma",
-                                            meta.name));
-        condition = static_cast<float>(state_->options.sigma / 255.0);
-      }
-      break;
-    case tasks::Task::dejpeg:
-      if (meta.conditioning == model_file::Conditioning::quality) {
-        if (state_->options.quality <= 0)
-          throw InvalidArgument(fmt::format("model '{}' needs the JPEG quality: pass --quality",
-                                            meta.name));
-        condition = static_cast<float>(state_->options.quality / 100.0);
-      }
-      break;
+  if (meta.conditioning != model_file::Conditioning::none) {
+    const bool sigma = meta.conditioning == model_file::Conditioning::sigma;
+    if (sigma ? options.sigma < 0 : options.quality <= 0)
+      throw InvalidArgument(fmt::format("model '{}' needs the {}: pass --{}", meta.name,
+                                        sigma ? "noise level" : "JPEG quality",
+                                        sigma ? "sigma" : "quality"));
+    Degradation known;
+    known.sigma = options.sigma;
+    known.quality = options.quality;
+    condition = state_->task->condition_value(known);
   }
   auto engine = state_->engine;
   if (engine.overlap < 0) engine.overlap = meta.tile_overlap;

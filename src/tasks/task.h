@@ -1,5 +1,11 @@
-// What each restoration task means: its degradation, its conditioning and how it is measured.
+// The task registry: what each restoration task means — the degradation it undoes, the
+// conditioning its networks may take, how it is measured (PROTOCOLS.md) and its shipped model.
 // The same code makes training pairs, evaluation inputs and `restora degrade` output.
+//
+//   tasks::Task task = tasks::find_task("denoise");
+//   const auto degradation = task->degradation().with_value(25);
+//   cv::Mat noisy = task->degrade(clean_u8, degradation, rng);
+//   auto measuring = task->protocol(degradation);
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -7,52 +13,45 @@
 #include <string>
 #include <vector>
 
-#include "degrade/random.h"
+#include "degrade/degradation.h"
 #include "metrics/metrics.h"
 
 namespace restora::tasks {
 
-enum class Task { denoise, super_resolution, dejpeg };
-
-Task parse_task(const std::string& name);  // "denoise" | "super_resolution" | "dejpeg"
-std::string task_name(Task task);
-std::vector<std::string> known_tasks();
-
-// One concrete degradation. Only the field of the task matters.
-struct Degradation {
-  double sigma = 0.0;  // denoise: Gaussian σ on the 0..255 scale
-  int quality = 0;     // dejpeg: JPEG quality 1..100
-  int scale = 1;       // super_resolution: 2, 3, 4, ...
-};
-
-// The ranges blind training samples from.
-struct DegradationRange {
-  double sigma_min = 0.0, sigma_max = 0.0;
-  int quality_min = 0, quality_max = 0;
-  std::vector<int> scales{1};
-};
-
-Degradation sample_degradation(Task task, const DegradationRange& range, Rng& rng);
-
-// gt_u8: H×W CV_8UC1/C3 (RGB). -> lq, CV_32F in [0,1] (unclipped for noise):
-//   denoise: gt + N(0, σ²) in float (rng draws the noise);
-//   dejpeg: libjpeg round trip at `quality`;
-//   super_resolution: MATLAB bicubic downscale of modcrop(gt, scale), rounded to 8 bits.
-cv::Mat degrade(const cv::Mat& gt_u8, Task task, const Degradation& degradation, Rng& rng);
-
-// The ground truth that matches degrade()'s output (modcropped for super-resolution).
-cv::Mat matching_ground_truth(const cv::Mat& gt_u8, Task task, const Degradation& degradation);
-
-// Value of the conditioning map fed to networks that take one: σ/255 or quality/100.
-float condition_value(Task task, const Degradation& degradation);
-
-// How a task is measured (PROTOCOLS.md).
+// How a task is measured.
 struct Protocol {
   metrics::Space space = metrics::Space::all_channels;
   int crop_border = 0;
   bool psnr_b = false;
   std::string description;
 };
-Protocol protocol(Task task, const Degradation& degradation);
+
+class TaskSpec {
+ public:
+  virtual ~TaskSpec() = default;
+
+  virtual std::string id() const = 0;  // stable, written in model files: "denoise", ...
+  virtual const DegradationKind& degradation() const = 0;
+  // The conditioning map value a network conditioned on the degradation is fed (σ/255, q/100).
+  virtual float condition_value(const Degradation&) const { return 0.0f; }
+  virtual Protocol protocol(const Degradation& degradation) const = 0;
+  // The shipped model serving `channels`-channel images ("denoise-gray", "sr").
+  virtual std::string default_model(int channels) const = 0;
+
+  cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const {
+    return degradation().apply(gt_u8, setting, rng);
+  }
+  // The ground truth that matches degrade()'s output (modcropped for super-resolution).
+  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const {
+    return degradation().ground_truth(gt_u8, setting);
+  }
+};
+
+// Tasks are registered once and live for the whole program: a Task is a plain handle.
+using Task = const TaskSpec*;
+
+// The task with this id; unknown ids -> InvalidArgument listing the known ones.
+Task find_task(const std::string& id);
+std::vector<std::string> known_tasks();
 
 }  // namespace restora::tasks

@@ -22,35 +22,28 @@ DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   const auto sigma = read.get_doubles("sigma", {0.0, 0.0});
   const auto quality = read.get_ints("quality", {90, 90}, 1, 100);
   data.range.scales = read.get_ints("scales", {1}, 1, 8);
-  if (sigma.size() != 2 || sigma[0] < 0 || sigma[1] < sigma[0])
-    throw InvalidArgument("config: data > sigma must be [min, max] with 0 <= min <= max");
-  if (quality.size() != 2 || quality[1] < quality[0])
-    throw InvalidArgument("config: data > quality must be [min, max] with min <= max");
+  if (sigma.size() != 2) throw InvalidArgument("config: data > sigma must be [min, max]");
+  if (quality.size() != 2) throw InvalidArgument("config: data > quality must be [min, max]");
   data.range.sigma_min = sigma[0];
   data.range.sigma_max = sigma[1];
   data.range.quality_min = quality[0];
   data.range.quality_max = quality[1];
 
-  auto validation = read.section("validation");
-  switch (task) {
-    case tasks::Task::denoise:
-      for (double value : validation.get_doubles("sigma", {25.0}))
-        data.validation.push_back({value, 0, 1});
-      break;
-    case tasks::Task::dejpeg:
-      for (int value : validation.get_ints("quality", {20}, 1, 100))
-        data.validation.push_back({0.0, value, 1});
-      break;
-    case tasks::Task::super_resolution:
-      for (int scale : data.range.scales) {
-        if (scale < 2) throw InvalidArgument("config: data > scales must be 2 or more");
-        if (data.patch_size % scale)
-          throw InvalidArgument(fmt::format(
-              "config: data > patch_size {} is not a multiple of scale {}", data.patch_size, scale));
-        data.validation.push_back({0.0, 0, scale});
-      }
-      break;
+  const auto& kind = task->degradation();
+  try {
+    kind.check_range(data.range);
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("config: data > {}", error.what()));
   }
+  auto validation = read.section("validation");
+  for (double value : validation.get_doubles(kind.parameter(), kind.default_validation(data.range)))
+    data.validation.push_back(kind.with_value(value));
+  std::vector<int> scales = data.range.scales;
+  for (const auto& setting : data.validation) scales.push_back(kind.scale(setting));
+  for (int scale : scales)
+    if (data.patch_size % scale)
+      throw InvalidArgument(fmt::format("config: data > patch_size {} is not a multiple of scale {}",
+                                        data.patch_size, scale));
   validation.finish();
   read.finish();
   return data;
@@ -107,7 +100,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   experiment.name = read.get_string("name", "");
   if (experiment.name.empty()) throw InvalidArgument(fmt::format("config '{}': 'name' is required", source_name));
   experiment.description = read.get_string("description", "");
-  experiment.task = tasks::parse_task(read.get_string("task", "", tasks::known_tasks()));
+  experiment.task = tasks::find_task(read.get_string("task", "", tasks::known_tasks()));
   auto network = read.section("network");
   experiment.arch = network.get_string("arch", "");
   experiment.arch_config = network.get_object("config");

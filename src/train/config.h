@@ -17,8 +17,8 @@ struct DataConfig {
   int validation_holdout = 8;         // last N images (sorted) are held out for validation
   int patch_size = 64;                // ground-truth patch side
   int batch_size = 16;
-  tasks::DegradationRange range;      // σ / quality / scales sampled for each patch
-  std::vector<tasks::Degradation> validation;  // fixed degradations validated on
+  DegradationRange range;             // σ / quality / scales sampled for each patch
+  std::vector<Degradation> validation;  // fixed degradations validated on
   int loader_threads = 1;
   int prefetch = 4;                   // batches prepared ahead of the training step
 };
@@ -56,7 +56,7 @@ struct TrainingConfig {
 struct ExperimentConfig {
   std::string name;                   // the model's name, e.g. "denoise-gray"
   std::string description;
-  tasks::Task task = tasks::Task::denoise;
+  tasks::Task task = nullptr;
   std::string arch;
   nlohmann::json arch_config;
   std::string conditioning = "none";  // none | sigma | quality

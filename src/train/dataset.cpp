@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "degrade/random.h"
-#include "degrade/resize_matlab.h"
 #include "restora/image_io.h"
 #include "metrics/metrics.h"
 #include "restora/errors.h"
@@ -78,6 +77,7 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
   channels_ = data.color == "rgb" ? 3 : 1;
   const int patch = data.patch_size;
   const auto task = experiment.task;
+  const auto& kind = task->degradation();
 
   for (size_t index = 0; index < files.size(); ++index) {
     const auto image = read_image(files[index]);
@@ -88,9 +88,9 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
         Rng rng(Rng::mix(experiment.training.seed, 1000003 + index));
         ValidationCase item;
         item.degradation = degradation;
-        item.lq = tasks::degrade(gt, task, degradation, rng);
-        item.gt_u8 = tasks::matching_ground_truth(gt, task, degradation);
-        item.condition = tasks::condition_value(task, degradation);
+        item.lq = task->degrade(gt, degradation, rng);
+        item.gt_u8 = task->ground_truth(gt, degradation);
+        item.condition = task->condition_value(degradation);
         validation_.push_back(std::move(item));
       }
       continue;
@@ -100,9 +100,14 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
                                         files[index].string(), patch));
     Item item;
     item.gt = gt;
-    if (task == tasks::Task::super_resolution)
-      for (int scale : data.range.scales)
-        item.lr[scale] = imresize_matlab(modcrop(gt, scale), 1.0 / scale);
+    // Degradations that change the size are applied to whole images, once per scale, and
+    // patches cut aligned from both: degrading a patch alone would change its border pixels.
+    // They give 8-bit samples, kept as such.
+    if (kind.changes_size())
+      for (int scale : data.range.scales) {
+        Rng rng(Rng::mix(experiment.training.seed, index));
+        item.lr[scale] = quantize_u8(kind.apply(gt, kind.with_value(scale), rng));
+      }
     images_.push_back(std::move(item));
   }
 }
@@ -113,8 +118,9 @@ Batch PatchSource::make_batch(int64_t step) const {
   const uint64_t step_seed = Rng::mix(experiment_.training.seed, static_cast<uint64_t>(step));
   Rng batch_rng(step_seed);
   // Super-resolution batches share one scale: the heads differ per scale.
-  const auto batch_degradation = tasks::sample_degradation(task, data.range, batch_rng);
-  const int scale = task == tasks::Task::super_resolution ? batch_degradation.scale : 1;
+  const auto& kind = task->degradation();
+  const auto batch_degradation = kind.sample(data.range, batch_rng);
+  const int scale = kind.scale(batch_degradation);
   const int gt_size = data.patch_size;
   const int lq_size = gt_size / scale;
   const int n = data.batch_size;
@@ -131,7 +137,7 @@ Batch PatchSource::make_batch(int64_t step) const {
     const int mode = rng.uniform_int(0, 7);
     cv::Mat lq, gt_u8;
     float condition = 0.0f;
-    if (task == tasks::Task::super_resolution) {
+    if (kind.changes_size()) {
       const cv::Mat& lr = item.lr.at(scale);
       const int x = rng.uniform_int(0, lr.cols - lq_size);
       const int y = rng.uniform_int(0, lr.rows - lq_size);
@@ -141,9 +147,9 @@ Batch PatchSource::make_batch(int64_t step) const {
       const int x = rng.uniform_int(0, item.gt.cols - gt_size);
       const int y = rng.uniform_int(0, item.gt.rows - gt_size);
       gt_u8 = augment(item.gt(cv::Rect(x, y, gt_size, gt_size)), mode);
-      const auto degradation = tasks::sample_degradation(task, data.range, rng);
-      lq = tasks::degrade(gt_u8, task, degradation, rng);
-      condition = tasks::condition_value(task, degradation);
+      const auto degradation = kind.sample(data.range, rng);
+      lq = task->degrade(gt_u8, degradation, rng);
+      condition = task->condition_value(degradation);
     }
     copy_planar(lq, batch.lq[i].data_ptr<float>());
     copy_planar(to_float01(gt_u8), batch.gt[i].data_ptr<float>());

@@ -26,7 +26,7 @@ struct ValidationCase {
   cv::Mat lq;        // CV_32F, the network's input
   cv::Mat gt_u8;     // matching ground truth
   float condition = 0.0f;
-  tasks::Degradation degradation;
+  Degradation degradation;
 };
 
 class PatchSource {

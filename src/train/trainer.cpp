@@ -39,9 +39,9 @@ model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels)
   meta.description = experiment.description;
   meta.arch = experiment.arch;
   meta.arch_config = experiment.arch_config;
-  meta.task = tasks::task_name(experiment.task);
-  meta.scales = experiment.task == tasks::Task::super_resolution ? experiment.data.range.scales
-                                                                 : std::vector<int>{1};
+  meta.task = experiment.task->id();
+  meta.scales = experiment.task->degradation().changes_size() ? experiment.data.range.scales
+                                                              : std::vector<int>{1};
   meta.in_channels = meta.out_channels = channels;
   meta.color_space = channels == 1 ? model_file::ColorSpace::gray : model_file::ColorSpace::rgb;
   meta.conditioning = experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
@@ -108,7 +108,7 @@ Validation validate(archs::RestorationNetworkImpl& network, const PatchSource& s
   const auto& cases = source.validation();
   for (const auto& item : cases) {
     const auto restored = run_tiled(network, item.lq, item.condition, item.degradation.scale, engine);
-    const auto protocol = tasks::protocol(task, item.degradation);
+    const auto protocol = task->protocol(item.degradation);
     const auto scores = metrics::measure(quantize_u8(restored), item.gt_u8, protocol.space,
                                          protocol.crop_border, false);
     total.psnr += scores.psnr;

@@ -18,8 +18,11 @@ namespace {
 using eval::Color;
 using eval::EvalOptions;
 using eval::SetScores;
-using tasks::Degradation;
 using tasks::Task;
+
+const Task denoise = tasks::find_task("denoise");
+const Task super_resolution = tasks::find_task("super_resolution");
+const Task dejpeg = tasks::find_task("dejpeg");
 using testing::SyntheticGray;
 using testing::SyntheticImage;
 using testing::TemporaryFolder;
@@ -58,7 +61,7 @@ class FakeData : public ::testing::Test {
 TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   const auto protocols = eval::standard_protocols();
   ASSERT_EQ(protocols.size(), 3u);
-  EXPECT_EQ(protocols[0].task, Task::denoise);
+  EXPECT_EQ(protocols[0].task, denoise);
   EXPECT_EQ(protocols[0].sets.front().name, "BSD68");
   EXPECT_EQ(protocols[0].sets.front().color, Color::gray);
   EXPECT_EQ(protocols[0].settings.size(), 3u);
@@ -66,9 +69,9 @@ TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   EXPECT_EQ(protocols[2].sets.front().color, Color::y_u8);
   EXPECT_EQ(protocols[2].sets.back().name, "classic5");
   EXPECT_EQ(protocols[2].settings.back().quality, 40);
-  EXPECT_EQ(eval::setting_label(Task::denoise, protocols[0].settings[1]), "σ=25");
-  EXPECT_EQ(eval::setting_label(Task::super_resolution, protocols[1].settings[0]), "x2");
-  EXPECT_EQ(eval::setting_label(Task::dejpeg, protocols[2].settings[0]), "q10");
+  EXPECT_EQ(denoise->degradation().label(protocols[0].settings[1]), "σ=25");
+  EXPECT_EQ(super_resolution->degradation().label(protocols[1].settings[0]), "x2");
+  EXPECT_EQ(dejpeg->degradation().label(protocols[2].settings[0]), "q10");
 }
 
 TEST_F(FakeData, GroundTruthColours) {
@@ -99,13 +102,13 @@ TEST(Protocols, NoiseIsSeededPerImageAndSharedAcrossSigmas) {
   Degradation sigma15, sigma25;
   sigma15.sigma = 15;
   sigma25.sigma = 25;
-  const auto a = eval::make_input(gt, Task::denoise, sigma15, 0);
-  EXPECT_EQ(cv::norm(a, eval::make_input(gt, Task::denoise, sigma15, 0), cv::NORM_INF), 0.0);
-  EXPECT_GT(cv::norm(a, eval::make_input(gt, Task::denoise, sigma15, 1), cv::NORM_INF), 0.0);
+  const auto a = eval::make_input(gt, denoise, sigma15, 0);
+  EXPECT_EQ(cv::norm(a, eval::make_input(gt, denoise, sigma15, 0), cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(a, eval::make_input(gt, denoise, sigma15, 1), cv::NORM_INF), 0.0);
   cv::Mat clean, noise15, noise25;
   gt.convertTo(clean, CV_32F, 1.0 / 255);
   noise15 = a - clean;
-  noise25 = eval::make_input(gt, Task::denoise, sigma25, 0) - clean;
+  noise25 = eval::make_input(gt, denoise, sigma25, 0) - clean;
   EXPECT_LT(cv::norm(noise15 * (25.0 / 15.0), noise25, cv::NORM_INF), 1e-5);
   EXPECT_GT(cv::norm(noise15, cv::NORM_INF), 0.05);  // unclipped noise of σ=15 reaches ±3σ
 }
@@ -113,7 +116,7 @@ TEST(Protocols, NoiseIsSeededPerImageAndSharedAcrossSigmas) {
 // Reference values: tests/eval/reference/eval_reference.py (numpy/skimage/cv2, independent
 // MATLAB imresize), means over the two synthetic images.
 TEST_F(FakeData, SuperResolutionRowsMatchIndependentReference) {
-  const auto evaluation = eval::run_evaluation(Options(Task::super_resolution, "Set5"));
+  const auto evaluation = eval::run_evaluation(Options(super_resolution, "Set5"));
   ASSERT_EQ(evaluation.sets.size(), 1u);
   const auto& set = evaluation.sets[0];
   EXPECT_EQ(set.images, 2);
@@ -140,7 +143,7 @@ TEST_F(FakeData, SuperResolutionRowsMatchIndependentReference) {
 }
 
 TEST_F(FakeData, JpegInputRowMatchesIndependentReference) {
-  const auto evaluation = eval::run_evaluation(Options(Task::dejpeg, "LIVE1"));
+  const auto evaluation = eval::run_evaluation(Options(dejpeg, "LIVE1"));
   ASSERT_EQ(evaluation.sets.size(), 1u);
   const auto& input = Row(evaluation.sets[0], "Input");
   ASSERT_EQ(input.cells.size(), 4u);
@@ -165,7 +168,7 @@ double DirectDenoisePsnr(double sigma, const std::function<cv::Mat(const cv::Mat
   double sum = 0.0;
   for (int index = 0; index < 2; ++index) {
     const auto gt = SyntheticGray(index);
-    const auto lq = eval::make_input(gt, Task::denoise, degradation, index);
+    const auto lq = eval::make_input(gt, denoise, degradation, index);
     sum +=
         metrics::measure(quantize_u8(restore(lq)), gt, metrics::Space::all_channels, 0, false).psnr;
   }
@@ -181,7 +184,7 @@ cv::Mat PlusConstant(const cv::Mat& lq, float constant) {
 TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
   const auto model = folder.path() / "tiny-blind.safetensors";
   testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/false, 0.02f);
-  auto options = Options(Task::denoise, "BSD68");
+  auto options = Options(denoise, "BSD68");
   options.model = model.string();
   options.allow_missing_model = false;
   const auto evaluation = eval::run_evaluation(options);
@@ -207,7 +210,7 @@ TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
 TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
   const auto model = folder.path() / "tiny-sigma.safetensors";
   testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/true, 0.0f);
-  auto options = Options(Task::denoise, "BSD68");
+  auto options = Options(denoise, "BSD68");
   options.model = model.string();
   const auto evaluation = eval::run_evaluation(options);
   const auto& ours = Row(evaluation.sets.at(0), "Restora tiny-sigma (σ given)");
@@ -221,7 +224,7 @@ TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
 }
 
 TEST_F(FakeData, LimitTakesTheFirstImages) {
-  auto options = Options(Task::dejpeg, "LIVE1");
+  auto options = Options(dejpeg, "LIVE1");
   options.limit = 1;
   const auto evaluation = eval::run_evaluation(options);
   EXPECT_EQ(evaluation.limit, 1);
@@ -230,24 +233,24 @@ TEST_F(FakeData, LimitTakesTheFirstImages) {
 }
 
 TEST_F(FakeData, BadInputsThrowTypedErrors) {
-  auto options = Options(Task::super_resolution, "Set14");  // not in the fake data folder
+  auto options = Options(super_resolution, "Set14");  // not in the fake data folder
   EXPECT_THROW(eval::run_evaluation(options), FileError);
-  options = Options(Task::super_resolution, "BSD68");  // a denoising set
+  options = Options(super_resolution, "BSD68");  // a denoising set
   EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);
-  options = Options(Task::super_resolution, "Set5");
+  options = Options(super_resolution, "Set5");
   options.data_root = folder.path() / "missing";
   EXPECT_THROW(eval::run_evaluation(options), FileError);
-  options = Options(Task::super_resolution, "Set5");
+  options = Options(super_resolution, "Set5");
   options.peers = true;  // no peers folder in the fake data
   EXPECT_THROW(eval::run_evaluation(options), FileError);
-  options = Options(Task::super_resolution, "Set5");
+  options = Options(super_resolution, "Set5");
   options.allow_missing_model = false;
   EXPECT_THROW(eval::run_evaluation(options), FileError);
-  options = Options(Task::super_resolution, "Set5");
+  options = Options(super_resolution, "Set5");
   options.tasks = {};
   options.sets = {};
   EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);  // one model, three tasks
-  options = Options(Task::super_resolution, "Set5");
+  options = Options(super_resolution, "Set5");
   options.limit = -1;
   EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);
 
@@ -267,7 +270,7 @@ TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   if (!shared || !std::filesystem::is_directory(std::filesystem::path(shared) / "test/Set5") ||
       !std::filesystem::is_directory(peers))
     GTEST_SKIP() << "RESTORA_SHARED_DATA not set or incomplete";
-  eval::TaskProtocol x2{Task::super_resolution, {{"Set5", Color::stored}}, {Degradation{}}};
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored}}, {Degradation{}}, {}};
   x2.settings[0].scale = 2;
   auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, peers);
   const auto set = eval::evaluate_set(x2, x2.sets[0], std::filesystem::path(shared) / "test/Set5",
@@ -281,7 +284,7 @@ TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   Degradation scale;
   for (int s : {2, 3, 4}) {
     scale.scale = s;
-    EXPECT_EQ(lapsrn->supports(Task::super_resolution, scale, 3), s != 3) << s;
+    EXPECT_EQ(lapsrn->supports(super_resolution, scale, 3), s != 3) << s;
   }
 }
 

@@ -12,14 +12,17 @@
 namespace restora {
 namespace {
 
-using tasks::Degradation;
 using tasks::Task;
+
+const Task denoise = tasks::find_task("denoise");
+const Task super_resolution = tasks::find_task("super_resolution");
+const Task dejpeg = tasks::find_task("dejpeg");
 
 eval::Cell MakeCell(Task task, int value, double psnr, double ssim, double psnr_b, double ms) {
   eval::Cell cell;
-  if (task == Task::super_resolution) cell.degradation.scale = value;
-  if (task == Task::dejpeg) cell.degradation.quality = value;
-  if (task == Task::denoise) cell.degradation.sigma = value;
+  if (task == super_resolution) cell.degradation.scale = value;
+  if (task == dejpeg) cell.degradation.quality = value;
+  if (task == denoise) cell.degradation.sigma = value;
   cell.images = 5;
   cell.psnr = psnr;
   cell.ssim = ssim;
@@ -32,7 +35,7 @@ eval::Cell MakeCell(Task task, int value, double psnr, double ssim, double psnr_
 eval::Evaluation SampleEvaluation() {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   eval::SetScores sr;
-  sr.task = Task::super_resolution;
+  sr.task = super_resolution;
   sr.set = {"Set5", eval::Color::stored};
   sr.images = 5;
   sr.channels = 3;
@@ -46,7 +49,7 @@ eval::Evaluation SampleEvaluation() {
         MakeCell(sr.task, 4, 31.5, 0.885, nan, 400)}},
   };
   eval::SetScores jpeg;
-  jpeg.task = Task::dejpeg;
+  jpeg.task = dejpeg;
   jpeg.set = {"classic5", eval::Color::gray};
   jpeg.images = 5;
   jpeg.channels = 1;
@@ -60,7 +63,7 @@ eval::Evaluation SampleEvaluation() {
 
 TEST(Published, TranscribedFromProtocolsMd) {
   EXPECT_EQ(eval::published_rows().size(), 33u);  // 5 SR methods × 3 sets + 8 denoise + 10 JPEG
-  const auto b100 = eval::published_rows(Task::super_resolution, "BSD100");
+  const auto b100 = eval::published_rows(super_resolution, "BSD100");
   ASSERT_EQ(b100.size(), 5u);
   EXPECT_EQ(b100[0].method, "Bicubic");
   ASSERT_EQ(b100[0].psnr.size(), 3u);
@@ -68,15 +71,15 @@ TEST(Published, TranscribedFromProtocolsMd) {
   EXPECT_DOUBLE_EQ(b100[0].psnr[0], 29.56);
   EXPECT_DOUBLE_EQ(b100[0].psnr[2], 25.96);
   EXPECT_DOUBLE_EQ(b100[3].psnr[1], 29.09);  // EDSR-baseline x3
-  const auto cbsd = eval::published_rows(Task::denoise, "CBSD68");
+  const auto cbsd = eval::published_rows(denoise, "CBSD68");
   ASSERT_EQ(cbsd.size(), 4u);
   EXPECT_EQ(cbsd[3].method, "DRUNet");
   EXPECT_DOUBLE_EQ(cbsd[3].psnr[2], 28.51);
-  const auto classic5 = eval::published_rows(Task::dejpeg, "classic5");
+  const auto classic5 = eval::published_rows(dejpeg, "classic5");
   ASSERT_EQ(classic5.size(), 5u);
   EXPECT_DOUBLE_EQ(classic5[0].psnr[3], 32.43);
   EXPECT_EQ(classic5[0].settings[3].quality, 40);
-  EXPECT_TRUE(eval::published_rows(Task::denoise, "Set12").empty());
+  EXPECT_TRUE(eval::published_rows(denoise, "Set12").empty());
 }
 
 TEST(Report, MarkdownTables) {

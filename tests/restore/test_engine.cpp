@@ -59,7 +59,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         TilingCase{"dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 6}, {"condition", true}}, 1},
         TilingCase{"resunet", {{"channels", 3}, {"num_features", {4, 8, 8}}, {"num_blocks", 1}}, 1},
-        TilingCase{"edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 2}, {"scales", {3}}}, 3}));
+        TilingCase{"edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 2}, {"scales", {3}}}, 3}),
+    [](const ::testing::TestParamInfo<TilingCase>& info) { return info.param.arch; });
 
 TEST(Engine, TinyImagesAreProcessed) {
   torch::manual_seed(1);

@@ -8,7 +8,7 @@
 #include "jobs.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
-#include "tasks/task.h"
+#include "degrade/degradation.h"
 
 namespace restora::cli {
 namespace {
@@ -49,34 +49,27 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
 
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
-    tasks::Task task;
-    tasks::Degradation degradation;
-    if (args->sigma >= 0) {
-      task = tasks::Task::denoise;
-      degradation.sigma = args->sigma;
-    } else if (args->scale != 0) {
-      if (args->scale < 2 || args->scale > 8)
-        throw InvalidArgument(fmt::format("unsupported scale {}; use 2..8", args->scale));
-      task = tasks::Task::super_resolution;
-      degradation.scale = args->scale;
-    } else if (args->quality != 0) {
-      task = tasks::Task::dejpeg;
-      degradation.quality = args->quality;
-    } else {
-      throw InvalidArgument("degrade needs one of --sigma, --scale or --quality");
-    }
+    const char* kind_id = args->sigma >= 0    ? "gaussian_noise"
+                          : args->scale != 0    ? "bicubic_down"
+                          : args->quality != 0  ? "jpeg"
+                                                : nullptr;
+    if (!kind_id) throw InvalidArgument("degrade needs one of --sigma, --scale or --quality");
+    const auto& kind = find_degradation(kind_id);
+    const auto degradation = kind.with_value(args->sigma >= 0    ? args->sigma
+                                             : args->scale != 0 ? args->scale
+                                                                : args->quality);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
     uint64_t index = 0;
     return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
       const auto image = read_image(job.input);
       Rng rng(Rng::mix(args->seed, index++));
       Image degraded;
-      degraded.pixels = tasks::degrade(quantize_u8(image.pixels), task, degradation, rng);
+      degraded.pixels = kind.apply(quantize_u8(image.pixels), degradation, rng);
       // Noise stays float (unclipped) only where the format can hold it: TIFF.
       const auto extension = job.output.extension().string();
       const bool tiff = extension == ".tif" || extension == ".tiff";
-      degraded.bit_depth = task == tasks::Task::denoise && tiff ? 32 : 8;
-      if (image.has_alpha() && task != tasks::Task::super_resolution) degraded.alpha = image.alpha;
+      degraded.bit_depth = !kind.quantized() && tiff ? 32 : 8;
+      if (image.has_alpha() && !kind.changes_size()) degraded.alpha = image.alpha;
       write_image(degraded, job.output);
       return fmt::format("{}x{} -> {}x{}", image.width(), image.height(), degraded.width(),
                          degraded.height());

@@ -57,7 +57,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     if (!command->parsed()) return -1;
     eval::EvalOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
-    if (args->task != "all") options.tasks = {tasks::parse_task(args->task)};
+    if (args->task != "all") options.tasks = {tasks::find_task(args->task)};
     options.sets = args->sets;
     options.model = args->model;
     options.limit = args->limit;

@@ -49,9 +49,9 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
 std::string compare_with_reference(const Image& input, const Image& output,
                                    const std::string& reference_path, const std::string& task) {
   const auto reference = read_image(reference_path);
-  tasks::Degradation degradation;
+  Degradation degradation;
   degradation.scale = output.width() / std::max(1, input.width());
-  const auto protocol = tasks::protocol(tasks::parse_task(task), degradation);
+  const auto protocol = tasks::find_task(task)->protocol(degradation);
   const auto gt = quantize_u8(reference.pixels);
   auto measure = [&](const Image& image) {
     if (image.pixels.size() != reference.pixels.size() ||

@@ -1,0 +1,66 @@
+// Tests of the task registry: ids, the degradation each task undoes, its conditioning value,
+// its measuring protocol (PROTOCOLS.md) and its shipped model names.
+#include <gtest/gtest.h>
+
+#include "restora/errors.h"
+#include "tasks/task.h"
+
+namespace restora::tasks {
+namespace {
+
+TEST(TaskRegistry, KnowsTheTasksAndRejectsOthers) {
+  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg"}));
+  for (const auto& id : known_tasks()) EXPECT_EQ(find_task(id)->id(), id);
+  EXPECT_EQ(find_task("denoise"), find_task("denoise"));  // one registered instance
+  try {
+    find_task("inpaint");
+    FAIL() << "no error";
+  } catch (const InvalidArgument& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown task 'inpaint'"), std::string::npos);
+  }
+}
+
+TEST(TaskRegistry, DegradationConditioningAndModels) {
+  const auto denoise = find_task("denoise");
+  const auto sr = find_task("super_resolution");
+  const auto dejpeg = find_task("dejpeg");
+  EXPECT_EQ(denoise->degradation().id(), "gaussian_noise");
+  EXPECT_EQ(sr->degradation().id(), "bicubic_down");
+  EXPECT_EQ(dejpeg->degradation().id(), "jpeg");
+  EXPECT_FLOAT_EQ(denoise->condition_value(denoise->degradation().with_value(51)), 0.2f);
+  EXPECT_FLOAT_EQ(dejpeg->condition_value(dejpeg->degradation().with_value(40)), 0.4f);
+  EXPECT_FLOAT_EQ(sr->condition_value(sr->degradation().with_value(2)), 0.0f);
+  EXPECT_EQ(denoise->default_model(1), "denoise-gray");
+  EXPECT_EQ(denoise->default_model(3), "denoise-color");
+  EXPECT_EQ(dejpeg->default_model(1), "dejpeg-gray");
+  EXPECT_EQ(sr->default_model(3), "sr");
+}
+
+TEST(TaskRegistry, ProtocolsFollowProtocolsMd) {
+  const auto denoise = find_task("denoise")->protocol(Degradation{});
+  EXPECT_EQ(denoise.space, metrics::Space::all_channels);
+  EXPECT_EQ(denoise.crop_border, 0);
+  EXPECT_FALSE(denoise.psnr_b);
+  const auto sr = find_task("super_resolution");
+  const auto x3 = sr->protocol(sr->degradation().with_value(3));
+  EXPECT_EQ(x3.space, metrics::Space::y);
+  EXPECT_EQ(x3.crop_border, 3);
+  const auto dejpeg = find_task("dejpeg")->protocol(Degradation{});
+  EXPECT_EQ(dejpeg.space, metrics::Space::y);
+  EXPECT_TRUE(dejpeg.psnr_b);
+}
+
+TEST(TaskRegistry, DegradeMatchesItsGroundTruth) {
+  const auto sr = find_task("super_resolution");
+  const cv::Mat gt(13, 17, CV_8UC3, cv::Scalar(10, 120, 240));
+  Rng rng(1);
+  const auto x4 = sr->degradation().with_value(4);
+  const cv::Mat lq = sr->degrade(gt, x4, rng);
+  const cv::Mat matching = sr->ground_truth(gt, x4);
+  EXPECT_EQ(lq.type(), CV_32FC3);
+  EXPECT_EQ(matching.cols, 4 * lq.cols);
+  EXPECT_EQ(matching.rows, 4 * lq.rows);
+}
+
+}  // namespace
+}  // namespace restora::tasks
