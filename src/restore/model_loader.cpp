@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 #include <torch/torch.h>
-#include <unistd.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,9 +21,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path executable_dir() {
+// The folder of the binary holding this code: the restora executable, or librestora.so when
+// a program uses the installed library.
+fs::path binary_dir() {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(&binary_dir), &info) || !info.dli_fname) return {};
   std::error_code error;
-  auto path = fs::read_symlink("/proc/self/exe", error);
+  const auto path = fs::canonical(info.dli_fname, error);
   return error ? fs::path() : path.parent_path();
 }
 
@@ -31,9 +35,17 @@ fs::path executable_dir() {
 
 std::vector<fs::path> model_search_dirs() {
   std::vector<fs::path> dirs;
+  std::error_code error;
   if (const char* env = std::getenv("RESTORA_MODELS"); env && *env) dirs.emplace_back(env);
-  if (auto exe = executable_dir(); !exe.empty())
-    dirs.push_back(exe.parent_path() / "share" / "restora" / "models");
+  // Installed: PREFIX/bin/restora, PREFIX/lib[/<multiarch>]/librestora.so.
+  if (const auto binary = binary_dir(); !binary.empty())
+    for (const auto& prefix : {binary.parent_path(), binary.parent_path().parent_path()}) {
+      const auto models = prefix / "share" / "restora" / "models";
+      if (fs::is_directory(models, error)) {
+        dirs.push_back(models);
+        break;
+      }
+    }
   if (std::string source = RESTORA_SOURCE_MODELS_DIR; !source.empty()) dirs.emplace_back(source);
   return dirs;
 }
