@@ -188,6 +188,8 @@ class Ours : public Method {
     return found->second.restore(input).pixels;
   }
 
+  std::string model_file(int channels) override { return model_for(channels).path; }
+
   std::string details() override {
     if (models_.empty()) return "";
     std::vector<std::string> models;
@@ -204,7 +206,7 @@ class Ours : public Method {
 
  private:
   struct ModelFacts {
-    std::string name, file, arch;
+    std::string name, file, path, arch;
     std::string training;  // ", trained N steps" when the recipe says so
     int in_channels = 0;
     model_file::Conditioning conditioning = model_file::Conditioning::none;
@@ -220,6 +222,7 @@ class Ours : public Method {
     ModelFacts facts;
     facts.name = summary.name;
     facts.file = std::filesystem::path(summary.path).filename().string();
+    facts.path = summary.path;
     facts.arch = summary.arch;
     if (meta.recipe.contains("step") && meta.recipe["step"].is_number_integer())
       facts.training = fmt::format(", trained {} steps", meta.recipe["step"].get<int64_t>());

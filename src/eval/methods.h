@@ -34,6 +34,9 @@ class Method {
 
   // One sentence for the report's notes (parameters, model files); empty when obvious.
   virtual std::string details() { return ""; }
+
+  // The model file this row measures on `channels`-channel images; "" for methods without one.
+  virtual std::string model_file(int) { return ""; }
 };
 
 // The degraded input itself (noisy or JPEG-decoded): the "Input" baseline of denoise and dejpeg.

@@ -154,7 +154,9 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
   result.set = set;
   result.images = static_cast<int>(paths.size());
   result.channels = ground_truths.front().channels();
-  for (auto* method : methods) result.methods.push_back({method->name(result.channels), {}});
+  for (auto* method : methods)
+    result.methods.push_back(
+        {method->name(result.channels), {}, method->model_file(result.channels)});
 
   for (const auto& degradation : protocol.settings) {
     const auto measuring = protocol.task->protocol(degradation);

@@ -93,6 +93,7 @@ struct Cell {
 struct MethodScores {
   std::string method;       // the method's name() for this set
   std::vector<Cell> cells;  // one per setting the method supports, in the protocol's order
+  std::string model_file;   // the method's model_file() for this set ("" but for our models)
 };
 
 struct SetScores {

@@ -156,6 +156,12 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
   return text;
 }
 
+nlohmann::json setting_value_json(tasks::Task task, const Degradation& degradation) {
+  const double value = task->degradation().value(degradation);
+  if (value == std::floor(value)) return static_cast<int64_t>(value);  // 10, not 10.0
+  return value;
+}
+
 std::string render_summary(const Evaluation& evaluation) {
   std::string text;
   for (const auto& set : evaluation.sets) {
@@ -195,11 +201,7 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
                                 {"psnr_b", nullptr},
                                 {"ms_per_megapixel", cell.ms_per_megapixel}};
         if (!std::isnan(cell.psnr_b)) entry["psnr_b"] = cell.psnr_b;
-        const double value = kind.value(cell.degradation);
-        if (value == std::floor(value))
-          entry[kind.parameter()] = static_cast<int64_t>(value);  // 10, not 10.0
-        else
-          entry[kind.parameter()] = value;
+        entry[kind.parameter()] = setting_value_json(set.task, cell.degradation);
         cells.push_back(entry);
       }
       methods.push_back({{"method", method.method}, {"cells", cells}});

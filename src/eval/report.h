@@ -34,6 +34,9 @@ std::string render_summary(const Evaluation& evaluation);
 // "ms_per_megapixel"}]}]}]}.
 nlohmann::json evaluation_json(const Evaluation& evaluation);
 
+// The value of the setting's parameter for JSON: an integer when it is one (σ=25 -> 25).
+nlohmann::json setting_value_json(tasks::Task task, const Degradation& degradation);
+
 // Creates the parent folders, then writes through a temporary file renamed over `path`.
 // Throws FileError naming the path.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);

@@ -7,7 +7,9 @@
 
 #include "common.h"
 #include "eval/evaluate.h"
+#include "eval/record.h"
 #include "eval/report.h"
+#include "restora/errors.h"
 
 namespace restora::cli {
 namespace {
@@ -22,7 +24,14 @@ struct EvalArgs {
   int threads = 0;
   bool no_peers = false;
   bool allow_missing_model = false;
+  bool record = false;
 };
+
+std::vector<std::string> task_choices() {
+  auto choices = tasks::known_tasks();
+  choices.push_back("all");
+  return choices;
+}
 
 }  // namespace
 
@@ -31,7 +40,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   auto* command = app.add_subcommand(
       "eval", "Measure models, baselines and peers on the standard test sets; write a report");
   command->add_option("--task", args->task, "Task to evaluate")
-      ->check(CLI::IsMember({"denoise", "super_resolution", "dejpeg", "all"}))
+      ->check(CLI::IsMember(task_choices()))
       ->capture_default_str();
   command->add_option("--data", args->data, "Data folder holding test/ and peers/")
       ->default_str("$RESTORA_DATA or ../shared/data");
@@ -51,6 +60,8 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_flag("--no-peers", args->no_peers, "Skip the OpenCV dnn_superres peer networks");
   command->add_flag("--allow-missing-model", args->allow_missing_model,
                     "Skip our row with a note when the model file does not exist");
+  command->add_flag("--record", args->record,
+                    "Write the measured test-set scores into each evaluated model file");
   add_output_flags(*command, global);
 
   return [command, args, &global]() -> int {
@@ -65,10 +76,15 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.peers = !args->no_peers;
     options.allow_missing_model = args->allow_missing_model;
     options.progress = [&](const std::string& line) { info(global, line); };
+    if (args->record && args->limit > 0)
+      throw InvalidArgument("--record needs whole test sets: drop --limit");
     const auto evaluation = eval::run_evaluation(options);
 
     const eval::ReportContext context{command_line(), eval::today(), eval::describe_machine()};
     eval::write_text_atomically(args->output, eval::render_markdown(evaluation, context));
+    if (args->record)
+      for (const auto& file : eval::record_scores(evaluation, context))
+        info(global, fmt::format("scores recorded in {}", file));
     if (global.json) {
       auto json = eval::evaluation_json(evaluation);
       json["output"] = args->output;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common.h"
+#include "eval/record.h"
 #include "model_file/model_meta.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
@@ -11,16 +12,6 @@
 
 namespace restora::cli {
 namespace {
-
-// One line of scores, e.g. "Set5 x2 37.52 dB" pieces, from the metadata's scores object.
-std::string score_summary(const nlohmann::json& scores) {
-  if (scores.contains("validation")) {
-    const auto& validation = scores["validation"];
-    if (validation.contains("psnr"))
-      return fmt::format("validation {:.2f} dB", validation["psnr"].get<double>());
-  }
-  return "";
-}
 
 int print_models(const GlobalOptions& global) {
   const auto paths = shipped_models();
@@ -36,7 +27,7 @@ int print_models(const GlobalOptions& global) {
     if (!global.json)
       fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", meta.name, meta.task, meta.arch,
                  model_file::color_space_name(meta.color_space),
-                 fmt::format("x{}", fmt::join(meta.scales, ",x")), score_summary(meta.scores));
+                 fmt::format("x{}", fmt::join(meta.scales, ",x")), eval::score_summary(meta.scores));
   }
   if (global.json) fmt::print("{}\n", list.dump(2));
   else if (paths.empty()) {

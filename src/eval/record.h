@@ -1,0 +1,28 @@
+// `restora eval --record`: the measured test-set scores go into each evaluated model's file, so
+// `restora models` and `restora info` show what the model scores under the standard protocols.
+//
+//   const auto files = eval::record_scores(evaluation, context);  // rewritten model files
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eval/evaluate.h"
+#include "eval/report.h"
+
+namespace restora::eval {
+
+// For every model file that a row of `evaluation` measured, rewrites the file (atomically, the
+// tensors byte for byte) with metadata scores.test.sets updated: one entry per evaluated set,
+//   {"set", "images", "date", "command", "results": [{"setting", <parameter>, "psnr", "ssim",
+//    "psnr_b" (JPEG only)}]},
+// an earlier entry of the same set replaced in place, entries of other sets kept.
+// Returns the files written. A partial evaluation (limit > 0) -> InvalidArgument: only whole
+// test sets are the protocol.
+std::vector<std::string> record_scores(const Evaluation& evaluation, const ReportContext& context);
+
+// One line from a model's scores: "Set5 x2 37.52, x3 33.71, x4 31.40 dB" from the first recorded
+// test set, else "validation 30.23 dB", else "".
+std::string score_summary(const nlohmann::json& scores);
+
+}  // namespace restora::eval

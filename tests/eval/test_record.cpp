@@ -1,0 +1,103 @@
+// Tests of `restora eval --record`: measured scores land in the model file's metadata, the
+// weights stay byte for byte, and re-measuring a set replaces its entry in place.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "eval/evaluate.h"
+#include "eval/record.h"
+#include "eval_test_support.h"
+#include "model_file/model_meta.h"
+#include "restora/errors.h"
+
+namespace restora {
+namespace {
+
+using testing::SyntheticGray;
+using testing::TemporaryFolder;
+using testing::WriteSet;
+
+class Record : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteSet(folder.path(), "BSD68", {SyntheticGray(0), SyntheticGray(1)});
+    WriteSet(folder.path(), "Set12", {SyntheticGray(1)});
+    testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/false, 0.02f);
+  }
+  eval::Evaluation Evaluate(const std::string& set) const {
+    eval::EvalOptions options;
+    options.data_root = folder.path();
+    options.tasks = {tasks::find_task("denoise")};
+    options.sets = {set};
+    options.threads = 1;
+    options.model = model.string();
+    return eval::run_evaluation(options);
+  }
+  TemporaryFolder folder;
+  std::filesystem::path model = folder.path() / "tiny.safetensors";
+  eval::ReportContext context{"restora eval --record", "2026-01-02", "test machine"};
+};
+
+TEST_F(Record, ScoresLandInTheModelFileAndWeightsStay) {
+  const auto before = model_file::read_model_file(model);
+  const auto evaluation = Evaluate("BSD68");
+  const auto files = eval::record_scores(evaluation, context);
+  ASSERT_EQ(files, std::vector<std::string>{model.string()});
+
+  const auto after = model_file::read_model_file(model);
+  ASSERT_EQ(after.tensors.size(), before.tensors.size());
+  for (size_t i = 0; i < after.tensors.size(); ++i)
+    EXPECT_EQ(after.tensors[i].bytes, before.tensors[i].bytes) << after.tensors[i].name;
+  EXPECT_EQ(after.meta.arch_config, before.meta.arch_config);
+
+  const auto& sets = after.meta.scores["test"]["sets"];
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0]["set"], "BSD68");
+  EXPECT_EQ(sets[0]["images"], 2);
+  EXPECT_EQ(sets[0]["date"], "2026-01-02");
+  EXPECT_EQ(sets[0]["command"], "restora eval --record");
+  const auto& ours = evaluation.sets[0].methods.back();
+  ASSERT_EQ(ours.model_file, model.string());
+  const auto& results = sets[0]["results"];
+  ASSERT_EQ(results.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(results[i]["setting"], std::vector<std::string>({"σ=15", "σ=25", "σ=50"})[i]);
+    EXPECT_EQ(results[i]["sigma"], std::vector<int>({15, 25, 50})[i]);
+    EXPECT_DOUBLE_EQ(results[i]["psnr"].get<double>(), ours.cells[i].psnr);
+    EXPECT_DOUBLE_EQ(results[i]["ssim"].get<double>(), ours.cells[i].ssim);
+    EXPECT_FALSE(results[i].contains("psnr_b"));  // measured for JPEG only
+  }
+  EXPECT_EQ(eval::score_summary(after.meta.scores),
+            fmt::format("BSD68 σ=15 {:.2f}, σ=25 {:.2f}, σ=50 {:.2f} dB", ours.cells[0].psnr,
+                        ours.cells[1].psnr, ours.cells[2].psnr));
+}
+
+TEST_F(Record, MeasuringASetAgainReplacesItInPlace) {
+  eval::record_scores(Evaluate("BSD68"), context);
+  eval::record_scores(Evaluate("Set12"), context);
+  context.date = "2026-02-03";
+  eval::record_scores(Evaluate("BSD68"), context);
+  const auto sets = model_file::read_model_file(model).meta.scores["test"]["sets"];
+  ASSERT_EQ(sets.size(), 2u);
+  EXPECT_EQ(sets[0]["set"], "BSD68");
+  EXPECT_EQ(sets[0]["date"], "2026-02-03");
+  EXPECT_EQ(sets[1]["set"], "Set12");
+  EXPECT_EQ(sets[1]["images"], 1);
+}
+
+TEST_F(Record, PartialRunsAreRefusedAndBaselinesHaveNoFile) {
+  auto evaluation = Evaluate("BSD68");
+  for (const auto& row : evaluation.sets[0].methods)
+    EXPECT_EQ(row.model_file.empty(), row.method.rfind("Restora", 0) != 0) << row.method;
+  evaluation.limit = 1;
+  const auto before = model_file::read_model_file(model).meta.scores;
+  EXPECT_THROW(eval::record_scores(evaluation, context), InvalidArgument);
+  EXPECT_EQ(model_file::read_model_file(model).meta.scores, before);
+}
+
+TEST(ScoreSummary, FallsBackToValidation) {
+  EXPECT_EQ(eval::score_summary({{"validation", {{"psnr", 30.234}}}}), "validation 30.23 dB");
+  EXPECT_EQ(eval::score_summary(nlohmann::json::object()), "");
+}
+
+}  // namespace
+}  // namespace restora
