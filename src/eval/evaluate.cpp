@@ -14,7 +14,6 @@
 namespace restora::eval {
 namespace {
 
-
 int available_cores() {
   cpu_set_t cores;
   if (sched_getaffinity(0, sizeof(cores), &cores) == 0) return CPU_COUNT(&cores);

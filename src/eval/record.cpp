@@ -45,8 +45,9 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
     nlohmann::json sets = nlohmann::json::array();
     if (test.is_object() && test.contains("sets") && test["sets"].is_array()) sets = test["sets"];
     for (const auto& entry : entries[path]) {
-      auto same = std::find_if(sets.begin(), sets.end(),
-                               [&](const nlohmann::json& old) { return old["set"] == entry["set"]; });
+      auto same = std::find_if(sets.begin(), sets.end(), [&](const nlohmann::json& old) {
+        return old["set"] == entry["set"];
+      });
       if (same != sets.end())
         *same = entry;  // a set measured again keeps its place
       else
@@ -64,8 +65,8 @@ std::string score_summary(const nlohmann::json& scores) {
     const auto& first = scores["test"]["sets"][0];
     std::vector<std::string> cells;
     for (const auto& result : first.value("results", nlohmann::json::array()))
-      cells.push_back(fmt::format("{} {:.2f}", result.value("setting", "?"),
-                                  result.value("psnr", 0.0)));
+      cells.push_back(
+          fmt::format("{} {:.2f}", result.value("setting", "?"), result.value("psnr", 0.0)));
     return fmt::format("{} {} dB", first.value("set", "?"), fmt::join(cells, ", "));
   }
   if (scores.contains("validation") && scores["validation"].contains("psnr"))

@@ -166,8 +166,7 @@ std::string render_summary(const Evaluation& evaluation) {
   std::string text;
   for (const auto& set : evaluation.sets) {
     const auto settings = set_settings(set);
-    text +=
-        fmt::format("{} {} ({} images)\n", set.task->id(), set.set.name, set.images);
+    text += fmt::format("{} {} ({} images)\n", set.task->id(), set.set.name, set.images);
     std::string heading = fmt::format("  {:<40}", "PSNR (dB)");
     for (const auto& setting : settings)
       heading += fmt::format(" {:>7}", set.task->degradation().label(setting));

@@ -1,8 +1,8 @@
 #include "restore/model_loader.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -87,14 +87,20 @@ archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
   const auto traits = network->traits();
   for (int scale : meta.scales)
     if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
-      throw FormatError(fmt::format("model '{}': scale x{} in the metadata but the network has "
-                                    "no such output", meta.name, scale));
+      throw FormatError(
+          fmt::format("model '{}': scale x{} in the metadata but the network has "
+                      "no such output",
+                      meta.name, scale));
   if (traits.uses_condition != (meta.conditioning != model_file::Conditioning::none))
-    throw FormatError(fmt::format("model '{}': metadata conditioning '{}' does not match the "
-                                  "network", meta.name, model_file::conditioning_name(meta.conditioning)));
+    throw FormatError(
+        fmt::format("model '{}': metadata conditioning '{}' does not match the "
+                    "network",
+                    meta.name, model_file::conditioning_name(meta.conditioning)));
   if (meta.size_multiple % traits.size_multiple != 0)
-    throw FormatError(fmt::format("model '{}': size_multiple {} is not a multiple of the "
-                                  "network's {}", meta.name, meta.size_multiple, traits.size_multiple));
+    throw FormatError(
+        fmt::format("model '{}': size_multiple {} is not a multiple of the "
+                    "network's {}",
+                    meta.name, meta.size_multiple, traits.size_multiple));
   return network;
 }
 

@@ -2,10 +2,10 @@
 #include "restora/restorer.h"
 
 #include <fmt/format.h>
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 
 #include "nn/precision.h"
 #include "restore/engine.h"
@@ -32,8 +32,8 @@ struct Restorer::State {
     if (found != models.end()) return found->second;
     auto loaded = load_model(path);
     if (loaded.meta.task != task->id())
-      throw ModelMismatch(fmt::format("model '{}' is for task '{}', not '{}'", path,
-                                      loaded.meta.task, task->id()));
+      throw ModelMismatch(
+          fmt::format("model '{}' is for task '{}', not '{}'", path, loaded.meta.task, task->id()));
     loaded.network->to(engine.device);
     nn::to_channels_last(*loaded.network);
     return models.emplace(path, std::move(loaded)).first->second;

@@ -42,8 +42,8 @@ DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   for (const auto& setting : data.validation) scales.push_back(kind.scale(setting));
   for (int scale : scales)
     if (data.patch_size % scale)
-      throw InvalidArgument(fmt::format("config: data > patch_size {} is not a multiple of scale {}",
-                                        data.patch_size, scale));
+      throw InvalidArgument(fmt::format(
+          "config: data > patch_size {} is not a multiple of scale {}", data.patch_size, scale));
   validation.finish();
   read.finish();
   return data;
@@ -98,13 +98,15 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   ExperimentConfig experiment;
   experiment.source = json;
   experiment.name = read.get_string("name", "");
-  if (experiment.name.empty()) throw InvalidArgument(fmt::format("config '{}': 'name' is required", source_name));
+  if (experiment.name.empty())
+    throw InvalidArgument(fmt::format("config '{}': 'name' is required", source_name));
   experiment.description = read.get_string("description", "");
   experiment.task = tasks::find_task(read.get_string("task", "", tasks::known_tasks()));
   auto network = read.section("network");
   experiment.arch = network.get_string("arch", "");
   experiment.arch_config = network.get_object("config");
-  experiment.conditioning = network.get_string("conditioning", "none", {"none", "sigma", "quality"});
+  experiment.conditioning =
+      network.get_string("conditioning", "none", {"none", "sigma", "quality"});
   experiment.tile_overlap = network.get_int("tile_overlap", -1, -1, 4096);
   network.finish();
   experiment.data = parse_data(read.section("data"), experiment.task);

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -12,19 +11,19 @@
 namespace restora::train {
 
 struct DataConfig {
-  std::vector<std::string> folders;   // training image folders, relative to the data root
-  std::string color = "rgb";          // rgb | gray (as stored, converted if needed) | y (BT.601 Y)
-  int validation_holdout = 8;         // last N images (sorted) are held out for validation
-  int patch_size = 64;                // ground-truth patch side
+  std::vector<std::string> folders;  // training image folders, relative to the data root
+  std::string color = "rgb";         // rgb | gray (as stored, converted if needed) | y (BT.601 Y)
+  int validation_holdout = 8;        // last N images (sorted) are held out for validation
+  int patch_size = 64;               // ground-truth patch side
   int batch_size = 16;
-  DegradationRange range;             // σ / quality / scales sampled for each patch
+  DegradationRange range;               // σ / quality / scales sampled for each patch
   std::vector<Degradation> validation;  // fixed degradations validated on
   int loader_threads = 1;
-  int prefetch = 4;                   // batches prepared ahead of the training step
+  int prefetch = 4;  // batches prepared ahead of the training step
 };
 
 struct OptimizerConfig {
-  std::string kind = "adam";          // adam | sgd | rmsprop
+  std::string kind = "adam";  // adam | sgd | rmsprop
   double learning_rate = 2e-4;
   double beta1 = 0.9, beta2 = 0.999;  // adam
   double momentum = 0.9;              // sgd, rmsprop
@@ -32,29 +31,29 @@ struct OptimizerConfig {
 };
 
 struct ScheduleConfig {
-  std::string kind = "cosine";        // cosine | step | constant
-  int warmup_steps = 0;               // linear warm-up from 0
-  double min_learning_rate = 1e-7;    // cosine floor
-  std::vector<int> milestones;        // step: multiply by gamma at each
+  std::string kind = "cosine";      // cosine | step | constant
+  int warmup_steps = 0;             // linear warm-up from 0
+  double min_learning_rate = 1e-7;  // cosine floor
+  std::vector<int> milestones;      // step: multiply by gamma at each
   double gamma = 0.5;
 };
 
 struct TrainingConfig {
   int steps = 10000;
-  std::string loss = "l1";            // l1 | l2 | charbonnier
-  double grad_clip = 0.0;             // max global gradient norm; 0 = off
-  double ema_decay = 0.0;             // EMA of weights; 0 = off
-  std::string precision = "bf16";     // bf16 autocast + channels-last | fp32
-  int threads = 0;                    // compute threads; 0 = all cores
+  std::string loss = "l1";         // l1 | l2 | charbonnier
+  double grad_clip = 0.0;          // max global gradient norm; 0 = off
+  double ema_decay = 0.0;          // EMA of weights; 0 = off
+  std::string precision = "bf16";  // bf16 autocast + channels-last | fp32
+  int threads = 0;                 // compute threads; 0 = all cores
   uint64_t seed = 1;
   int checkpoint_every = 500;
   int validate_every = 1000;
   int log_every = 50;
-  std::string init_from;              // model file whose weights start the run (fine-tuning)
+  std::string init_from;  // model file whose weights start the run (fine-tuning)
 };
 
 struct ExperimentConfig {
-  std::string name;                   // the model's name, e.g. "denoise-gray"
+  std::string name;  // the model's name, e.g. "denoise-gray"
   std::string description;
   tasks::Task task = nullptr;
   std::string arch;
@@ -65,7 +64,7 @@ struct ExperimentConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   TrainingConfig training;
-  nlohmann::json source;              // the config file as read, stored in the model's recipe
+  nlohmann::json source;  // the config file as read, stored in the model's recipe
 };
 
 ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string& source_name);

@@ -1,15 +1,15 @@
 #include "train/dataset.h"
 
 #include <fmt/format.h>
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include <cstring>
+#include <opencv2/imgproc.hpp>
 
 #include "degrade/random.h"
-#include "restora/image_io.h"
 #include "metrics/metrics.h"
 #include "restora/errors.h"
+#include "restora/image_io.h"
 
 namespace restora::train {
 namespace fs = std::filesystem;
@@ -72,8 +72,8 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
   }
   const int holdout = data.validation_holdout;
   if (static_cast<int>(files.size()) <= holdout)
-    throw InvalidArgument(fmt::format("training needs more than {} images, found {}", holdout,
-                                      files.size()));
+    throw InvalidArgument(
+        fmt::format("training needs more than {} images, found {}", holdout, files.size()));
   channels_ = data.color == "rgb" ? 3 : 1;
   const int patch = data.patch_size;
   const auto task = experiment.task;

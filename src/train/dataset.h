@@ -2,11 +2,11 @@
 // Every batch is a pure function of (seed, step), so a resumed run sees the same data.
 #pragma once
 
-#include <opencv2/core.hpp>
 #include <torch/types.h>
 
 #include <filesystem>
 #include <map>
+#include <opencv2/core.hpp>
 #include <vector>
 
 #include "train/config.h"
@@ -23,8 +23,8 @@ struct Batch {
 
 // One held-out image with a fixed degradation, to validate on.
 struct ValidationCase {
-  cv::Mat lq;        // CV_32F, the network's input
-  cv::Mat gt_u8;     // matching ground truth
+  cv::Mat lq;     // CV_32F, the network's input
+  cv::Mat gt_u8;  // matching ground truth
   float condition = 0.0f;
   Degradation degradation;
 };
@@ -41,8 +41,8 @@ class PatchSource {
 
  private:
   struct Item {
-    cv::Mat gt;                   // CV_8UC1/C3
-    std::map<int, cv::Mat> lr;    // super-resolution: the whole image downscaled per scale
+    cv::Mat gt;                 // CV_8UC1/C3
+    std::map<int, cv::Mat> lr;  // super-resolution: the whole image downscaled per scale
   };
   const ExperimentConfig& experiment_;
   std::vector<Item> images_;

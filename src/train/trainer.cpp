@@ -1,19 +1,19 @@
 #include "train/trainer.h"
 
 #include <fmt/format.h>
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <limits>
+#include <opencv2/core.hpp>
 
-#include "restora/image_io.h"
 #include "metrics/metrics.h"
 #include "nn/precision.h"
 #include "nn/weights.h"
 #include "restora/errors.h"
+#include "restora/image_io.h"
 #include "restore/engine.h"
 #include "restore/model_loader.h"
 #include "restore/runtime.h"
@@ -65,19 +65,19 @@ nlohmann::json trajectory_keys(nlohmann::json config) {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,
                                                         std::vector<torch::Tensor> parameters) {
   if (config.kind == "adam")
-    return std::make_unique<torch::optim::Adam>(
-        parameters, torch::optim::AdamOptions(config.learning_rate)
-                        .betas({config.beta1, config.beta2})
-                        .weight_decay(config.weight_decay));
+    return std::make_unique<torch::optim::Adam>(parameters,
+                                                torch::optim::AdamOptions(config.learning_rate)
+                                                    .betas({config.beta1, config.beta2})
+                                                    .weight_decay(config.weight_decay));
   if (config.kind == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        parameters, torch::optim::SGDOptions(config.learning_rate)
-                        .momentum(config.momentum)
-                        .weight_decay(config.weight_decay));
-  return std::make_unique<torch::optim::RMSprop>(
-      parameters, torch::optim::RMSpropOptions(config.learning_rate)
-                      .momentum(config.momentum)
-                      .weight_decay(config.weight_decay));
+    return std::make_unique<torch::optim::SGD>(parameters,
+                                               torch::optim::SGDOptions(config.learning_rate)
+                                                   .momentum(config.momentum)
+                                                   .weight_decay(config.weight_decay));
+  return std::make_unique<torch::optim::RMSprop>(parameters,
+                                                 torch::optim::RMSpropOptions(config.learning_rate)
+                                                     .momentum(config.momentum)
+                                                     .weight_decay(config.weight_decay));
 }
 
 void update_ema(torch::nn::Module& ema, torch::nn::Module& network, double decay) {
@@ -107,7 +107,8 @@ Validation validate(archs::RestorationNetworkImpl& network, const PatchSource& s
   Validation total;
   const auto& cases = source.validation();
   for (const auto& item : cases) {
-    const auto restored = run_tiled(network, item.lq, item.condition, item.degradation.scale, engine);
+    const auto restored =
+        run_tiled(network, item.lq, item.condition, item.degradation.scale, engine);
     const auto protocol = task->protocol(item.degradation);
     const auto scores = metrics::measure(quantize_u8(restored), item.gt_u8, protocol.space,
                                          protocol.crop_border, false);
@@ -130,7 +131,8 @@ void truncate_log(const fs::path& path, int64_t last_step) {
   std::getline(in, header);
   kept = header + "\n";
   while (std::getline(in, line))
-    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= last_step) kept += line + "\n";
+    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= last_step)
+      kept += line + "\n";
   in.close();
   std::ofstream(path, std::ios::trunc) << kept;
 }
@@ -159,8 +161,8 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   std::error_code error;
   fs::create_directories(options.output_dir, error);
   if (error)
-    throw FileError(fmt::format("cannot create output folder '{}': {}",
-                                options.output_dir.string(), error.message()));
+    throw FileError(fmt::format("cannot create output folder '{}': {}", options.output_dir.string(),
+                                error.message()));
 
   PatchSource source(experiment, options.data_root);
   say(fmt::format("{} training images, {} validation cases", source.training_images(),
@@ -201,8 +203,9 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   if (options.resume) {
     auto saved = load_checkpoint(checkpoint_path, *network, ema.get(), *optimizer);
     if (trajectory_keys(saved.experiment) != trajectory_keys(experiment.source))
-      throw InvalidArgument(fmt::format(
-          "cannot resume: checkpoint '{}' was made with a different config", checkpoint_path.string()));
+      throw InvalidArgument(
+          fmt::format("cannot resume: checkpoint '{}' was made with a different config",
+                      checkpoint_path.string()));
     state = saved;
     state.experiment = experiment.source;
     truncate_log(log_path, state.step);
@@ -221,9 +224,11 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
                         {"step", state.step},
                         {"training_seconds", std::round(state.seconds)},
                         {"threads", torch::get_num_threads()}};
-    file.meta.scores = {{"validation", {{"psnr", scores.psnr}, {"ssim", scores.ssim},
-                                        {"step", state.step},
-                                        {"images", "held-out training images"}}}};
+    file.meta.scores = {{"validation",
+                         {{"psnr", scores.psnr},
+                          {"ssim", scores.ssim},
+                          {"step", state.step},
+                          {"images", "held-out training images"}}}};
     file.tensors = nn::export_weights(weights);
     model_file::write_model_file(model_path, file);
   };

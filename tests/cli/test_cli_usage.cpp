@@ -123,8 +123,8 @@ TEST_F(CliUsage, EvalWithAMissingDataFolderFailsInOneLine) {
 
 TEST_F(CliUsage, EvalRecordRefusesPartialSets) {
   const auto report = work_ / "report" / "RESULTS.md";
-  const auto result = run({"eval", "--task", "denoise", "--record", "--limit", "2", "-o",
-                           report.string()});
+  const auto result =
+      run({"eval", "--task", "denoise", "--record", "--limit", "2", "-o", report.string()});
   expect_one_error_line(result, 2, {"--record", "--limit"});
   EXPECT_FALSE(fs::exists(report));
 }

@@ -17,19 +17,23 @@ cv::Mat Gradient(int rows, int cols, int channels) {
   for (int y = 0; y < rows; ++y)
     for (int x = 0; x < cols; ++x)
       for (int c = 0; c < channels; ++c)
-        image.ptr<uint8_t>(y)[x * channels + c] = static_cast<uint8_t>((7 * x + 5 * y + 40 * c) % 256);
+        image.ptr<uint8_t>(y)[x * channels + c] =
+            static_cast<uint8_t>((7 * x + 5 * y + 40 * c) % 256);
   return image;
 }
 
 TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
-  EXPECT_EQ(known_degradations(), (std::vector<std::string>{"gaussian_noise", "jpeg", "bicubic_down"}));
+  EXPECT_EQ(known_degradations(),
+            (std::vector<std::string>{"gaussian_noise", "jpeg", "bicubic_down"}));
   for (const auto& id : known_degradations()) EXPECT_EQ(find_degradation(id).id(), id);
   try {
     find_degradation("motion_blur");
     FAIL() << "no error";
   } catch (const InvalidArgument& error) {
-    EXPECT_NE(std::string(error.what()).find("unknown degradation 'motion_blur'"), std::string::npos);
-    EXPECT_NE(std::string(error.what()).find("gaussian_noise, jpeg, bicubic_down"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("unknown degradation 'motion_blur'"),
+              std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("gaussian_noise, jpeg, bicubic_down"),
+              std::string::npos);
   }
 }
 
@@ -75,8 +79,9 @@ TEST(DegradationRegistry, EachKindIsItsPureFunction) {
   {
     Rng rng(1);
     const auto& jpeg = find_degradation("jpeg");
-    EXPECT_EQ(cv::norm(jpeg.apply(gt, jpeg.with_value(30), rng),
-                       to_float01(jpeg_roundtrip(gt, 30)), cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(jpeg.apply(gt, jpeg.with_value(30), rng), to_float01(jpeg_roundtrip(gt, 30)),
+                       cv::NORM_INF),
+              0.0);
   }
   {
     Rng rng(1);
@@ -90,8 +95,9 @@ TEST(DegradationRegistry, EachKindIsItsPureFunction) {
     EXPECT_TRUE(bicubic.changes_size());
   }
   Rng rng(1);
-  EXPECT_THROW(find_degradation("jpeg").apply(to_float01(gt), find_degradation("jpeg").with_value(30), rng),
-               InvalidArgument);
+  EXPECT_THROW(
+      find_degradation("jpeg").apply(to_float01(gt), find_degradation("jpeg").with_value(30), rng),
+      InvalidArgument);
 }
 
 TEST(DegradationRegistry, SamplesStayInTheRange) {

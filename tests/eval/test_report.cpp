@@ -46,8 +46,7 @@ eval::Evaluation SampleEvaluation() {
        ""},
       // A peer without x3: its x3 cell is a dash.
       {"LapSRN (OpenCV dnn_superres)",
-       {MakeCell(sr.task, 2, 37.5, 0.959, nan, 812.4),
-        MakeCell(sr.task, 4, 31.5, 0.885, nan, 400)},
+       {MakeCell(sr.task, 2, 37.5, 0.959, nan, 812.4), MakeCell(sr.task, 4, 31.5, 0.885, nan, 400)},
        ""},
   };
   eval::SetScores jpeg;

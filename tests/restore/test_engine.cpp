@@ -57,9 +57,11 @@ TEST_P(Tiling, TiledOutputEqualsUntiledOutput) {
 INSTANTIATE_TEST_SUITE_P(
     EveryFamily, Tiling,
     ::testing::Values(
-        TilingCase{"dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 6}, {"condition", true}}, 1},
+        TilingCase{
+            "dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 6}, {"condition", true}}, 1},
         TilingCase{"resunet", {{"channels", 3}, {"num_features", {4, 8, 8}}, {"num_blocks", 1}}, 1},
-        TilingCase{"edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 2}, {"scales", {3}}}, 3}),
+        TilingCase{
+            "edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 2}, {"scales", {3}}}, 3}),
     [](const ::testing::TestParamInfo<TilingCase>& info) { return info.param.arch; });
 
 TEST(Engine, TinyImagesAreProcessed) {
@@ -75,7 +77,8 @@ TEST(Engine, TinyImagesAreProcessed) {
 }
 
 TEST(Engine, RejectsAScaleTheNetworkLacks) {
-  auto network = archs::build_network("edsr", {{"num_features", 4}, {"num_blocks", 1}, {"scales", {2}}});
+  auto network =
+      archs::build_network("edsr", {{"num_features", 4}, {"num_blocks", 1}, {"scales", {2}}});
   EXPECT_THROW(run_tiled(*network, random_image(8, 8, 3, 1), 0, 4, {}), ModelMismatch);
 }
 
@@ -94,14 +97,14 @@ TEST_F(RestorerTest, SaveLoadGivesIdenticalOutput) {
   original->eval();
   auto loaded = load_model(path);
   const auto lq = random_image(20, 30, 3, 5);
-  EXPECT_EQ(max_difference(run_tiled(*original, lq, 0, 1, {}),
-                           run_tiled(*loaded.network, lq, 0, 1, {})),
-            0.0);
+  EXPECT_EQ(
+      max_difference(run_tiled(*original, lq, 0, 1, {}), run_tiled(*loaded.network, lq, 0, 1, {})),
+      0.0);
 }
 
 TEST_F(RestorerTest, CarriesAlphaAndBitDepthAndServesGrayImages) {
-  const auto path = testing::write_tiny_model(dir_ / "sr.safetensors",
-                                              testing::tiny_meta("super_resolution", 3));
+  const auto path =
+      testing::write_tiny_model(dir_ / "sr.safetensors", testing::tiny_meta("super_resolution", 3));
   RestoreOptions options;
   options.model = path.string();
   options.scale = 3;
@@ -126,7 +129,8 @@ TEST_F(RestorerTest, CarriesAlphaAndBitDepthAndServesGrayImages) {
 }
 
 TEST_F(RestorerTest, DenoiseLeavesAlphaUntouched) {
-  const auto path = testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
+  const auto path =
+      testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
   RestoreOptions options;
   options.model = path.string();
   Restorer denoiser("denoise", options);
@@ -138,7 +142,8 @@ TEST_F(RestorerTest, DenoiseLeavesAlphaUntouched) {
 }
 
 TEST_F(RestorerTest, ModelForAnotherTaskIsRefused) {
-  const auto path = testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
+  const auto path =
+      testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
   RestoreOptions options;
   options.model = path.string();
   Restorer upscaler("super_resolution", options);
@@ -156,8 +161,9 @@ TEST_F(RestorerTest, ModelForAnotherTaskIsRefused) {
 TEST_F(RestorerTest, UnsupportedScaleIsAnError) {
   RestoreOptions options;
   options.scale = 5;
-  options.model = testing::write_tiny_model(dir_ / "sr.safetensors",
-                                            testing::tiny_meta("super_resolution", 3)).string();
+  options.model =
+      testing::write_tiny_model(dir_ / "sr.safetensors", testing::tiny_meta("super_resolution", 3))
+          .string();
   Restorer upscaler("super_resolution", options);
   Image image;
   image.pixels = random_image(4, 4, 3, 1);

@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "common.h"
+#include "degrade/degradation.h"
 #include "degrade/random.h"
 #include "jobs.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
-#include "degrade/degradation.h"
 
 namespace restora::cli {
 namespace {
@@ -30,14 +30,15 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
       "degrade", "Degrade clean images: Gaussian noise, MATLAB-bicubic downscale or JPEG");
   command->add_option("-i,--input", args->input, "Clean input image or folder")->required();
   command->add_option("-o,--output", args->output, "Output image or folder")->required();
-  auto* sigma = command->add_option("--sigma", args->sigma,
-                                    "Add Gaussian noise of this σ (0..255 scale); a .tif output "
-                                    "keeps the float values unclipped")
+  auto* sigma = command
+                    ->add_option("--sigma", args->sigma,
+                                 "Add Gaussian noise of this σ (0..255 scale); a .tif output "
+                                 "keeps the float values unclipped")
                     ->check(CLI::Range(0.0, 255.0));
-  auto* scale = command->add_option("--scale", args->scale, "Downscale by 2, 3 or 4 (MATLAB bicubic)");
-  auto* quality =
-      command->add_option("--quality", args->quality, "JPEG round trip at this quality")
-          ->check(CLI::Range(1, 100));
+  auto* scale =
+      command->add_option("--scale", args->scale, "Downscale by 2, 3 or 4 (MATLAB bicubic)");
+  auto* quality = command->add_option("--quality", args->quality, "JPEG round trip at this quality")
+                      ->check(CLI::Range(1, 100));
   sigma->excludes(scale)->excludes(quality);
   scale->excludes(quality);
   command->add_option("--seed", args->seed, "Noise seed (each image also mixes in its index)")
@@ -49,13 +50,13 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
 
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
-    const char* kind_id = args->sigma >= 0    ? "gaussian_noise"
-                          : args->scale != 0    ? "bicubic_down"
-                          : args->quality != 0  ? "jpeg"
-                                                : nullptr;
+    const char* kind_id = args->sigma >= 0     ? "gaussian_noise"
+                          : args->scale != 0   ? "bicubic_down"
+                          : args->quality != 0 ? "jpeg"
+                                               : nullptr;
     if (!kind_id) throw InvalidArgument("degrade needs one of --sigma, --scale or --quality");
     const auto& kind = find_degradation(kind_id);
-    const auto degradation = kind.with_value(args->sigma >= 0    ? args->sigma
+    const auto degradation = kind.with_value(args->sigma >= 0   ? args->sigma
                                              : args->scale != 0 ? args->scale
                                                                 : args->quality);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);

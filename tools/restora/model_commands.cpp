@@ -16,7 +16,9 @@ namespace {
 int print_models(const GlobalOptions& global) {
   const auto paths = shipped_models();
   nlohmann::json list = nlohmann::json::array();
-  if (!global.json) fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", "name", "task", "arch", "colour", "scales", "scores");
+  if (!global.json)
+    fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", "name", "task", "arch", "colour", "scales",
+               "scores");
   for (const auto& path : paths) {
     const auto model = model_file::read_model_file(path);
     const auto& meta = model.meta;
@@ -27,9 +29,11 @@ int print_models(const GlobalOptions& global) {
     if (!global.json)
       fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", meta.name, meta.task, meta.arch,
                  model_file::color_space_name(meta.color_space),
-                 fmt::format("x{}", fmt::join(meta.scales, ",x")), eval::score_summary(meta.scores));
+                 fmt::format("x{}", fmt::join(meta.scales, ",x")),
+                 eval::score_summary(meta.scores));
   }
-  if (global.json) fmt::print("{}\n", list.dump(2));
+  if (global.json)
+    fmt::print("{}\n", list.dump(2));
   else if (paths.empty()) {
     std::vector<std::string> dirs;
     for (const auto& dir : model_search_dirs()) dirs.push_back(dir.string());
@@ -69,7 +73,8 @@ int print_info(const std::string& path, const GlobalOptions& global) {
 }  // namespace
 
 Run add_model_commands(CLI::App& app, GlobalOptions& global) {
-  auto* models = app.add_subcommand("models", "List the shipped models with their metadata and scores");
+  auto* models =
+      app.add_subcommand("models", "List the shipped models with their metadata and scores");
   add_output_flags(*models, global);
   auto path = std::make_shared<std::string>();
   auto* info_command = app.add_subcommand("info", "Describe an image or a model file");

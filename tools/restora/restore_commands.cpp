@@ -32,14 +32,15 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
   command->add_option("--threads", args.restore.threads, "Compute threads (0 = all cores)")
       ->capture_default_str();
   command->add_option("--device", args.restore.device, "cpu or cuda")->capture_default_str();
-  command->add_option("--precision", args.restore.precision, "fp32 or bf16")
-      ->capture_default_str();
-  command->add_option("--format", args.jobs.format,
-                      "Output format for folders: png, jpg, bmp, tif, webp")
+  command->add_option("--precision", args.restore.precision, "fp32 or bf16")->capture_default_str();
+  command
+      ->add_option("--format", args.jobs.format,
+                   "Output format for folders: png, jpg, bmp, tif, webp")
       ->default_str("png (tif for TIFF inputs)");
   command->add_flag("--overwrite", args.jobs.overwrite, "Replace existing outputs");
-  command->add_option("--reference", args.reference,
-                      "Clean original of a single input: report the output's PSNR/SSIM against it")
+  command
+      ->add_option("--reference", args.reference,
+                   "Clean original of a single input: report the output's PSNR/SSIM against it")
       ->check(CLI::ExistingFile);
   add_output_flags(*command, global);
   return command;
@@ -54,8 +55,7 @@ std::string compare_with_reference(const Image& input, const Image& output,
   const auto protocol = tasks::find_task(task)->protocol(degradation);
   const auto gt = quantize_u8(reference.pixels);
   auto measure = [&](const Image& image) {
-    if (image.pixels.size() != reference.pixels.size() ||
-        image.channels() != reference.channels())
+    if (image.pixels.size() != reference.pixels.size() || image.channels() != reference.channels())
       throw InvalidArgument(fmt::format("reference '{}' is {}x{}x{}, the image {}x{}x{}",
                                         reference_path, reference.width(), reference.height(),
                                         reference.channels(), image.width(), image.height(),
@@ -105,8 +105,9 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
   auto* denoise_command = add_restore_command(
       app, "denoise", "Remove Gaussian-like noise (blind, or --sigma for σ-conditioned models)",
       *denoise, global);
-  denoise_command->add_option("--sigma", denoise->restore.sigma,
-                              "Known noise level on the 0..255 scale (σ-conditioned models)")
+  denoise_command
+      ->add_option("--sigma", denoise->restore.sigma,
+                   "Known noise level on the 0..255 scale (σ-conditioned models)")
       ->check(CLI::Range(0.0, 255.0));
 
   auto upscale = std::make_shared<RestoreArgs>();
@@ -120,14 +121,15 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
   auto dejpeg = std::make_shared<RestoreArgs>();
   auto* dejpeg_command = add_restore_command(
       app, "dejpeg", "Remove JPEG compression artifacts (blind, or --quality)", *dejpeg, global);
-  dejpeg_command->add_option("--quality", dejpeg->restore.quality,
-                             "Known JPEG quality 1..100 (quality-conditioned models)")
+  dejpeg_command
+      ->add_option("--quality", dejpeg->restore.quality,
+                   "Known JPEG quality 1..100 (quality-conditioned models)")
       ->check(CLI::Range(1, 100));
 
-  auto runs = std::make_shared<std::vector<Run>>(std::vector<Run>{
-      make_run(denoise_command, denoise, "denoise", global),
-      make_run(upscale_command, upscale, "super_resolution", global),
-      make_run(dejpeg_command, dejpeg, "dejpeg", global)});
+  auto runs = std::make_shared<std::vector<Run>>(
+      std::vector<Run>{make_run(denoise_command, denoise, "denoise", global),
+                       make_run(upscale_command, upscale, "super_resolution", global),
+                       make_run(dejpeg_command, dejpeg, "dejpeg", global)});
   return [runs]() -> int {
     for (const auto& run : *runs)
       if (int code = run(); code >= 0) return code;
