@@ -14,8 +14,8 @@ const char* color_word(int channels) { return channels == 1 ? "gray" : "color"; 
 
 class Denoise : public TaskSpec {
  public:
+  Denoise() : TaskSpec(find_degradation("gaussian_noise")) {}
   std::string id() const override { return "denoise"; }
-  const DegradationKind& degradation() const override { return kind_; }
   float condition_value(const Degradation& degradation) const override {
     return static_cast<float>(degradation.sigma / 255.0);
   }
@@ -25,29 +25,23 @@ class Denoise : public TaskSpec {
   std::string default_model(int channels) const override {
     return fmt::format("denoise-{}", color_word(channels));
   }
-
- private:
-  const DegradationKind& kind_ = find_degradation("gaussian_noise");
 };
 
 class SuperResolution : public TaskSpec {
  public:
+  SuperResolution() : TaskSpec(find_degradation("bicubic_down")) {}
   std::string id() const override { return "super_resolution"; }
-  const DegradationKind& degradation() const override { return kind_; }
   Protocol protocol(const Degradation& degradation) const override {
     return {metrics::Space::y, degradation.scale, false,
             fmt::format("Y (BT.601), {} px border crop", degradation.scale)};
   }
   std::string default_model(int) const override { return "sr"; }
-
- private:
-  const DegradationKind& kind_ = find_degradation("bicubic_down");
 };
 
 class Dejpeg : public TaskSpec {
  public:
+  Dejpeg() : TaskSpec(find_degradation("jpeg")) {}
   std::string id() const override { return "dejpeg"; }
-  const DegradationKind& degradation() const override { return kind_; }
   float condition_value(const Degradation& degradation) const override {
     return static_cast<float>(degradation.quality / 100.0);
   }
@@ -57,9 +51,6 @@ class Dejpeg : public TaskSpec {
   std::string default_model(int channels) const override {
     return fmt::format("dejpeg-{}", color_word(channels));
   }
-
- private:
-  const DegradationKind& kind_ = find_degradation("jpeg");
 };
 
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {

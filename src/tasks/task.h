@@ -27,10 +27,11 @@ struct Protocol {
 
 class TaskSpec {
  public:
+  explicit TaskSpec(const DegradationKind& degradation) : degradation_(degradation) {}
   virtual ~TaskSpec() = default;
 
   virtual std::string id() const = 0;  // stable, written in model files: "denoise", ...
-  virtual const DegradationKind& degradation() const = 0;
+  const DegradationKind& degradation() const { return degradation_; }
   // The conditioning map value a network conditioned on the degradation is fed (σ/255, q/100).
   virtual float condition_value(const Degradation&) const { return 0.0f; }
   virtual Protocol protocol(const Degradation& degradation) const = 0;
@@ -44,6 +45,9 @@ class TaskSpec {
   cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const {
     return degradation().ground_truth(gt_u8, setting);
   }
+
+ private:
+  const DegradationKind& degradation_;
 };
 
 // Tasks are registered once and live for the whole program: a Task is a plain handle.

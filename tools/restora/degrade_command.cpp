@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <utility>
 
 #include "common.h"
 #include "degrade/degradation.h"
@@ -50,15 +51,15 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
 
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
-    const char* kind_id = args->sigma >= 0     ? "gaussian_noise"
-                          : args->scale != 0   ? "bicubic_down"
-                          : args->quality != 0 ? "jpeg"
-                                               : nullptr;
-    if (!kind_id) throw InvalidArgument("degrade needs one of --sigma, --scale or --quality");
+    // The one option given picks the degradation kind and its parameter value.
+    const auto [kind_id, value] =
+        args->sigma >= 0   ? std::pair<const char*, double>{"gaussian_noise", args->sigma}
+        : args->scale != 0 ? std::pair<const char*, double>{"bicubic_down", args->scale}
+        : args->quality != 0
+            ? std::pair<const char*, double>{"jpeg", args->quality}
+            : throw InvalidArgument("degrade needs one of --sigma, --scale or --quality");
     const auto& kind = find_degradation(kind_id);
-    const auto degradation = kind.with_value(args->sigma >= 0   ? args->sigma
-                                             : args->scale != 0 ? args->scale
-                                                                : args->quality);
+    const auto degradation = kind.with_value(value);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
     uint64_t index = 0;
     return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
