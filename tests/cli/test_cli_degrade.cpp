@@ -40,6 +40,14 @@ TEST_F(CliDegrade, ScaleIsMatlabBicubicOfTheModcroppedImage) {
   EXPECT_EQ(samples(lr), expected::kDegradeScale2);  // tests/cli/reference/degrade_reference.py
 }
 
+TEST_F(CliDegrade, NeedsOneDegradationAndNoOutputWithout) {
+  write_image_file(work_ / "in.png", synthetic_rgb());
+  const auto result =
+      run({"degrade", "-i", (work_ / "in.png").string(), "-o", (work_ / "out.png").string()});
+  expect_one_error_line(result, 2, {"--sigma", "--scale", "--quality"});
+  EXPECT_FALSE(fs::exists(work_ / "out.png"));
+}
+
 TEST_F(CliDegrade, QualityIsALibjpegRoundTrip) {
   write_image_file(work_ / "in.png", synthetic_rgb());
   const auto result = run({"degrade", "-i", (work_ / "in.png").string(), "-o",
