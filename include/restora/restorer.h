@@ -39,6 +39,7 @@ struct RestoreOptions {
 struct ModelSummary {
   std::string name, task, arch, path;
   int in_channels = 0;
+  std::string conditioning;  // "none" (blind), "sigma" or "quality": what --sigma/--quality feed
 };
 
 class Restorer {

@@ -14,7 +14,7 @@ namespace {
 class DnCNNImpl : public RestorationNetworkImpl {
  public:
   DnCNNImpl(int channels, int num_features, int depth, bool batch_norm, bool condition)
-      : condition_(condition), depth_(depth) {
+      : channels_(channels), condition_(condition), depth_(depth) {
     body = torch::nn::Sequential();
     body->push_back(nn::conv3x3(channels + (condition ? 1 : 0), num_features));
     body->push_back(torch::nn::ReLU());
@@ -35,6 +35,7 @@ class DnCNNImpl : public RestorationNetworkImpl {
 
   NetworkTraits traits() const override {
     NetworkTraits traits;
+    traits.channels = channels_;
     traits.receptive_radius = depth_;
     traits.uses_condition = condition_;
     return traits;
@@ -42,6 +43,7 @@ class DnCNNImpl : public RestorationNetworkImpl {
 
  private:
   torch::nn::Sequential body{nullptr};
+  int channels_;
   bool condition_;
   int depth_;
 };

@@ -20,7 +20,7 @@ class EDSRImpl : public RestorationNetworkImpl {
  public:
   EDSRImpl(int channels, int num_features, int num_blocks, std::vector<int> scales,
            double res_scale)
-      : num_blocks_(num_blocks), scales_(std::move(scales)) {
+      : channels_(channels), num_blocks_(num_blocks), scales_(std::move(scales)) {
     head = register_module("head", nn::conv3x3(channels, num_features));
     body = register_module("body", nn::residual_chain(num_features, num_blocks, res_scale));
     body_end = register_module("body_end", nn::conv3x3(num_features, num_features));
@@ -44,12 +44,14 @@ class EDSRImpl : public RestorationNetworkImpl {
 
   NetworkTraits traits() const override {
     NetworkTraits traits;
+    traits.channels = channels_;
     traits.scales = scales_;
     traits.receptive_radius = 2 * num_blocks_ + 3;
     return traits;
   }
 
  private:
+  int channels_;
   int num_blocks_;
   std::vector<int> scales_;
   torch::nn::Conv2d head{nullptr}, body_end{nullptr};

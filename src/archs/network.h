@@ -19,6 +19,7 @@ struct NetworkInput {
 
 // Static facts the engine needs to feed a network correctly.
 struct NetworkTraits {
+  int channels = 3;            // image channels in and out (the condition map is extra)
   std::vector<int> scales{1};  // output/input size ratios it can produce
   int size_multiple = 1;       // H and W must be multiples of this (the engine pads)
   int receptive_radius = 0;    // input pixels on each side that influence an output pixel

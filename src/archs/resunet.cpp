@@ -23,7 +23,10 @@ torch::nn::Conv2d conv1x1(int64_t in_channels, int64_t out_channels) {
 class ResUNetImpl : public RestorationNetworkImpl {
  public:
   ResUNetImpl(int channels, std::vector<int> features, int num_blocks, bool condition)
-      : features_(std::move(features)), num_blocks_(num_blocks), condition_(condition) {
+      : channels_(channels),
+        features_(std::move(features)),
+        num_blocks_(num_blocks),
+        condition_(condition) {
     const int levels = static_cast<int>(features_.size());
     head = register_module("head", nn::conv3x3(channels + (condition ? 1 : 0), features_[0]));
     for (int level = 0; level + 1 < levels; ++level) {
@@ -74,11 +77,13 @@ class ResUNetImpl : public RestorationNetworkImpl {
     radius += (2 * num_blocks_) << (levels - 1);
     // Plus the (un)shuffle grid: a coarse pixel spans up to size_multiple - 1 finer ones.
     traits.receptive_radius = radius + traits.size_multiple;
+    traits.channels = channels_;
     traits.uses_condition = condition_;
     return traits;
   }
 
  private:
+  int channels_;
   std::vector<int> features_;
   int num_blocks_;
   bool condition_;

@@ -117,6 +117,8 @@ Evaluation run_evaluation(const EvalOptions& options) {
   RestoreOptions restore_options;
   restore_options.model = options.model;
   restore_options.threads = evaluation.threads;
+  restore_options.tile = options.tile;
+  restore_options.device = options.device;
 
   // Build every task's methods and load our models before any scoring, so that a missing
   // model or peer folder fails before hours of work.

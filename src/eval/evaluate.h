@@ -25,6 +25,8 @@ struct EvalOptions {
   std::string model;                 // our model's name or file; "" = the task's shipped default
   int limit = 0;                     // first N images of each set; 0 = all
   int threads = 0;                   // OpenCV and LibTorch threads; 0 = every available core
+  int tile = 0;                      // our models' tile size; 0 = automatic
+  std::string device = "cpu";        // our models' device: "cpu" or "cuda"
   bool peers = true;                 // run the OpenCV dnn_superres peers for super-resolution
   bool allow_missing_model = false;  // skip our row (with a note) when the model file is missing
   Progress progress;                 // optional progress lines

@@ -227,15 +227,6 @@ void write_text_atomically(const std::filesystem::path& path, const std::string&
   fileio::write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[16];
-  std::strftime(text, sizeof(text), "%Y-%m-%d", &utc);
-  return text;
-}
-
 std::string describe_machine() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line, model = "unknown CPU";

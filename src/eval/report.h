@@ -1,6 +1,7 @@
 // The reports of an evaluation: docs/RESULTS.md (Markdown), a short terminal summary, JSON.
 //
-//   eval::ReportContext context{cli::command_line(), eval::today(), eval::describe_machine()};
+//   eval::ReportContext context{cli::command_line(), model_file::today_utc(),
+//                               eval::describe_machine()};
 //   eval::write_text_atomically("docs/RESULTS.md", eval::render_markdown(evaluation, context));
 #pragma once
 
@@ -40,9 +41,6 @@ nlohmann::json setting_value_json(tasks::Task task, const Degradation& degradati
 // Creates the parent folders, then writes through a temporary file renamed over `path`.
 // Throws FileError naming the path.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
-
-// Today's date in UTC, "YYYY-MM-DD".
-std::string today();
 
 // "<CPU model name>, <N> logical cores", from /proc/cpuinfo; "unknown CPU" when unreadable.
 std::string describe_machine();

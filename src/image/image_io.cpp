@@ -318,6 +318,10 @@ void write_image(const Image& image, const fs::path& path, const WriteOptions& o
 
 bool is_image_path(const fs::path& path) { return format_from_extension(path).has_value(); }
 
+bool keeps_float_samples(const fs::path& path) {
+  return format_from_extension(path) == Format::tiff;
+}
+
 std::vector<fs::path> list_images(const fs::path& folder) {
   const auto message = [&](const std::string& problem) {
     return fmt::format("cannot list images in '{}': {}", folder.string(), problem);

@@ -7,13 +7,10 @@
 #include <cstdint>
 
 namespace restora {
-namespace {
 
 std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
-
-}  // namespace
 
 std::vector<Tile> plan_tiles(cv::Size image, int tile, int overlap, int alignment) {
   if (image.width <= 0 || image.height <= 0) {

@@ -2,6 +2,7 @@
 // reads (context) and which part of the output it owns (core).
 #pragma once
 
+#include <cstdint>
 #include <opencv2/core.hpp>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct Tile {
   // network reads so that the core's output does not see the tile border.
   cv::Rect context;
 };
+
+// value rounded up to a multiple of `multiple` (> 0); value >= 0.
+std::int64_t round_up(std::int64_t value, std::int64_t multiple);
 
 // tile <= 0, or tile >= both image dimensions: one tile covering the image.
 // Otherwise tile and overlap are rounded up to multiples of alignment and

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <initializer_list>
 #include <limits>
 #include <optional>
@@ -56,8 +57,8 @@ std::string list_names(const NameTable<Enum>& table) {
 
 constexpr const char* known_fields[] = {
     "name",          "description",  "arch",        "arch_config", "task",         "scales",
-    "in_channels",   "out_channels", "color_space", "input_range", "conditioning", "tile_overlap",
-    "size_multiple", "precision",    "recipe",      "scores",      "created"};
+    "in_channels",   "out_channels", "color_space", "input_range", "output_range", "conditioning",
+    "tile_overlap", "size_multiple", "precision", "recipe",      "scores",      "created"};
 
 // Where problems go: a FormatError while reading a file, an InvalidArgument
 // when the caller hands over metadata to store.
@@ -171,11 +172,11 @@ std::vector<int> read_scales(const Fields& fields) {
   return scales;
 }
 
-std::array<double, 2> read_input_range(const Fields& fields) {
-  const json& value = fields.get("input_range");
+std::array<double, 2> read_range(const Fields& fields, const char* name) {
+  const json& value = fields.get(name);
   if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number() ||
       !(value[0].get<double>() < value[1].get<double>())) {
-    fields.wrong("input_range", "[low, high], two numbers with low < high");
+    fields.wrong(name, "[low, high], two numbers with low < high");
   }
   return {value[0].get<double>(), value[1].get<double>()};
 }
@@ -216,7 +217,10 @@ ModelMeta meta_from_document(const json& document, const Check& check) {
   meta.in_channels = fields.channels("in_channels");
   meta.out_channels = fields.channels("out_channels");
   meta.color_space = fields.choice("color_space", color_space_names);
-  meta.input_range = read_input_range(fields);
+  meta.input_range = read_range(fields, "input_range");
+  // Files written before output_range existed map back to the input range.
+  meta.output_range =
+      document.contains("output_range") ? read_range(fields, "output_range") : meta.input_range;
   meta.conditioning = fields.choice("conditioning", conditioning_names);
   meta.tile_overlap = fields.integer("tile_overlap", 0);
   meta.size_multiple = fields.integer("size_multiple", 1);
@@ -308,6 +312,7 @@ json to_json(const ModelMeta& meta) {
           {"out_channels", meta.out_channels},
           {"color_space", color_space_name(meta.color_space)},
           {"input_range", meta.input_range},
+          {"output_range", meta.output_range},
           {"conditioning", conditioning_name(meta.conditioning)},
           {"tile_overlap", meta.tile_overlap},
           {"size_multiple", meta.size_multiple},
@@ -315,6 +320,15 @@ json to_json(const ModelMeta& meta) {
           {"recipe", meta.recipe},
           {"scores", meta.scores},
           {"created", meta.created}};
+}
+
+std::string today_utc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[16];
+  std::strftime(text, sizeof(text), "%Y-%m-%d", &utc);
+  return text;
 }
 
 ModelFile read_model_file(const std::filesystem::path& path) {

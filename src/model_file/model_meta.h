@@ -46,6 +46,7 @@ struct ModelMeta {
   int out_channels = 3;        // 1..4
   ColorSpace color_space = ColorSpace::rgb;
   std::array<double, 2> input_range{0.0, 1.0};  // [low, high], low < high
+  std::array<double, 2> output_range{0.0, 1.0};  // [low, high], low < high
   Conditioning conditioning = Conditioning::none;
   int tile_overlap = 0;   // >= 0: input pixels of context per tile side
   int size_multiple = 1;  // >= 1: input height and width must be multiples of it
@@ -73,6 +74,9 @@ std::map<std::string, std::string> to_metadata(const ModelMeta& meta);
 
 // The "restora" document, for printing (keys sorted).
 nlohmann::json to_json(const ModelMeta& meta);
+
+// Today's UTC date as ISO 8601 ("2026-11-22"), the form of `created`.
+std::string today_utc();
 
 // Throws FileError or FormatError as read_safetensors and parse_model_meta do.
 ModelFile read_model_file(const std::filesystem::path& path);

@@ -13,15 +13,13 @@
 namespace restora {
 namespace {
 
-int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
-
 // Runs one tile: pads bottom/right by mirroring to the network's size multiple, then crops.
 cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region, float condition,
                    int scale, const archs::NetworkTraits& traits, const EngineOptions& options) {
   const int multiple = traits.size_multiple;
   cv::Mat padded = region;
-  const int pad_bottom = round_up(region.rows, multiple) - region.rows;
-  const int pad_right = round_up(region.cols, multiple) - region.cols;
+  const int pad_bottom = static_cast<int>(round_up(region.rows, multiple)) - region.rows;
+  const int pad_right = static_cast<int>(round_up(region.cols, multiple)) - region.cols;
   if (pad_bottom || pad_right)
     cv::copyMakeBorder(region, padded, 0, pad_bottom, 0, pad_right, cv::BORDER_REFLECT_101);
 

@@ -85,22 +85,35 @@ archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
   tasks::find_task(meta.task);
   auto network = archs::build_network(meta.arch, meta.arch_config);
   const auto traits = network->traits();
+  const auto fail = [&](const std::string& problem) {
+    throw FormatError(fmt::format("model '{}': {}", meta.name, problem));
+  };
+  if (meta.in_channels != traits.channels || meta.out_channels != traits.channels)
+    fail(fmt::format("in_channels {} / out_channels {} in the metadata but the network has {}",
+                     meta.in_channels, meta.out_channels, traits.channels));
+  const int colour_channels = meta.color_space == model_file::ColorSpace::gray ? 1 : 3;
+  if (meta.in_channels != colour_channels)
+    fail(fmt::format("color_space '{}' needs {} channels, the metadata says {}",
+                     model_file::color_space_name(meta.color_space), colour_channels,
+                     meta.in_channels));
+  for (const auto& [field, range] :
+       {std::pair{"input_range", meta.input_range}, std::pair{"output_range", meta.output_range}})
+    if (range[0] != 0.0 || range[1] != 1.0)
+      fail(fmt::format("{} [{}, {}]: this version runs networks on [0, 1] values only", field,
+                       range[0], range[1]));
+  if (meta.tile_overlap < traits.receptive_radius)
+    fail(fmt::format("tile_overlap {} is below the network's receptive radius {}: tiles would "
+                     "show seams",
+                     meta.tile_overlap, traits.receptive_radius));
   for (int scale : meta.scales)
     if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
-      throw FormatError(
-          fmt::format("model '{}': scale x{} in the metadata but the network has "
-                      "no such output",
-                      meta.name, scale));
+      fail(fmt::format("scale x{} in the metadata but the network has no such output", scale));
   if (traits.uses_condition != (meta.conditioning != model_file::Conditioning::none))
-    throw FormatError(
-        fmt::format("model '{}': metadata conditioning '{}' does not match the "
-                    "network",
-                    meta.name, model_file::conditioning_name(meta.conditioning)));
+    fail(fmt::format("metadata conditioning '{}' does not match the network",
+                     model_file::conditioning_name(meta.conditioning)));
   if (meta.size_multiple % traits.size_multiple != 0)
-    throw FormatError(
-        fmt::format("model '{}': size_multiple {} is not a multiple of the "
-                    "network's {}",
-                    meta.name, meta.size_multiple, traits.size_multiple));
+    fail(fmt::format("size_multiple {} is not a multiple of the network's {}", meta.size_multiple,
+                     traits.size_multiple));
   return network;
 }
 
@@ -111,7 +124,7 @@ LoadedModel load_model(const fs::path& path) {
   loaded.path = path;
   try {
     loaded.network = build_from_meta(loaded.meta);
-  } catch (const InvalidArgument& error) {
+  } catch (const Error& error) {  // metadata that contradicts itself or the network
     throw FormatError(fmt::format("model file '{}': {}", path.string(), error.what()));
   }
   nn::import_weights(*loaded.network, file.tensors, path.string());

@@ -60,7 +60,7 @@ Restorer& Restorer::operator=(Restorer&&) noexcept = default;
 ModelSummary Restorer::model_for(int channels) {
   const auto& loaded = state_->model(channels);
   return {loaded.meta.name, loaded.meta.task, loaded.meta.arch, loaded.path.string(),
-          loaded.meta.in_channels};
+          loaded.meta.in_channels, model_file::conditioning_name(loaded.meta.conditioning)};
 }
 
 namespace {
@@ -123,8 +123,14 @@ Image Restorer::restore(const Image& input) {
   if (engine.overlap < 0) engine.overlap = meta.tile_overlap;
 
   std::vector<cv::Mat> outputs;
-  for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels))
-    outputs.push_back(run_tiled(*loaded.network, plane, condition, scale, engine));
+  try {
+    for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels))
+      outputs.push_back(run_tiled(*loaded.network, plane, condition, scale, engine));
+  } catch (const c10::Error& failure) {  // one line, not LibTorch's stack trace
+    const std::string text = failure.what_without_backtrace();
+    throw Error(fmt::format("model '{}' failed on a {}x{} image: {}", loaded.path.string(),
+                            input.width(), input.height(), text.substr(0, text.find('\n'))));
+  }
 
   Image result;
   result.bit_depth = input.bit_depth;

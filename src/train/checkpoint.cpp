@@ -41,6 +41,8 @@ void save_checkpoint(const fs::path& path, const CheckpointState& state,
                          {"best_psnr", state.best_psnr},
                          {"best_step", state.best_step},
                          {"seconds", state.seconds},
+                         {"window_loss_sum", state.window_loss_sum},
+                         {"window_loss_count", state.window_loss_count},
                          {"experiment", state.experiment}};
   if (ema) {
     torch::serialize::OutputArchive ema_archive, weights;
@@ -75,6 +77,9 @@ CheckpointState load_checkpoint(const fs::path& path, torch::nn::Module& network
     state.best_psnr = json.at("best_psnr").get<double>();
     state.best_step = json.at("best_step").get<int64_t>();
     state.seconds = json.at("seconds").get<double>();
+    // Absent in checkpoints written before the loss window was saved: an empty window.
+    state.window_loss_sum = json.value("window_loss_sum", 0.0);
+    state.window_loss_count = json.value("window_loss_count", int64_t{0});
     state.experiment = json.at("experiment");
     torch::serialize::InputArchive network_archive, optimizer_archive;
     archive.read("network", network_archive);

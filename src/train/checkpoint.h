@@ -14,6 +14,9 @@ struct CheckpointState {
   double best_psnr = -1.0;
   int64_t best_step = 0;
   double seconds = 0.0;          // training time so far
+  // The losses since the last log row, so a resumed run logs the same averages.
+  double window_loss_sum = 0.0;
+  int64_t window_loss_count = 0;
   nlohmann::json experiment;     // the config the run was started with
 };
 

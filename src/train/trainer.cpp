@@ -17,6 +17,7 @@
 #include "restore/engine.h"
 #include "restore/model_loader.h"
 #include "restore/runtime.h"
+#include "image/tiles.h"
 #include "train/checkpoint.h"
 #include "train/dataset.h"
 #include "train/loader.h"
@@ -137,13 +138,6 @@ void truncate_log(const fs::path& path, int64_t last_step) {
   std::ofstream(path, std::ios::trunc) << kept;
 }
 
-std::string today() {
-  const auto now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d", std::gmtime(&now));
-  return buffer;
-}
-
 }  // namespace
 
 void request_stop() { stop_requested = true; }
@@ -174,8 +168,8 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   meta.size_multiple = traits.size_multiple;
   meta.tile_overlap = experiment.tile_overlap >= 0
                           ? experiment.tile_overlap
-                          : (traits.receptive_radius + traits.size_multiple - 1) /
-                                traits.size_multiple * traits.size_multiple;
+                          : static_cast<int>(
+                                round_up(traits.receptive_radius, traits.size_multiple));
   build_from_meta(meta);  // validates the metadata against the network
 
   if (!training.init_from.empty()) {
@@ -218,7 +212,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   auto save_model = [&](archs::RestorationNetworkImpl& weights, const Validation& scores) {
     model_file::ModelFile file;
     file.meta = meta;
-    file.meta.created = today();
+    file.meta.created = model_file::today_utc();
     file.meta.recipe = {{"config", experiment.source},
                         {"command", options.command_line},
                         {"step", state.step},
@@ -234,11 +228,9 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   };
 
   // Validates the EMA weights (or the live ones), saves them when best; -> "psnr,ssim".
-  int64_t validated_step = -1;
   auto validate_and_keep_best = [&]() -> std::string {
     auto& judged = ema ? *ema : *network;
     const auto scores = validate(judged, source, experiment.task, precision);
-    validated_step = state.step;
     const bool best = scores.psnr > state.best_psnr;
     if (best) {
       state.best_psnr = scores.psnr;
@@ -254,8 +246,6 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   const int64_t total = training.steps;
   BatchLoader loader(source, state.step + 1, experiment.data.loader_threads,
                      experiment.data.prefetch);
-  double loss_sum = 0.0;
-  int loss_count = 0;
   auto window_start = Clock::now();
   int64_t window_first = state.step;
 
@@ -288,8 +278,8 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value))
       throw Error(fmt::format("training diverged at step {} (loss {})", step, loss_value));
-    loss_sum += loss_value;
-    ++loss_count;
+    state.window_loss_sum += loss_value;
+    ++state.window_loss_count;
     state.step = step;
     state.seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
 
@@ -301,7 +291,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
       Progress progress;
       progress.step = step;
       progress.total_steps = total;
-      progress.loss = loss_count ? loss_sum / loss_count : 0.0;
+      progress.loss = state.window_loss_sum / state.window_loss_count;
       progress.learning_rate = rate;
       progress.steps_per_second = seconds > 0 ? (step - window_first) / seconds : 0.0;
       progress.eta_seconds =
@@ -310,8 +300,8 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
           << fmt::format("{},{:.6f},{:.3e},{:.3f},{}\n", step, progress.loss, rate,
                          progress.steps_per_second, validation_columns);
       if (options.on_progress) options.on_progress(progress);
-      loss_sum = 0.0;
-      loss_count = 0;
+      state.window_loss_sum = 0.0;
+      state.window_loss_count = 0;
       window_start = Clock::now();
       window_first = step;
     }
@@ -319,9 +309,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     if (step % training.checkpoint_every == 0)
       save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
   }
-  // A run stopped between validations still leaves its current best model behind. Not logged:
-  // the log's rows must not depend on where a run was interrupted.
-  if (state.step > 0 && validated_step != state.step) validate_and_keep_best();
+  // No validation here: a stop between validations must not change which model is best.
   save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
   if (stop_requested) say(fmt::format("stopped at step {}; checkpoint saved", state.step));
   plot_curves(log_path, options.output_dir / "curves.png", experiment.name);

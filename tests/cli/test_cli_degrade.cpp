@@ -85,6 +85,55 @@ TEST_F(CliDegrade, SigmaAddsSeededGaussianNoiseKeptUnclippedInTiff) {
   EXPECT_EQ(clipped.type(), CV_8UC3);
 }
 
+TEST_F(CliDegrade, FolderNoiseDoesNotDependOnWhatWasSkipped) {
+  write_image_file(work_ / "in" / "a.png", synthetic_rgb());
+  write_image_file(work_ / "in" / "b.png", synthetic_rgb());
+  auto degrade = [&](const std::string& output) {
+    const auto result = run({"degrade", "-i", (work_ / "in").string(), "-o",
+                             (work_ / output).string(), "--sigma", "25"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+  };
+  degrade("all");
+  write_image_file(work_ / "partial" / "a.png", synthetic_rgb());  // exists: skipped
+  degrade("partial");
+  EXPECT_EQ(samples(read_image_file(work_ / "partial" / "b.png")),
+            samples(read_image_file(work_ / "all" / "b.png")));
+  EXPECT_NE(samples(read_image_file(work_ / "all" / "a.png")),
+            samples(read_image_file(work_ / "all" / "b.png")));  // each image its own seed
+}
+
+TEST_F(CliDegrade, KeepsDepthAndAlphaAndReadsTiffExtensionsInAnyCase) {
+  cv::Mat rgba16(12, 10, CV_16UC4);
+  cv::randu(rgba16, 0, 65536);
+  write_image_file(work_ / "deep.png", rgba16);
+  auto degrade = [&](const std::string& output, std::vector<std::string> option) {
+    std::vector<std::string> arguments = {"degrade", "-i", (work_ / "deep.png").string(), "-o",
+                                          (work_ / output).string()};
+    arguments.insert(arguments.end(), option.begin(), option.end());
+    const auto result = run(arguments);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return read_image_file(work_ / output);
+  };
+  const auto noisy = degrade("noisy.png", {"--sigma", "10"});
+  EXPECT_EQ(noisy.type(), CV_16UC4);
+  const auto small = degrade("small.png", {"--scale", "2"});
+  ASSERT_EQ(small.type(), CV_16UC4);
+  ASSERT_EQ(small.size(), cv::Size(5, 6));
+  // The alpha plane is the MATLAB-bicubic downscale of the 8-bit alpha, like the colours.
+  cv::Mat alpha16, alpha8;
+  cv::extractChannel(rgba16, alpha16, 3);
+  alpha16.convertTo(alpha8, CV_8U, 1.0 / 257.0);
+  write_image_file(work_ / "alpha.png", alpha8);
+  const auto alpha_small = run({"degrade", "-i", (work_ / "alpha.png").string(), "-o",
+                                (work_ / "alpha_small.png").string(), "--scale", "2"});
+  ASSERT_EQ(alpha_small.exit_code, 0) << alpha_small.err;
+  cv::Mat expected_alpha, got_alpha;
+  read_image_file(work_ / "alpha_small.png").convertTo(expected_alpha, CV_16U, 257.0);
+  cv::extractChannel(small, got_alpha, 3);
+  EXPECT_EQ(cv::norm(got_alpha, expected_alpha, cv::NORM_INF), 0.0);
+  EXPECT_EQ(degrade("upper.TIF", {"--sigma", "10"}).depth(), CV_32F);
+}
+
 TEST_F(CliDegrade, FolderWithJsonOutput) {
   write_image_file(work_ / "in" / "a.png", synthetic_rgb());
   write_image_file(work_ / "in" / "sub" / "b.png", synthetic_rgb());

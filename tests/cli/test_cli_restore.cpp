@@ -243,6 +243,39 @@ TEST_F(CliRestore, ReferencePrintsThePsnrOfTheDenoisedImage) {
   EXPECT_NEAR(number_after(result.out, "input"), input_psnr, 0.0051) << result.out;
 }
 
+TEST_F(CliRestore, BadReferenceLeavesNoOutput) {
+  write_image_file(work_ / "in.png", random_image(12, 12, 3, 21));
+  write_image_file(work_ / "other.png", random_image(12, 12, 1, 22));
+  const auto output = work_ / "out" / "in.png";
+  const auto result = run(restore_args("denoise", work_ / "in.png", output,
+                                       {"--reference", (work_ / "other.png").string()}));
+  expect_one_error_line(result, 2, {(work_ / "other.png").string(), "12x12x1"});
+  EXPECT_FALSE(fs::exists(output));
+}
+
+TEST_F(CliRestore, ReferenceOfAnOddSizeIsModcroppedForUpscaling) {
+  // The LR image restora degrade makes from a 25×25 original is 12×12 (modcrop to 24×24).
+  write_image_file(work_ / "hr.png", random_image(25, 25, 3, 23));
+  ASSERT_EQ(run({"degrade", "-i", (work_ / "hr.png").string(), "-o", (work_ / "lr.png").string(),
+                 "--scale", "2"})
+                .exit_code,
+            0);
+  const auto result = run(restore_args("upscale", work_ / "lr.png", work_ / "sr.png",
+                                       {"-s", "2", "--reference", (work_ / "hr.png").string()}));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GT(number_after(result.out, "PSNR"), 0.0);
+  EXPECT_EQ(read_image_file(work_ / "sr.png").size(), cv::Size(24, 24));
+}
+
+TEST_F(CliRestore, BlindModelsSayTheyDoNotUseTheGivenLevel) {
+  write_image_file(work_ / "in.png", random_image(8, 8, 3, 24));
+  const auto result =
+      run(restore_args("denoise", work_ / "in.png", work_ / "out.png", {"--sigma", "25"}));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("model 'denoise-color' is blind"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("--sigma"), std::string::npos) << result.err;
+}
+
 TEST_F(CliRestore, ReferencePrintsTheYPsnrOfTheUpscaledImage) {
   const int scale = 2;
   const auto hr = random_image(20, 24, 3, 18);

@@ -105,7 +105,7 @@ TEST_F(CliTrain, StopResumeAndUseTheModel) {
   EXPECT_TRUE(straight.out.empty()) << straight.out;
   EXPECT_EQ(log_rows(work_ / "straight" / "log.csv"), resumed_rows);
 
-  const auto info = run({"info", model_path.string()});
+  const auto info = run({"info", "--json", model_path.string()});
   ASSERT_EQ(info.exit_code, 0) << info.err;
   const auto meta = json::parse(info.out);
   EXPECT_EQ(meta.at("name"), "tiny-denoise");

@@ -103,7 +103,11 @@ TEST_F(CliUsage, InfoDescribesAnImage) {
 }
 
 TEST_F(CliUsage, InfoDescribesAModel) {
-  const auto result = run({"info", model("sr").string()});
+  const auto text = run({"info", model("sr").string()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("model 'sr'"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("task super_resolution, arch edsr"), std::string::npos) << text.out;
+  const auto result = run({"info", "--json", model("sr").string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto info = json::parse(result.out);
   EXPECT_EQ(info.at("name"), "sr");
@@ -119,6 +123,37 @@ TEST_F(CliUsage, EvalWithAMissingDataFolderFailsInOneLine) {
       run({"eval", "--task", "denoise", "--data", missing, "--no-peers", "-o", report.string()});
   expect_one_error_line(result, 1, {missing});
   EXPECT_FALSE(fs::exists(report));
+}
+
+TEST_F(CliUsage, EvalMeasuresReportsAndRecords) {
+  // A fake data folder: two 24×24 colour images as "Set5"; peers off, so no peers/ folder.
+  for (int index = 0; index < 2; ++index)
+    write_image_file(work_ / "data" / "test" / "Set5" / ("img" + std::to_string(index) + ".png"),
+                     random_image(24, 24, 3, 30 + index));
+  const auto model_copy = work_ / "sr-copy.safetensors";
+  fs::copy_file(model("sr"), model_copy);
+  const auto report = work_ / "report" / "RESULTS.md";
+  const auto result = run({"eval", "--task", "super_resolution", "--sets", "Set5", "--data",
+                           (work_ / "data").string(), "--model", model_copy.string(), "--no-peers",
+                           "--threads", "1", "--record", "--json", "-o", report.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto evaluation = json::parse(result.out);
+  ASSERT_EQ(evaluation.at("results").size(), 1u);
+  const auto& set = evaluation["results"][0];
+  EXPECT_EQ(set.at("set"), "Set5");
+  EXPECT_EQ(set.at("images"), 2);
+  bool found_ours = false;
+  for (const auto& method : set.at("methods")) {
+    ASSERT_EQ(method.at("cells").size(), 3u) << method;  // x2, x3, x4
+    for (const auto& cell : method["cells"]) EXPECT_GT(cell.at("psnr").get<double>(), 5.0) << cell;
+    found_ours |= method.at("method").get<std::string>().rfind("Restora sr", 0) == 0;
+  }
+  EXPECT_TRUE(found_ours) << set;
+  EXPECT_NE(read_text(report).find("### Set5 (2 images)"), std::string::npos);
+  const auto info = json::parse(run({"info", "--json", model_copy.string()}).out);
+  const auto& recorded = info.at("scores").at("test").at("sets");
+  ASSERT_EQ(recorded.size(), 1u) << recorded;
+  EXPECT_EQ(recorded[0].at("set"), "Set5");
 }
 
 TEST_F(CliUsage, EvalRecordRefusesPartialSets) {

@@ -7,6 +7,7 @@
 
 #include "eval/published.h"
 #include "eval/report.h"
+#include "model_file/model_meta.h"
 #include "eval_test_support.h"
 
 namespace restora {
@@ -151,7 +152,7 @@ TEST(Report, WritesAtomicallyIntoNewFolders) {
 }
 
 TEST(Report, DateAndMachine) {
-  const auto date = eval::today();
+  const auto date = model_file::today_utc();
   ASSERT_EQ(date.size(), 10u);
   EXPECT_EQ(date[4], '-');
   EXPECT_EQ(date[7], '-');

@@ -66,7 +66,7 @@ TEST(ImageReadErrors, EmptyAndUnknownFilesAreFormatErrors) {
 
 TEST(ImageReadErrors, TruncatedFilesAreFormatErrors) {
   TemporaryFolder folder;
-  for (const char* extension : {".jpg", ".png", ".webp", ".bmp"}) {
+  for (const char* extension : {".jpg", ".png", ".webp", ".bmp", ".tif"}) {
     const Bytes whole = encoded(extension);
     for (const std::size_t kept : {whole.size() - 1, whole.size() - 2, whole.size() - 20,
                                    whole.size() / 2, std::size_t(40)}) {

@@ -104,7 +104,7 @@ TEST(ModelMeta, DefaultsNeedOnlyNameArchTaskAndDate) {
 
 TEST(ModelMeta, ToJsonHoldsEveryFieldAsWritten) {
   const json document = to_json(valid_meta());
-  EXPECT_EQ(document.size(), 17u);
+  EXPECT_EQ(document.size(), 18u);
   EXPECT_EQ(document.at("color_space"), "rgb");
   EXPECT_EQ(document.at("precision"), json::array({"fp32", "bf16"}));
   EXPECT_EQ(document.at("input_range"), json::array({0.0, 255.0}));
@@ -144,11 +144,20 @@ TEST(ModelFile, WriteThenReadRoundTrips) {
 TEST(ModelMeta, EachMissingFieldIsNamed) {
   const json valid = to_json(valid_meta());
   for (const auto& [field, unused] : valid.items()) {
+    if (field == "output_range") continue;  // optional, below
     json document = valid;
     document.erase(field);
     EXPECT_TRUE(
         fails_with(metadata_with(document), "restora metadata lacks field '" + field + "'"));
   }
+}
+
+TEST(ModelMeta, MissingOutputRangeIsTheInputRange) {
+  // Files written before output_range existed still load.
+  json document = to_json(valid_meta());
+  document.erase("output_range");
+  const auto meta = parse_model_meta(metadata_with(document), "old.safetensors");
+  EXPECT_EQ(meta.output_range, meta.input_range);
 }
 
 TEST(ModelMeta, UnknownFieldsAreRejected) {
@@ -187,6 +196,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadField{"color_space", "RGB"}, BadField{"color_space", 3}, BadField{"input_range", {0}},
         BadField{"input_range", {1, 0}}, BadField{"input_range", {1, 1}},
         BadField{"input_range", {0, "1"}}, BadField{"input_range", {0, 1, 2}},
+        BadField{"output_range", {1, 0}}, BadField{"output_range", {0, "1"}},
         BadField{"conditioning", "blur"}, BadField{"conditioning", nullptr},
         BadField{"tile_overlap", -1}, BadField{"tile_overlap", 1.5},
         BadField{"tile_overlap", 3000000000}, BadField{"size_multiple", 0},

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <functional>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "archs/network.h"
 #include "restora/errors.h"
@@ -112,14 +114,17 @@ TEST_F(RestorerTest, CarriesAlphaAndBitDepthAndServesGrayImages) {
 
   Image rgba;
   rgba.pixels = random_image(10, 12, 3, 1);
-  rgba.alpha = cv::Mat(10, 12, CV_32F, cv::Scalar(0.5));
+  rgba.alpha = random_image(10, 12, 1, 7);
   rgba.bit_depth = 16;
   const auto out = upscaler.restore(rgba);
   EXPECT_EQ(out.pixels.size(), cv::Size(36, 30));
   EXPECT_EQ(out.bit_depth, 16);
   ASSERT_TRUE(out.has_alpha());
-  EXPECT_EQ(out.alpha.size(), cv::Size(36, 30));
-  EXPECT_NEAR(cv::mean(out.alpha)[0], 0.5, 1e-5);
+  // Alpha is upscaled bicubically (clipped to [0, 1]), not by the network or nearest-neighbour.
+  cv::Mat bicubic;
+  cv::resize(rgba.alpha, bicubic, cv::Size(36, 30), 0, 0, cv::INTER_CUBIC);
+  cv::min(cv::max(bicubic, 0.0), 1.0, bicubic);
+  EXPECT_LT(max_difference(out.alpha, bicubic), 1e-6);
 
   Image gray;
   gray.pixels = random_image(7, 5, 1, 2);
@@ -187,13 +192,54 @@ TEST_F(RestorerTest, MissingModelNamesWhereItLooked) {
 }
 
 TEST_F(RestorerTest, MetadataThatContradictsTheNetworkIsRefused) {
-  auto meta = testing::tiny_meta("super_resolution", 3);
-  const auto path = testing::write_tiny_model(dir_ / "sr.safetensors", meta);
-  // Claim a scale the network has no head for: loading must refuse, not guess.
-  auto file = model_file::read_model_file(path);
-  file.meta.scales = {2, 3, 4, 8};
-  model_file::write_model_file(dir_ / "bad.safetensors", file);
-  EXPECT_THROW(load_model(dir_ / "bad.safetensors"), FormatError);
+  const auto path = testing::write_tiny_model(dir_ / "sr.safetensors",
+                                              testing::tiny_meta("super_resolution", 3));
+  using Meta = model_file::ModelMeta;
+  // Each edit makes the metadata lie about the network: loading must refuse and say which field.
+  const std::vector<std::pair<std::function<void(Meta&)>, std::string>> lies = {
+      {[](Meta& meta) { meta.scales = {2, 3, 4, 8}; }, "scale x8"},
+      {[](Meta& meta) { meta.in_channels = 1; }, "in_channels 1"},
+      {[](Meta& meta) { meta.out_channels = 4; }, "out_channels 4"},
+      {[](Meta& meta) { meta.color_space = model_file::ColorSpace::gray; }, "color_space 'gray'"},
+      {[](Meta& meta) { meta.input_range = {0.0, 255.0}; }, "input_range [0, 255]"},
+      {[](Meta& meta) { meta.output_range = {-1.0, 1.0}; }, "output_range [-1, 1]"},
+      {[](Meta& meta) { meta.tile_overlap = 2; }, "tile_overlap 2"},
+      {[](Meta& meta) { meta.conditioning = model_file::Conditioning::sigma; }, "conditioning"},
+  };
+  for (const auto& [lie, named] : lies) {
+    SCOPED_TRACE(named);
+    auto file = model_file::read_model_file(path);
+    lie(file.meta);
+    const auto bad = dir_ / "bad.safetensors";
+    model_file::write_model_file(bad, file);
+    try {
+      load_model(bad);
+      ADD_FAILURE() << "loaded";
+    } catch (const FormatError& error) {
+      EXPECT_NE(std::string(error.what()).find(bad.string()), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find(named), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST_F(RestorerTest, ConditionedModelUsesTheGivenLevel) {
+  auto meta = testing::tiny_meta("denoise", 1);
+  meta.arch = "dncnn";
+  meta.arch_config = {{"channels", 1}, {"num_features", 8}, {"depth", 4}, {"condition", true}};
+  meta.conditioning = model_file::Conditioning::sigma;
+  meta.size_multiple = 1;
+  const auto path = testing::write_tiny_model(dir_ / "c.safetensors", meta, 3);
+  Image image;
+  image.pixels = random_image(12, 10, 1, 8);
+  RestoreOptions options;
+  options.model = path.string();
+  EXPECT_THROW(Restorer("denoise", options).restore(image), InvalidArgument);  // needs --sigma
+  options.sigma = 5;
+  const auto low = Restorer("denoise", options).restore(image);
+  options.sigma = 50;
+  const auto high = Restorer("denoise", options).restore(image);
+  EXPECT_GT(max_difference(low.pixels, high.pixels), 1e-4);
+  EXPECT_EQ(Restorer("denoise", options).model_for(1).conditioning, "sigma");
 }
 
 }  // namespace

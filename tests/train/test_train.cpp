@@ -155,6 +155,32 @@ TEST_F(TrainTest, ResumeReproducesTheLossTrajectory) {
   EXPECT_DOUBLE_EQ(resumed.best_psnr, straight.best_psnr);
 }
 
+TEST_F(TrainTest, StopBetweenLogRowsAndValidationsResumesExactly) {
+  // A stop at step 3 falls inside a log window (rows every 2 steps) and between validations
+  // (steps 4 and 6): the resumed run must log the same averages and keep the same best model.
+  auto config = tiny_config("denoise");
+  config["training"]["log_every"] = 2;
+  config["training"]["validate_every"] = 4;
+  config["training"]["checkpoint_every"] = 4;
+  const auto experiment = parse_experiment(config, "c.json");
+  run_training(experiment, options("straight"));
+  auto first_half = options("resumed");
+  first_half.stop_at_step = 3;
+  EXPECT_EQ(run_training(experiment, first_half).step, 3);
+  EXPECT_FALSE(fs::exists(root_ / "resumed" / "tiny.safetensors"));  // a stop judges nothing
+  auto second_half = options("resumed");
+  second_half.resume = true;
+  run_training(experiment, second_half);
+
+  const auto expected = loss_rows(root_ / "straight" / "log.csv");
+  EXPECT_EQ(expected.size(), 3u);
+  EXPECT_EQ(loss_rows(root_ / "resumed" / "log.csv"), expected);
+  const auto straight = model_file::read_model_file(root_ / "straight" / "tiny.safetensors");
+  const auto resumed = model_file::read_model_file(root_ / "resumed" / "tiny.safetensors");
+  EXPECT_EQ(resumed.meta.recipe.at("step"), straight.meta.recipe.at("step"));
+  EXPECT_EQ(resumed.meta.scores, straight.meta.scores);
+}
+
 TEST_F(TrainTest, ResumeWithAnotherConfigIsRefused) {
   auto config = tiny_config("denoise");
   auto first = options("run");

@@ -14,6 +14,10 @@ namespace restora::cli {
 
 void add_output_flags(CLI::App& command, GlobalOptions& global) {
   command.add_flag("-q,--quiet", global.quiet, "Print nothing but errors");
+  add_json_flag(command, global);
+}
+
+void add_json_flag(CLI::App& command, GlobalOptions& global) {
   command.add_flag("--json", global.json, "Print machine-readable JSON results on stdout");
 }
 

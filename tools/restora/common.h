@@ -12,6 +12,9 @@ namespace restora::cli {
 // --quiet and --json on a subcommand.
 void add_output_flags(CLI::App& command, GlobalOptions& global);
 
+// --json alone, for subcommands whose output is the result itself (models, info).
+void add_json_flag(CLI::App& command, GlobalOptions& global);
+
 // Default data folder: $RESTORA_DATA, else ../shared/data beside the source tree.
 std::string default_data_root();
 

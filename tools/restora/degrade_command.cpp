@@ -33,8 +33,8 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("-o,--output", args->output, "Output image or folder")->required();
   auto* sigma = command
                     ->add_option("--sigma", args->sigma,
-                                 "Add Gaussian noise of this σ (0..255 scale); a .tif output "
-                                 "keeps the float values unclipped")
+                                 "Add Gaussian noise of this σ (0..255 scale) to the 8-bit clean "
+                                 "image; a .tif output keeps the float values unclipped")
                     ->check(CLI::Range(0.0, 255.0));
   auto* scale =
       command->add_option("--scale", args->scale, "Downscale by 2, 3 or 4 (MATLAB bicubic)");
@@ -49,29 +49,31 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
   command->add_flag("--overwrite", args->jobs.overwrite, "Replace existing outputs");
   add_output_flags(*command, global);
 
-  return [command, args, &global]() -> int {
+  return [command, args, sigma, scale, quality, &global]() -> int {
     if (!command->parsed()) return -1;
     // The one option given picks the degradation kind and its parameter value.
     const auto [kind_id, value] =
-        args->sigma >= 0   ? std::pair<const char*, double>{"gaussian_noise", args->sigma}
-        : args->scale != 0 ? std::pair<const char*, double>{"bicubic_down", args->scale}
-        : args->quality != 0
+        sigma->count()   ? std::pair<const char*, double>{"gaussian_noise", args->sigma}
+        : scale->count() ? std::pair<const char*, double>{"bicubic_down", args->scale}
+        : quality->count()
             ? std::pair<const char*, double>{"jpeg", args->quality}
             : throw InvalidArgument("degrade needs one of --sigma, --scale or --quality");
     const auto& kind = find_degradation(kind_id);
     const auto degradation = kind.with_value(value);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
-    uint64_t index = 0;
     return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
       const auto image = read_image(job.input);
-      Rng rng(Rng::mix(args->seed, index++));
+      Rng rng(Rng::mix(args->seed, job.index));
       Image degraded;
       degraded.pixels = kind.apply(quantize_u8(image.pixels), degradation, rng);
-      // Noise stays float (unclipped) only where the format can hold it: TIFF.
-      const auto extension = job.output.extension().string();
-      const bool tiff = extension == ".tif" || extension == ".tiff";
-      degraded.bit_depth = !kind.quantized() && tiff ? 32 : 8;
-      if (image.has_alpha() && !kind.changes_size()) degraded.alpha = image.alpha;
+      // Noise stays float (unclipped) where the format can hold it (TIFF); otherwise the
+      // output keeps the input's depth (8-bit results are stored exactly in 16 bits).
+      degraded.bit_depth =
+          !kind.quantized() && keeps_float_samples(job.output) ? 32 : image.bit_depth;
+      if (image.has_alpha())
+        degraded.alpha = kind.changes_size()
+                             ? kind.apply(quantize_u8(image.alpha), degradation, rng)
+                             : image.alpha;
       write_image(degraded, job.output);
       return fmt::format("{}x{} -> {}x{}", image.width(), image.height(), degraded.width(),
                          degraded.height());

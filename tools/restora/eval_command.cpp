@@ -9,6 +9,7 @@
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval/report.h"
+#include "model_file/model_meta.h"
 #include "restora/errors.h"
 
 namespace restora::cli {
@@ -22,6 +23,8 @@ struct EvalArgs {
   int limit = 0;
   std::string output = "docs/RESULTS.md";
   int threads = 0;
+  int tile = 0;
+  std::string device = "cpu";
   bool no_peers = false;
   bool allow_missing_model = false;
   bool record = false;
@@ -57,6 +60,11 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
+  command->add_option("--tile", args->tile, "Our models' input pixels per tile side (0 = automatic)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--device", args->device, "Our models' device: cpu or cuda")
+      ->capture_default_str();
   command->add_flag("--no-peers", args->no_peers, "Skip the OpenCV dnn_superres peer networks");
   command->add_flag("--allow-missing-model", args->allow_missing_model,
                     "Skip our row with a note when the model file does not exist");
@@ -73,6 +81,8 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.model = args->model;
     options.limit = args->limit;
     options.threads = args->threads;
+    options.tile = args->tile;
+    options.device = args->device;
     options.peers = !args->no_peers;
     options.allow_missing_model = args->allow_missing_model;
     options.progress = [&](const std::string& line) { info(global, line); };
@@ -80,7 +90,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
       throw InvalidArgument("--record needs whole test sets: drop --limit");
     const auto evaluation = eval::run_evaluation(options);
 
-    const eval::ReportContext context{command_line(), eval::today(), eval::describe_machine()};
+    const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
     eval::write_text_atomically(args->output, eval::render_markdown(evaluation, context));
     if (args->record)
       for (const auto& file : eval::record_scores(evaluation, context))

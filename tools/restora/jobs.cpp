@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "restora/errors.h"
@@ -14,18 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_float_tiff(const fs::path& path) {
-  auto ext = path.extension().string();
-  for (auto& c : ext) c = static_cast<char>(std::tolower(c));
-  return ext == ".tif" || ext == ".tiff";
-}
-
+// TIFF inputs give TIFF outputs, so float (and 16-bit) samples keep their depth.
 std::string output_extension(const fs::path& input, const JobOptions& options) {
   if (!options.format.empty()) return "." + options.format;
-  return is_float_tiff(input) ? ".tif" : ".png";
+  return keeps_float_samples(input) ? ".tif" : ".png";
 }
-
-std::string json_escape(const std::string& text) { return nlohmann::json(text).dump(); }
 
 }  // namespace
 
@@ -35,6 +29,7 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
   if (!options.format.empty() && !is_image_path("x." + options.format))
     throw InvalidArgument(fmt::format("unknown output format '{}'; use png, jpg, bmp, tif or webp",
                                       options.format));
+  if (output.empty()) throw InvalidArgument("the output path is empty");
   if (!fs::exists(input, error))
     throw FileError(fmt::format("cannot read '{}': no such file or folder", input.string()));
   std::vector<Job> jobs;
@@ -45,7 +40,7 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
     for (const auto& file : list_images(input)) {
       auto relative = fs::relative(file, input);
       relative.replace_extension(output_extension(file, options));
-      jobs.push_back({file, output / relative});
+      jobs.push_back({file, output / relative, jobs.size()});
     }
     return jobs;
   }
@@ -59,22 +54,23 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
     throw InvalidArgument(fmt::format("output '{}' has no known image extension", target.string()));
   if (fs::exists(target, error) && fs::equivalent(input, target, error))
     throw InvalidArgument(fmt::format("output '{}' would overwrite the input", target.string()));
-  jobs.push_back({input, target});
+  jobs.push_back({input, target, 0});
   return jobs;
 }
 
 int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const GlobalOptions& global,
              const std::function<std::string(const Job&)>& work) {
   int failures = 0, done = 0, skipped = 0;
-  std::vector<std::string> json_items;
+  auto results = nlohmann::json::array();
   for (const auto& job : jobs) {
     std::error_code error;
+    nlohmann::json result = {{"input", job.input.string()}, {"output", job.output.string()}};
     if (!options.overwrite && fs::exists(job.output, error)) {
       ++skipped;
       if (!global.quiet && !global.json)
         fmt::print(stderr, "skip {} (exists; --overwrite replaces it)\n", job.output.string());
-      json_items.push_back(fmt::format("{{\"input\": {}, \"output\": {}, \"status\": \"skipped\"}}",
-                                       json_escape(job.input.string()), json_escape(job.output.string())));
+      result["status"] = "skipped";
+      results.push_back(result);
       continue;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -92,19 +88,20 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
       if (!global.quiet && !global.json)
         fmt::print("{} -> {} ({}, {:.2f} s)\n", job.input.string(), job.output.string(), summary,
                    seconds);
-      json_items.push_back(fmt::format(
-          "{{\"input\": {}, \"output\": {}, \"status\": \"done\", \"seconds\": {:.3f}, \"summary\": {}}}",
-          json_escape(job.input.string()), json_escape(job.output.string()), seconds,
-          json_escape(summary)));
-    } catch (const Error& failure) {
+      result["status"] = "done";
+      result["seconds"] = std::round(seconds * 1000) / 1000;
+      result["summary"] = summary;
+    } catch (const std::exception& failure) {  // one bad image does not stop a folder
       if (jobs.size() == 1) throw;
       ++failures;
       fmt::print(stderr, "restora: error: {}\n", failure.what());
-      json_items.push_back(fmt::format("{{\"input\": {}, \"status\": \"failed\", \"error\": {}}}",
-                                       json_escape(job.input.string()), json_escape(failure.what())));
+      result.erase("output");
+      result["status"] = "failed";
+      result["error"] = failure.what();
     }
+    results.push_back(result);
   }
-  if (global.json) fmt::print("[{}]\n", fmt::join(json_items, ",\n "));
+  if (global.json) fmt::print("{}\n", results.dump(1));
   if (jobs.size() > 1 && !global.quiet && !global.json)
     fmt::print(stderr, "{} done, {} skipped, {} failed\n", done, skipped, failures);
   return failures ? 1 : 0;

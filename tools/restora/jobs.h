@@ -13,10 +13,11 @@ namespace restora::cli {
 
 struct Job {
   std::filesystem::path input, output;
+  size_t index = 0;  // position in the plan: a stable per-image seed, whatever gets skipped
 };
 
 struct JobOptions {
-  std::string format;      // output extension without dot; "" = png (tif for float TIFF input)
+  std::string format;      // output extension without dot; "" = png (tif for TIFF input)
   bool overwrite = false;
 };
 

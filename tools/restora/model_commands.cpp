@@ -50,7 +50,23 @@ int print_info(const std::string& path, const GlobalOptions& global) {
     int64_t parameters = 0;
     for (const auto& parameter : loaded.network->parameters()) parameters += parameter.numel();
     json["parameters"] = parameters;
-    fmt::print("{}\n", json.dump(2));
+    if (global.json) {
+      fmt::print("{}\n", json.dump(2));
+      return 0;
+    }
+    const auto& meta = loaded.meta;
+    fmt::print("{}: model '{}' ({})\n", path, meta.name, meta.description);
+    fmt::print("  task {}, arch {}, {} parameters, {} ({} channels), scales x{}\n", meta.task,
+               meta.arch, parameters, model_file::color_space_name(meta.color_space),
+               meta.in_channels, fmt::join(meta.scales, ",x"));
+    fmt::print("  conditioning {}, tile overlap {}, size multiple {}, created {}\n",
+               model_file::conditioning_name(meta.conditioning), meta.tile_overlap,
+               meta.size_multiple, meta.created);
+    if (meta.recipe.contains("command"))
+      fmt::print("  trained by: {} (step {})\n", meta.recipe["command"].get<std::string>(),
+                 meta.recipe.value("step", 0));
+    fmt::print("  scores: {}\n", eval::score_summary(meta.scores));
+    fmt::print("  (--json prints the whole metadata)\n");
     return 0;
   }
   const auto image = read_image(path);
@@ -75,11 +91,11 @@ int print_info(const std::string& path, const GlobalOptions& global) {
 Run add_model_commands(CLI::App& app, GlobalOptions& global) {
   auto* models =
       app.add_subcommand("models", "List the shipped models with their metadata and scores");
-  add_output_flags(*models, global);
+  add_json_flag(*models, global);
   auto path = std::make_shared<std::string>();
   auto* info_command = app.add_subcommand("info", "Describe an image or a model file");
   info_command->add_option("file", *path, "Image or .safetensors model")->required();
-  add_output_flags(*info_command, global);
+  add_json_flag(*info_command, global);
   return [models, info_command, path, &global]() -> int {
     if (models->parsed()) return print_models(global);
     if (info_command->parsed()) return print_info(*path, global);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <set>
 
 #include "common.h"
 #include "jobs.h"
@@ -47,19 +48,19 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
 }
 
 // "PSNR 31.02 dB (input 20.17 dB), SSIM 0.874": measured by the task's protocol on 8-bit values.
+// The reference is cut as the task cuts ground truth (super-resolution: modcrop to the scale).
 std::string compare_with_reference(const Image& input, const Image& output,
-                                   const std::string& reference_path, const std::string& task) {
+                                   const std::string& reference_path, tasks::Task task) {
   const auto reference = read_image(reference_path);
   Degradation degradation;
   degradation.scale = output.width() / std::max(1, input.width());
-  const auto protocol = tasks::find_task(task)->protocol(degradation);
-  const auto gt = quantize_u8(reference.pixels);
+  const auto protocol = task->protocol(degradation);
+  const auto gt = task->ground_truth(quantize_u8(reference.pixels), degradation);
   auto measure = [&](const Image& image) {
-    if (image.pixels.size() != reference.pixels.size() || image.channels() != reference.channels())
+    if (image.pixels.size() != gt.size() || image.channels() != gt.channels())
       throw InvalidArgument(fmt::format("reference '{}' is {}x{}x{}, the image {}x{}x{}",
-                                        reference_path, reference.width(), reference.height(),
-                                        reference.channels(), image.width(), image.height(),
-                                        image.channels()));
+                                        reference_path, gt.cols, gt.rows, gt.channels(),
+                                        image.width(), image.height(), image.channels()));
     return metrics::measure(quantize_u8(image.pixels), gt, protocol.space, protocol.crop_border,
                             false);
   };
@@ -84,15 +85,23 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
       return 0;
     }
     Restorer restorer(task, args->restore);
+    const bool level_given = args->restore.sigma >= 0 || args->restore.quality > 0;
+    std::set<std::string> blind_models_noted;
     return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
       const auto image = read_image(job.input);
       const auto model = restorer.model_for(image.channels());
+      if (level_given && model.conditioning == "none" &&
+          blind_models_noted.insert(model.name).second)
+        info(global, fmt::format("note: model '{}' is blind: it estimates the level itself and "
+                                 "does not use --{}",
+                                 model.name, args->restore.sigma >= 0 ? "sigma" : "quality"));
       const auto restored = restorer.restore(image);
-      write_image(restored, job.output);
       auto summary = fmt::format("{}x{} -> {}x{}, model {}", image.width(), image.height(),
                                  restored.width(), restored.height(), model.name);
-      if (!args->reference.empty())
-        summary += ", " + compare_with_reference(image, restored, args->reference, task);
+      if (!args->reference.empty())  // measured first: a bad reference leaves no output
+        summary += ", " + compare_with_reference(image, restored, args->reference,
+                                                 tasks::find_task(task));
+      write_image(restored, job.output);
       return summary;
     });
   };

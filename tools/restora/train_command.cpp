@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <memory>
 
 #include "common.h"
@@ -43,9 +44,12 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
   command->add_flag("--resume", args->resume, "Continue from the run folder's checkpoint");
   command->add_option("--stop-at", args->stop_at, "Checkpoint and stop at this step (0 = run to the end)")
       ->capture_default_str();
-  command->add_option("--threads", args->threads, "Compute threads (overrides the config; 0 = all cores)");
+  command
+      ->add_option("--threads", args->threads, "Compute threads (overrides the config; 0 = all cores)")
+      ->default_str("the config's training.threads");
   command->add_option("--precision", args->precision, "bf16 or fp32 (overrides the config)")
-      ->check(CLI::IsMember({"bf16", "fp32"}));
+      ->check(CLI::IsMember({"bf16", "fp32"}))
+      ->default_str("the config's training.precision");
   add_output_flags(*command, global);
 
   return [command, args, &global]() -> int {
@@ -78,8 +82,11 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
     const auto result = train::run_training(experiment, options);
     if (tty && !global.quiet) fmt::print(stderr, "\n");
     if (global.json)
-      fmt::print("{{\"step\": {}, \"finished\": {}, \"best_validation_psnr\": {:.4f}, \"model\": \"{}\"}}\n",
-                 result.step, result.finished, result.best_psnr, result.model_path.string());
+      fmt::print("{}\n", nlohmann::json{{"step", result.step},
+                                        {"finished", result.finished},
+                                        {"best_validation_psnr", result.best_psnr},
+                                        {"model", result.model_path.string()}}
+                             .dump());
     else if (!global.quiet)
       fmt::print("step {} ({}), best validation PSNR {:.3f} dB, model: {}\n", result.step,
                  result.finished ? "finished" : "stopped", result.best_psnr,
