@@ -9,6 +9,7 @@
 #include <limits>
 #include <opencv2/core.hpp>
 
+#include "image/tiles.h"
 #include "metrics/metrics.h"
 #include "nn/precision.h"
 #include "nn/weights.h"
@@ -17,7 +18,6 @@
 #include "restore/engine.h"
 #include "restore/model_loader.h"
 #include "restore/runtime.h"
-#include "image/tiles.h"
 #include "train/checkpoint.h"
 #include "train/dataset.h"
 #include "train/loader.h"

@@ -56,9 +56,9 @@ int print_info(const std::string& path, const GlobalOptions& global) {
     }
     const auto& meta = loaded.meta;
     fmt::print("{}: model '{}' ({})\n", path, meta.name, meta.description);
-    fmt::print("  task {}, arch {}, {} parameters, {} ({} channels), scales x{}\n", meta.task,
-               meta.arch, parameters, model_file::color_space_name(meta.color_space),
-               meta.in_channels, fmt::join(meta.scales, ",x"));
+    fmt::print("  task {}, arch {}, {} parameters, {}, scales x{}\n", meta.task, meta.arch,
+               parameters, model_file::color_space_name(meta.color_space),
+               fmt::join(meta.scales, ",x"));
     fmt::print("  conditioning {}, tile overlap {}, size multiple {}, created {}\n",
                model_file::conditioning_name(meta.conditioning), meta.tile_overlap,
                meta.size_multiple, meta.created);
