@@ -55,8 +55,8 @@ void write_image(const Image& image, const std::filesystem::path& path,
 // True for the extensions write_image knows, case-insensitive.
 bool is_image_path(const std::filesystem::path& path);
 
-// True for the extensions whose format stores 32-bit float samples (TIFF), case-insensitive.
-bool keeps_float_samples(const std::filesystem::path& path);
+// True for .tif and .tiff, case-insensitive: the format that stores 32-bit float samples.
+bool is_tiff_path(const std::filesystem::path& path);
 
 // Image files under folder, recursively, sorted by path. Hidden files and
 // folders (name starting with '.', which includes write_image's temporary

@@ -318,7 +318,7 @@ void write_image(const Image& image, const fs::path& path, const WriteOptions& o
 
 bool is_image_path(const fs::path& path) { return format_from_extension(path).has_value(); }
 
-bool keeps_float_samples(const fs::path& path) {
+bool is_tiff_path(const fs::path& path) {
   return format_from_extension(path) == Format::tiff;
 }
 

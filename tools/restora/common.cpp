@@ -42,6 +42,11 @@ std::string command_line() {
   return line;
 }
 
+std::string error_line(const std::exception& error) {
+  const std::string text = error.what();
+  return text.substr(0, text.find('\n'));
+}
+
 void info(const GlobalOptions& global, const std::string& text) {
   if (!global.quiet) fmt::print(stderr, "{}\n", text);
 }

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <string>
 
 #include "commands.h"
@@ -20,6 +21,9 @@ std::string default_data_root();
 
 // The command line as typed, for recipes and reports.
 std::string command_line();
+
+// The first line of an exception's message: LibTorch appends its stack trace after it.
+std::string error_line(const std::exception& error);
 
 // Info lines go to stderr unless --quiet; results go to stdout.
 void info(const GlobalOptions& global, const std::string& text);

@@ -69,7 +69,7 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
       // Noise stays float (unclipped) where the format can hold it (TIFF); otherwise the
       // output keeps the input's depth (8-bit results are stored exactly in 16 bits).
       degraded.bit_depth =
-          !kind.quantized() && keeps_float_samples(job.output) ? 32 : image.bit_depth;
+          !kind.quantized() && is_tiff_path(job.output) ? 32 : image.bit_depth;
       if (image.has_alpha())
         degraded.alpha = kind.changes_size()
                              ? kind.apply(quantize_u8(image.alpha), degradation, rng)

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 
@@ -18,7 +19,7 @@ namespace {
 // TIFF inputs give TIFF outputs, so float (and 16-bit) samples keep their depth.
 std::string output_extension(const fs::path& input, const JobOptions& options) {
   if (!options.format.empty()) return "." + options.format;
-  return keeps_float_samples(input) ? ".tif" : ".png";
+  return is_tiff_path(input) ? ".tif" : ".png";
 }
 
 }  // namespace
@@ -94,10 +95,10 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
     } catch (const std::exception& failure) {  // one bad image does not stop a folder
       if (jobs.size() == 1) throw;
       ++failures;
-      fmt::print(stderr, "restora: error: {}\n", failure.what());
+      fmt::print(stderr, "restora: error: {}\n", error_line(failure));
       result.erase("output");
       result["status"] = "failed";
-      result["error"] = failure.what();
+      result["error"] = error_line(failure);
     }
     results.push_back(result);
   }

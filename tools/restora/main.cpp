@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "common.h"
 #include "restora/errors.h"
 
 int main(int argc, char** argv) {
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "restora: error: {}\n", error.what());
     return 1;
   } catch (const std::exception& error) {
-    fmt::print(stderr, "restora: error: {}\n", error.what());
+    fmt::print(stderr, "restora: error: {}\n", cli::error_line(error));
     return 1;
   }
 }

@@ -85,6 +85,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
       return 0;
     }
     Restorer restorer(task, args->restore);
+    const auto task_spec = tasks::find_task(task);
     const bool level_given = args->restore.sigma >= 0 || args->restore.quality > 0;
     std::set<std::string> blind_models_noted;
     return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
@@ -99,8 +100,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
       auto summary = fmt::format("{}x{} -> {}x{}, model {}", image.width(), image.height(),
                                  restored.width(), restored.height(), model.name);
       if (!args->reference.empty())  // measured first: a bad reference leaves no output
-        summary += ", " + compare_with_reference(image, restored, args->reference,
-                                                 tasks::find_task(task));
+        summary += ", " + compare_with_reference(image, restored, args->reference, task_spec);
       write_image(restored, job.output);
       return summary;
     });
