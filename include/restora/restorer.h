@@ -32,7 +32,9 @@ struct RestoreOptions {
   int tile = 0;             // input pixels per tile side; 0 = automatic
   int threads = 0;          // compute threads; 0 = all cores
   std::string device = "cpu";       // "cpu" or "cuda" (when LibTorch has CUDA)
-  std::string precision = "fp32";   // "fp32" or "bf16"
+  // "auto": bf16 on CPUs with native bf16 (AMX, AVX512-BF16) for models validated in bf16
+  // (their file lists it), fp32 otherwise; "fp32" or "bf16" force one.
+  std::string precision = "auto";
 };
 
 // A summary of the model a Restorer runs.
@@ -40,6 +42,7 @@ struct ModelSummary {
   std::string name, task, arch, path;
   int in_channels = 0;
   std::string conditioning;  // "none" (blind), "sigma" or "quality": what --sigma/--quality feed
+  std::string precision;     // "fp32" or "bf16": what restore() runs this model in
 };
 
 class Restorer {

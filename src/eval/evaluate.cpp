@@ -96,6 +96,7 @@ Evaluation run_evaluation(const EvalOptions& options) {
   if (options.limit < 0) throw InvalidArgument(fmt::format("limit {} must be >= 0", options.limit));
   if (options.threads < 0)
     throw InvalidArgument(fmt::format("threads {} must be >= 0", options.threads));
+  if (options.precisions.empty()) throw InvalidArgument("no precision to evaluate our models in");
   if (!std::filesystem::is_directory(options.data_root))
     throw FileError(fmt::format("data folder '{}' does not exist", options.data_root.string()));
   const auto protocols = select_protocols(options);
@@ -124,18 +125,21 @@ Evaluation run_evaluation(const EvalOptions& options) {
   // model or peer folder fails before hours of work.
   struct TaskMethods {
     std::vector<std::unique_ptr<Method>> baselines;
-    std::unique_ptr<Method> ours;
+    std::vector<std::unique_ptr<Method>> ours;  // one per precision
     std::set<int> missing;  // channel counts whose model is missing (allow_missing_model)
   };
   std::vector<TaskMethods> task_methods;
   for (const auto& protocol : protocols) {
-    TaskMethods entry{
-        baseline_methods(protocol, options), make_ours(protocol.task, restore_options), {}};
+    TaskMethods entry{baseline_methods(protocol, options), {}, {}};
+    for (const auto& precision : options.precisions) {
+      restore_options.precision = precision;
+      entry.ours.push_back(make_ours(protocol.task, restore_options));
+    }
     for (const auto& set : protocol.sets) {
       const int channels = channels_of(set.color);
       if (entry.missing.count(channels)) continue;
       try {
-        entry.ours->name(channels);
+        for (const auto& ours : entry.ours) ours->name(channels);
       } catch (const FileError&) {
         if (!options.allow_missing_model) throw;
         entry.missing.insert(channels);
@@ -155,12 +159,13 @@ Evaluation run_evaluation(const EvalOptions& options) {
     for (const auto& set : protocol.sets) {
       std::vector<Method*> rows;
       for (const auto& method : entry.baselines) rows.push_back(method.get());
-      if (!entry.missing.count(channels_of(set.color))) rows.push_back(entry.ours.get());
+      if (!entry.missing.count(channels_of(set.color)))
+        for (const auto& ours : entry.ours) rows.push_back(ours.get());
       evaluation.sets.push_back(
           evaluate_set(protocol, set, test_folder(set), rows, options.limit, options.progress));
     }
     for (const auto& method : entry.baselines) add_note(evaluation.notes, method->details());
-    add_note(evaluation.notes, entry.ours->details());
+    for (const auto& ours : entry.ours) add_note(evaluation.notes, ours->details());
   }
   return evaluation;
 }

@@ -27,6 +27,9 @@ struct EvalOptions {
   int threads = 0;                   // OpenCV and LibTorch threads; 0 = every available core
   int tile = 0;                      // our models' tile size; 0 = automatic
   std::string device = "cpu";        // our models' device: "cpu" or "cuda"
+  // Our models' precisions ("auto", "fp32", "bf16"), one row each; fp32 + bf16 measures what
+  // bf16 costs (eval/record.h validates a model for bf16 from it).
+  std::vector<std::string> precisions{"auto"};
   bool peers = true;                 // run the OpenCV dnn_superres peers for super-resolution
   bool allow_missing_model = false;  // skip our row (with a note) when the model file is missing
   Progress progress;                 // optional progress lines

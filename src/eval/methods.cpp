@@ -160,14 +160,14 @@ class Ours : public Method {
     const auto& model = model_for(channels);
     switch (model.conditioning) {
       case model_file::Conditioning::sigma:
-        return fmt::format("Restora {} (σ given)", model.name);
+        return fmt::format("Restora {} (σ given, {})", model.name, model.precision);
       case model_file::Conditioning::quality:
-        return fmt::format("Restora {} (q given)", model.name);
+        return fmt::format("Restora {} (q given, {})", model.name, model.precision);
       case model_file::Conditioning::none:
         break;
     }
-    return fmt::format("Restora {}{}", model.name,
-                       task_->degradation().changes_size() ? "" : " (blind)");
+    return fmt::format("Restora {} ({}{})", model.name,
+                       task_->degradation().changes_size() ? "" : "blind, ", model.precision);
   }
   bool supports(Task task, const Degradation&, int) const override { return task == task_; }
 
@@ -189,24 +189,27 @@ class Ours : public Method {
   }
 
   std::string model_file(int channels) override { return model_for(channels).path; }
+  std::string precision(int channels) override { return model_for(channels).precision; }
 
   std::string details() override {
     if (models_.empty()) return "";
     std::vector<std::string> models;
     for (const auto& [channels, model] : models_) {
-      auto text = fmt::format("{} ({}, arch {}, {}-channel input, conditioning {}{})", model.name,
-                              model.file, model.arch, model.in_channels,
-                              model_file::conditioning_name(model.conditioning), model.training);
+      auto text = fmt::format("{} ({}, arch {}, {}-channel input, conditioning {}, {}{})",
+                              model.name, model.file, model.arch, model.in_channels,
+                              model_file::conditioning_name(model.conditioning), model.precision,
+                              model.training);
       if (std::find(models.begin(), models.end(), text) == models.end()) models.push_back(text);
     }
-    return fmt::format("Restora: restora::Restorer on the float input, thread count {}, with {}.",
-                       options_.threads > 0 ? std::to_string(options_.threads) : "all cores",
-                       fmt::join(models, "; "));
+    return fmt::format(
+        "Restora: restora::Restorer on the float input, thread count {}, precision {}, with {}.",
+        options_.threads > 0 ? std::to_string(options_.threads) : "all cores", options_.precision,
+        fmt::join(models, "; "));
   }
 
  private:
   struct ModelFacts {
-    std::string name, file, path, arch;
+    std::string name, file, path, arch, precision;
     std::string training;  // ", trained N steps" when the recipe says so
     int in_channels = 0;
     model_file::Conditioning conditioning = model_file::Conditioning::none;
@@ -224,6 +227,7 @@ class Ours : public Method {
     facts.file = std::filesystem::path(summary.path).filename().string();
     facts.path = summary.path;
     facts.arch = summary.arch;
+    facts.precision = summary.precision;
     if (meta.recipe.contains("step") && meta.recipe["step"].is_number_integer())
       facts.training = fmt::format(", trained {} steps", meta.recipe["step"].get<int64_t>());
     facts.in_channels = summary.in_channels;

@@ -37,6 +37,9 @@ class Method {
 
   // The model file this row measures on `channels`-channel images; "" for methods without one.
   virtual std::string model_file(int) { return ""; }
+
+  // The precision ("fp32", "bf16") our model runs in on `channels`-channel images; "" for others.
+  virtual std::string precision(int) { return ""; }
 };
 
 // The degraded input itself (noisy or JPEG-decoded): the "Input" baseline of denoise and dejpeg.
@@ -61,7 +64,8 @@ std::unique_ptr<Method> make_dnn_superres(PeerNetwork network, const std::filesy
 
 // A restora::Restorer for `task`. options.model names the model ("" = the task's shipped default
 // for the image's channels); scale, sigma and quality are set per degradation, sigma and quality
-// only for models conditioned on them (blind models are evaluated blind).
+// only for models conditioned on them (blind models are evaluated blind). The row names the
+// precision the model runs in (options.precision "auto" resolved).
 // name() loads the model: a missing model file throws FileError there.
 std::unique_ptr<Method> make_ours(tasks::Task task, const RestoreOptions& options);
 

@@ -156,7 +156,8 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
   result.channels = ground_truths.front().channels();
   for (auto* method : methods)
     result.methods.push_back(
-        {method->name(result.channels), {}, method->model_file(result.channels)});
+        {method->name(result.channels), {}, method->model_file(result.channels),
+         method->precision(result.channels)});
 
   for (const auto& degradation : protocol.settings) {
     const auto measuring = protocol.task->protocol(degradation);

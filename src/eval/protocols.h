@@ -94,6 +94,7 @@ struct MethodScores {
   std::string method;       // the method's name() for this set
   std::vector<Cell> cells;  // one per setting the method supports, in the protocol's order
   std::string model_file;   // the method's model_file() for this set ("" but for our models)
+  std::string precision;    // the method's precision() for this set ("" but for our models)
 };
 
 struct SetScores {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "model_file/model_meta.h"
@@ -11,40 +12,80 @@
 
 namespace restora::eval {
 
+namespace {
+
+nlohmann::json cell_results(const SetScores& set, const MethodScores& method) {
+  const auto& kind = set.task->degradation();
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& cell : method.cells) {
+    nlohmann::json result = {{"setting", kind.label(cell.degradation)},
+                             {kind.parameter(), setting_value_json(set.task, cell.degradation)},
+                             {"psnr", cell.psnr},
+                             {"ssim", cell.ssim}};
+    if (!std::isnan(cell.psnr_b)) result["psnr_b"] = cell.psnr_b;
+    results.push_back(result);
+  }
+  return results;
+}
+
+// The largest PSNR that bf16 loses against fp32 over the settings both rows measured.
+double largest_bf16_drop(const MethodScores& fp32, const MethodScores& bf16) {
+  double drop = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < std::min(fp32.cells.size(), bf16.cells.size()); ++i)
+    drop = std::max(drop, fp32.cells[i].psnr - bf16.cells[i].psnr);
+  return drop;
+}
+
+struct FileRecord {
+  std::vector<nlohmann::json> sets;  // new set entries in evaluation order
+  bool compared = false;             // some set was measured in fp32 and bf16
+  double largest_drop = -std::numeric_limits<double>::infinity();
+};
+
+}  // namespace
+
 std::vector<std::string> record_scores(const Evaluation& evaluation, const ReportContext& context) {
   if (evaluation.limit > 0)
     throw InvalidArgument(fmt::format(
         "cannot record scores of a partial run (--limit {}): only whole test sets are the protocol",
         evaluation.limit));
-  // Per model file, the new set entries in evaluation order.
-  std::map<std::string, std::vector<nlohmann::json>> entries;
-  std::vector<std::string> files;
-  for (const auto& set : evaluation.sets)
+  std::map<std::string, FileRecord> records;
+  std::vector<std::string> files;  // in evaluation order
+  for (const auto& set : evaluation.sets) {
+    // Our rows of this set by model file, then by precision.
+    std::map<std::string, std::map<std::string, const MethodScores*>> rows;
+    std::vector<std::string> order;
     for (const auto& method : set.methods) {
       if (method.model_file.empty()) continue;
-      const auto& kind = set.task->degradation();
-      nlohmann::json results = nlohmann::json::array();
-      for (const auto& cell : method.cells) {
-        nlohmann::json result = {{"setting", kind.label(cell.degradation)},
-                                 {kind.parameter(), setting_value_json(set.task, cell.degradation)},
-                                 {"psnr", cell.psnr},
-                                 {"ssim", cell.ssim}};
-        if (!std::isnan(cell.psnr_b)) result["psnr_b"] = cell.psnr_b;
-        results.push_back(result);
-      }
-      if (!entries.count(method.model_file)) files.push_back(method.model_file);
-      entries[method.model_file].push_back({{"set", set.set.name},
-                                            {"images", set.images},
-                                            {"date", context.date},
-                                            {"command", context.command},
-                                            {"results", results}});
+      if (!rows.count(method.model_file)) order.push_back(method.model_file);
+      rows[method.model_file].emplace(method.precision, &method);
     }
+    for (const auto& file : order) {
+      const auto& by_precision = rows[file];
+      const auto fp32 = by_precision.find("fp32"), bf16 = by_precision.find("bf16");
+      const auto& [precision, primary] =
+          fp32 != by_precision.end() ? *fp32 : *by_precision.begin();
+      nlohmann::json entry = {{"set", set.set.name},       {"images", set.images},
+                              {"date", context.date},      {"command", context.command},
+                              {"precision", precision},    {"results", cell_results(set, *primary)}};
+      auto& record = records[file];
+      if (fp32 != by_precision.end() && bf16 != by_precision.end()) {
+        const double drop = largest_bf16_drop(*fp32->second, *bf16->second);
+        entry["bf16_largest_psnr_drop"] = drop;
+        record.compared = true;
+        record.largest_drop = std::max(record.largest_drop, drop);
+      }
+      if (record.sets.empty()) files.push_back(file);
+      record.sets.push_back(entry);
+    }
+  }
   for (const auto& path : files) {
+    const auto& record = records[path];
     auto model = model_file::read_model_file(path);
     auto& test = model.meta.scores["test"];
     nlohmann::json sets = nlohmann::json::array();
     if (test.is_object() && test.contains("sets") && test["sets"].is_array()) sets = test["sets"];
-    for (const auto& entry : entries[path]) {
+    for (const auto& entry : record.sets) {
       auto same = std::find_if(sets.begin(), sets.end(), [&](const nlohmann::json& old) {
         return old["set"] == entry["set"];
       });
@@ -54,6 +95,12 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
         sets.push_back(entry);
     }
     test = {{"protocol", "../shared/PROTOCOLS.md, measured by restora eval"}, {"sets", sets}};
+    if (record.compared) {
+      using model_file::Precision;
+      model.meta.precision = {Precision::fp32};
+      if (record.largest_drop <= bf16_psnr_tolerance_db)
+        model.meta.precision.push_back(Precision::bf16);
+    }
     model_file::write_model_file(path, model);
   }
   return files;

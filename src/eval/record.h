@@ -12,11 +12,18 @@
 
 namespace restora::eval {
 
+// bf16 is validated for a model when, on every set and setting measured in both fp32 and bf16,
+// it loses at most this much PSNR against fp32.
+constexpr double bf16_psnr_tolerance_db = 0.02;
+
 // For every model file that a row of `evaluation` measured, rewrites the file (atomically, the
 // tensors byte for byte) with metadata scores.test.sets updated: one entry per evaluated set,
-//   {"set", "images", "date", "command", "results": [{"setting", <parameter>, "psnr", "ssim",
-//    "psnr_b" (JPEG only)}]},
-// an earlier entry of the same set replaced in place, entries of other sets kept.
+//   {"set", "images", "date", "command", "precision", "results": [{"setting", <parameter>,
+//    "psnr", "ssim", "psnr_b" (JPEG only)}], "bf16_largest_psnr_drop" (when compared)},
+// an earlier entry of the same set replaced in place, entries of other sets kept. The results
+// are the fp32 row's when the model was measured in fp32, else its only row's. When a set was
+// measured in both fp32 and bf16, the file's `precision` becomes [fp32, bf16] if no compared
+// setting lost more than bf16_psnr_tolerance_db, else [fp32] ("auto" then runs it in fp32).
 // Returns the files written. A partial evaluation (limit > 0) -> InvalidArgument: only whole
 // test sets are the protocol.
 std::vector<std::string> record_scores(const Evaluation& evaluation, const ReportContext& context);

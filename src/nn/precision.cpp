@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -18,7 +20,9 @@ Precision parse_precision(const std::string& name) {
   throw InvalidArgument(fmt::format("unknown precision '{}'; known: fp32, bf16", name));
 }
 
-bool cpu_has_native_bf16() {
+namespace {
+
+bool probe_native_bf16() {
 #if defined(__x86_64__) || defined(__i386__)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
@@ -31,6 +35,27 @@ bool cpu_has_native_bf16() {
 #else
   return false;
 #endif
+}
+
+}  // namespace
+
+bool cpu_has_native_bf16() {
+  static const bool native = probe_native_bf16();
+  return native;
+}
+
+Precision choose_precision(const std::string& requested, const std::vector<Precision>& validated,
+                           const torch::Device& device) {
+  if (requested != "auto") {
+    if (requested != "fp32" && requested != "bf16")
+      throw InvalidArgument(
+          fmt::format("unknown precision '{}'; known: auto, fp32, bf16", requested));
+    return parse_precision(requested);
+  }
+  const bool bf16_validated =
+      std::find(validated.begin(), validated.end(), Precision::bf16) != validated.end();
+  return bf16_validated && device.is_cpu() && cpu_has_native_bf16() ? Precision::bf16
+                                                                     : Precision::fp32;
 }
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device& device)

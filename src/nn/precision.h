@@ -4,6 +4,7 @@
 #include <torch/nn/module.h>
 
 #include <string>
+#include <vector>
 
 #include "model_file/model_meta.h"
 
@@ -15,6 +16,13 @@ Precision parse_precision(const std::string& name);  // "fp32" | "bf16"
 
 // True when this CPU computes bf16 natively (AMX-BF16 or AVX512-BF16), checked at run time.
 bool cpu_has_native_bf16();
+
+// The precision to run a model in. requested: "fp32", "bf16" (as asked, validated or not) or
+// "auto": bf16 when the model is validated for it (`validated` holds bf16) and the device is a
+// CPU with native bf16, fp32 otherwise (emulated bf16 is slower than fp32; on CUDA auto stays
+// fp32 until bf16 is measured there). Unknown names -> InvalidArgument.
+Precision choose_precision(const std::string& requested, const std::vector<Precision>& validated,
+                           const torch::Device& device);
 
 // Enables bf16 autocast for the current thread while alive (a no-op for fp32). Inputs,
 // the global skips and the outputs stay fp32: autocast only lowers conv/matmul.

@@ -38,6 +38,10 @@ struct Restorer::State {
     nn::to_channels_last(*loaded.network);
     return models.emplace(path, std::move(loaded)).first->second;
   }
+
+  nn::Precision precision_for(const LoadedModel& loaded) const {
+    return nn::choose_precision(options.precision, loaded.meta.precision, engine.device);
+  }
 };
 
 Restorer::Restorer(const std::string& task, RestoreOptions options)
@@ -46,8 +50,8 @@ Restorer::Restorer(const std::string& task, RestoreOptions options)
   state_->options = options;
   state_->engine.tile = options.tile;
   if (options.tile < 0) throw InvalidArgument(fmt::format("tile {} must be >= 0", options.tile));
-  state_->engine.precision = nn::parse_precision(options.precision);
   state_->engine.device = parse_device(options.device);
+  nn::choose_precision(options.precision, {}, state_->engine.device);  // rejects unknown names now
   set_compute_threads(options.threads);
   if (options.scale != 0 && (options.scale < 2 || options.scale > 8))
     throw InvalidArgument(fmt::format("unsupported scale {}; use 2..8", options.scale));
@@ -59,8 +63,13 @@ Restorer& Restorer::operator=(Restorer&&) noexcept = default;
 
 ModelSummary Restorer::model_for(int channels) {
   const auto& loaded = state_->model(channels);
-  return {loaded.meta.name, loaded.meta.task, loaded.meta.arch, loaded.path.string(),
-          loaded.meta.in_channels, model_file::conditioning_name(loaded.meta.conditioning)};
+  return {loaded.meta.name,
+          loaded.meta.task,
+          loaded.meta.arch,
+          loaded.path.string(),
+          loaded.meta.in_channels,
+          model_file::conditioning_name(loaded.meta.conditioning),
+          model_file::precision_name(state_->precision_for(loaded))};
 }
 
 namespace {
@@ -120,6 +129,7 @@ Image Restorer::restore(const Image& input) {
     condition = state_->task->condition_value(known);
   }
   auto engine = state_->engine;
+  engine.precision = state_->precision_for(loaded);
   if (engine.overlap < 0) engine.overlap = meta.tile_overlap;
 
   std::vector<cv::Mat> outputs;

@@ -209,6 +209,35 @@ TEST_F(CliRestore, FolderInputMirrorsTheTreeAndSkipsExistingOutputs) {
   EXPECT_EQ(files_under(work_ / "out"), expected);
 }
 
+// Folders run load:process:save overlapped; results stay in plan order, each output belongs to
+// its own input, and failures in the load and save stages hit only their image.
+TEST_F(CliRestore, OverlappedFolderStagesKeepImagesAndOrder) {
+  const std::vector<std::string> names = {"a", "b", "c", "d", "e", "f", "g"};
+  for (size_t i = 0; i < names.size(); ++i)
+    write_image_file(work_ / "in" / (names[i] + ".png"),
+                     random_image(6 + static_cast<int>(i), 9, 3, 40 + static_cast<int>(i)));
+  write_text(work_ / "in" / "b.png", "");                  // fails while loading
+  fs::create_directories(work_ / "out" / "d.png" / "x");  // fails while saving (a folder)
+  const auto result =
+      run(restore_args("denoise", work_ / "in", work_ / "out", {"--json", "--overwrite"}));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const auto items = json::parse(result.out);
+  ASSERT_EQ(items.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    SCOPED_TRACE(names[i]);
+    EXPECT_EQ(fs::path(items[i].at("input").get<std::string>()).stem(), names[i]);
+    const bool fails = names[i] == "b" || names[i] == "d";
+    EXPECT_EQ(items[i].at("status"), fails ? "failed" : "done");
+    if (fails) continue;
+    // The same image restored alone gives the same file.
+    const auto alone = work_ / ("alone-" + names[i] + ".png");
+    ASSERT_EQ(run(restore_args("denoise", work_ / "in" / (names[i] + ".png"), alone)).exit_code, 0);
+    EXPECT_EQ(cv::norm(read_image_file(alone), read_image_file(work_ / "out" / (names[i] + ".png")),
+                       cv::NORM_INF),
+              0.0);
+  }
+}
+
 TEST_F(CliRestore, JsonOutputParses) {
   write_image_file(work_ / "in.png", random_image(8, 12, 3, 16));
   const auto result =

@@ -16,7 +16,7 @@ TEST_F(CliUsage, HelpOfEverySubcommandExitsZeroAndShowsDefaults) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"denoise", "--tile INT=0"},
       {"upscale", "--scale INT=2"},
-      {"dejpeg", "--precision TEXT=fp32"},
+      {"dejpeg", "=auto"},
       {"degrade", "--seed UINT=0"},
       {"train", "--stop-at INT=0"},
       {"eval", "--output TEXT=docs/RESULTS.md"},

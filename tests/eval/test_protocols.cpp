@@ -194,7 +194,7 @@ TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
   ASSERT_EQ(set.methods.size(), 3u);
   EXPECT_EQ(set.methods[1].method, "OpenCV fastNlMeans");
   const auto& input = Row(set, "Input");
-  const auto& ours = Row(set, "Restora tiny-blind (blind)");
+  const auto& ours = Row(set, "Restora tiny-blind (blind, fp32)");
   ASSERT_EQ(input.cells.size(), 3u);
   ASSERT_EQ(ours.cells.size(), 3u);
   for (int i = 0; i < 3; ++i) {
@@ -213,7 +213,7 @@ TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
   auto options = Options(denoise, "BSD68");
   options.model = model.string();
   const auto evaluation = eval::run_evaluation(options);
-  const auto& ours = Row(evaluation.sets.at(0), "Restora tiny-sigma (σ given)");
+  const auto& ours = Row(evaluation.sets.at(0), "Restora tiny-sigma (σ given, fp32)");
   ASSERT_EQ(ours.cells.size(), 3u);
   for (const auto& cell : ours.cells) {
     const float condition = static_cast<float>(cell.degradation.sigma / 255.0);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval_test_support.h"
@@ -92,6 +94,78 @@ TEST_F(Record, PartialRunsAreRefusedAndBaselinesHaveNoFile) {
   const auto before = model_file::read_model_file(model).meta.scores;
   EXPECT_THROW(eval::record_scores(evaluation, context), InvalidArgument);
   EXPECT_EQ(model_file::read_model_file(model).meta.scores, before);
+}
+
+// A BSD68 table with our model measured in fp32 and bf16, bf16 losing `drop` dB at σ=25.
+eval::Evaluation Fp32AndBf16Rows(const std::string& model, double drop) {
+  eval::SetScores set;
+  set.task = tasks::find_task("denoise");
+  set.set = {"BSD68", eval::Color::gray};
+  set.images = 68;
+  set.channels = 1;
+  for (const std::string precision : {"fp32", "bf16"}) {
+    eval::MethodScores row{"Restora tiny-blind (blind, " + precision + ")", {}, model, precision};
+    for (const double sigma : {15.0, 25.0, 50.0}) {
+      eval::Cell cell;
+      cell.degradation.sigma = sigma;
+      cell.images = 68;
+      cell.psnr = 30.0 - sigma / 10 - (precision == "bf16" && sigma == 25.0 ? drop : 0.0);
+      cell.ssim = 0.8;
+      cell.psnr_b = std::nan("");
+      row.cells.push_back(cell);
+    }
+    set.methods.push_back(row);
+  }
+  eval::Evaluation evaluation;
+  evaluation.sets = {set};
+  return evaluation;
+}
+
+TEST_F(Record, Fp32AndBf16RowsValidateBf16WithinTheTolerance) {
+  using model_file::Precision;
+  eval::record_scores(Fp32AndBf16Rows(model.string(), 0.01), context);
+  auto meta = model_file::read_model_file(model).meta;
+  EXPECT_EQ(meta.precision, (std::vector<Precision>{Precision::fp32, Precision::bf16}));
+  const auto& entry = meta.scores["test"]["sets"][0];
+  EXPECT_EQ(entry["precision"], "fp32");
+  EXPECT_DOUBLE_EQ(entry["results"][1]["psnr"].get<double>(), 27.5);  // the fp32 row's
+  EXPECT_NEAR(entry["bf16_largest_psnr_drop"].get<double>(), 0.01, 1e-12);
+
+  // A later measurement that loses more than the tolerance withdraws bf16.
+  eval::record_scores(Fp32AndBf16Rows(model.string(), 0.03), context);
+  meta = model_file::read_model_file(model).meta;
+  EXPECT_EQ(meta.precision, std::vector<Precision>{Precision::fp32});
+  EXPECT_NEAR(meta.scores["test"]["sets"][0]["bf16_largest_psnr_drop"].get<double>(), 0.03, 1e-12);
+}
+
+TEST_F(Record, OnePrecisionLeavesTheValidatedListAlone) {
+  eval::record_scores(Fp32AndBf16Rows(model.string(), 0.0), context);
+  auto evaluation = Fp32AndBf16Rows(model.string(), 0.5);
+  evaluation.sets[0].methods.erase(evaluation.sets[0].methods.begin());  // bf16 only
+  eval::record_scores(evaluation, context);
+  const auto meta = model_file::read_model_file(model).meta;
+  EXPECT_EQ(meta.precision.size(), 2u);
+  EXPECT_EQ(meta.scores["test"]["sets"][0]["precision"], "bf16");
+  EXPECT_FALSE(meta.scores["test"]["sets"][0].contains("bf16_largest_psnr_drop"));
+}
+
+TEST_F(Record, EvaluationRunsOneRowPerPrecision) {
+  eval::EvalOptions options;
+  options.data_root = folder.path();
+  options.tasks = {tasks::find_task("denoise")};
+  options.sets = {"BSD68"};
+  options.threads = 1;
+  options.model = model.string();
+  options.precisions = {"fp32", "bf16"};
+  const auto evaluation = eval::run_evaluation(options);
+  const auto& rows = evaluation.sets.at(0).methods;
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_EQ(rows[rows.size() - 2].method, "Restora tiny-blind (blind, fp32)");
+  EXPECT_EQ(rows[rows.size() - 2].precision, "fp32");
+  EXPECT_EQ(rows.back().method, "Restora tiny-blind (blind, bf16)");
+  EXPECT_EQ(rows.back().precision, "bf16");
+  for (size_t i = 0; i < 3; ++i)  // the tiny model adds 0.02: bf16 rounding stays well below
+    EXPECT_NEAR(rows.back().cells[i].psnr, rows[rows.size() - 2].cells[i].psnr, 0.5);
 }
 
 TEST(ScoreSummary, FallsBackToValidation) {

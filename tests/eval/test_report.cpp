@@ -44,10 +44,12 @@ eval::Evaluation SampleEvaluation() {
       {"Bicubic (MATLAB imresize)",
        {MakeCell(sr.task, 2, 33.6612, 0.92991, nan, 3.24),
         MakeCell(sr.task, 3, 30.4, 0.868, nan, 2.5), MakeCell(sr.task, 4, 28.4, 0.81, nan, 2.0)},
+       "",
        ""},
       // A peer without x3: its x3 cell is a dash.
       {"LapSRN (OpenCV dnn_superres)",
        {MakeCell(sr.task, 2, 37.5, 0.959, nan, 812.4), MakeCell(sr.task, 4, 31.5, 0.885, nan, 400)},
+       "",
        ""},
   };
   eval::SetScores jpeg;
@@ -55,7 +57,7 @@ eval::Evaluation SampleEvaluation() {
   jpeg.set = {"classic5", eval::Color::gray};
   jpeg.images = 5;
   jpeg.channels = 1;
-  jpeg.methods = {{"Input", {MakeCell(jpeg.task, 10, 27.8212, 0.78, 25.2149, 0.0)}, ""}};
+  jpeg.methods = {{"Input", {MakeCell(jpeg.task, 10, 27.8212, 0.78, 25.2149, 0.0)}, "", ""}};
   eval::Evaluation evaluation;
   evaluation.sets = {sr, jpeg};
   evaluation.threads = 2;

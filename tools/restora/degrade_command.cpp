@@ -61,8 +61,9 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
     const auto& kind = find_degradation(kind_id);
     const auto degradation = kind.with_value(value);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
-    return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
-      const auto image = read_image(job.input);
+    JobStages stages;
+    stages.load = [](const Job& job) { return read_image(job.input); };
+    stages.process = [&](const Job& job, const Image& image, std::string& summary) {
       Rng rng(Rng::mix(args->seed, job.index));
       Image degraded;
       degraded.pixels = kind.apply(quantize_u8(image.pixels), degradation, rng);
@@ -74,10 +75,12 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
         degraded.alpha = kind.changes_size()
                              ? kind.apply(quantize_u8(image.alpha), degradation, rng)
                              : image.alpha;
-      write_image(degraded, job.output);
-      return fmt::format("{}x{} -> {}x{}", image.width(), image.height(), degraded.width(),
-                         degraded.height());
-    });
+      summary = fmt::format("{}x{} -> {}x{}", image.width(), image.height(), degraded.width(),
+                            degraded.height());
+      return degraded;
+    };
+    stages.save = [](const Job& job, const Image& degraded) { write_image(degraded, job.output); };
+    return run_jobs(jobs, args->jobs, global, stages);
   };
 }
 

@@ -2,6 +2,7 @@
 // protocols of PROTOCOLS.md, writes the Markdown report and prints a summary (or JSON).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 
@@ -25,6 +26,7 @@ struct EvalArgs {
   int threads = 0;
   int tile = 0;
   std::string device = "cpu";
+  std::vector<std::string> precisions{"auto"};
   bool no_peers = false;
   bool allow_missing_model = false;
   bool record = false;
@@ -65,6 +67,13 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   command->add_option("--device", args->device, "Our models' device: cpu or cuda")
       ->capture_default_str();
+  command
+      ->add_option("--precision", args->precisions,
+                   "Our models' precisions, one row each (fp32,bf16 measures what bf16 costs; "
+                   "with --record it validates the model for bf16)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+      ->default_str("auto");
   command->add_flag("--no-peers", args->no_peers, "Skip the OpenCV dnn_superres peer networks");
   command->add_flag("--allow-missing-model", args->allow_missing_model,
                     "Skip our row with a note when the model file does not exist");
@@ -83,6 +92,10 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.threads = args->threads;
     options.tile = args->tile;
     options.device = args->device;
+    for (const auto& precision : args->precisions)
+      if (std::count(args->precisions.begin(), args->precisions.end(), precision) > 1)
+        throw InvalidArgument(fmt::format("--precision lists '{}' twice", precision));
+    options.precisions = args->precisions;
     options.peers = !args->no_peers;
     options.allow_missing_model = args->allow_missing_model;
     options.progress = [&](const std::string& line) { info(global, line); };

@@ -5,7 +5,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "common.h"
 #include "restora/errors.h"
@@ -59,51 +65,156 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
   return jobs;
 }
 
+namespace {
+
+// A blocking queue of at most `capacity` items between two pipeline stages.
+template <typename T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+
+  void push(T item) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+  }
+  // Blocks until an item arrives; nullopt once closed and drained.
+  std::optional<T> pop() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+ private:
+  size_t capacity_;
+  std::deque<T> items_;
+  bool closed_ = false;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+};
+
+// One job travelling through the stages; the first failing stage leaves its error.
+struct InFlight {
+  const Job* job = nullptr;
+  Image image;
+  std::string summary;
+  std::exception_ptr error;
+  double seconds = 0.0;  // time spent in the stages, waits excluded
+};
+
+template <typename Stage>
+void run_stage(InFlight& item, Stage&& stage) {
+  if (item.error) return;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    stage();
+  } catch (...) {
+    item.error = std::current_exception();
+    item.image = {};
+  }
+  item.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void create_parent_folder(const fs::path& output) {
+  if (!output.has_parent_path()) return;
+  std::error_code error;
+  fs::create_directories(output.parent_path(), error);
+  if (error)
+    throw FileError(fmt::format("cannot create folder '{}': {}", output.parent_path().string(),
+                                error.message()));
+}
+
+}  // namespace
+
 int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const GlobalOptions& global,
-             const std::function<std::string(const Job&)>& work) {
-  int failures = 0, done = 0, skipped = 0;
-  auto results = nlohmann::json::array();
+             const JobStages& stages) {
+  const bool lines = !global.quiet && !global.json;
+  std::vector<nlohmann::json> results(jobs.size());
+  std::vector<const Job*> runnable;
+  int skipped = 0;
   for (const auto& job : jobs) {
     std::error_code error;
-    nlohmann::json result = {{"input", job.input.string()}, {"output", job.output.string()}};
+    results[job.index] = {{"input", job.input.string()}, {"output", job.output.string()}};
     if (!options.overwrite && fs::exists(job.output, error)) {
       ++skipped;
-      if (!global.quiet && !global.json)
-        fmt::print(stderr, "skip {} (exists; --overwrite replaces it)\n", job.output.string());
-      result["status"] = "skipped";
-      results.push_back(result);
+      if (lines) fmt::print(stderr, "skip {} (exists; --overwrite replaces it)\n", job.output.string());
+      results[job.index]["status"] = "skipped";
       continue;
     }
-    const auto start = std::chrono::steady_clock::now();
-    try {
-      if (job.output.has_parent_path()) {
-        fs::create_directories(job.output.parent_path(), error);
-        if (error)
-          throw FileError(fmt::format("cannot create folder '{}': {}",
-                                      job.output.parent_path().string(), error.message()));
-      }
-      const auto summary = work(job);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      ++done;
-      if (!global.quiet && !global.json)
-        fmt::print("{} -> {} ({}, {:.2f} s)\n", job.input.string(), job.output.string(), summary,
-                   seconds);
-      result["status"] = "done";
-      result["seconds"] = std::round(seconds * 1000) / 1000;
-      result["summary"] = summary;
-    } catch (const std::exception& failure) {  // one bad image does not stop a folder
-      if (jobs.size() == 1) throw;
-      ++failures;
-      fmt::print(stderr, "restora: error: {}\n", error_line(failure));
-      result.erase("output");
-      result["status"] = "failed";
-      result["error"] = error_line(failure);
-    }
-    results.push_back(result);
+    runnable.push_back(&job);
   }
-  if (global.json) fmt::print("{}\n", results.dump(1));
-  if (jobs.size() > 1 && !global.quiet && !global.json)
+
+  BoundedQueue<InFlight> loaded(2), processed(2);
+  std::thread loader([&] {
+    for (const Job* job : runnable) {
+      InFlight item;
+      item.job = job;
+      run_stage(item, [&] { item.image = stages.load(*job); });
+      loaded.push(std::move(item));
+    }
+    loaded.close();
+  });
+  int failures = 0, done = 0;
+  std::exception_ptr single_error;
+  std::thread saver([&] {
+    while (auto item = processed.pop()) {
+      const Job& job = *item->job;
+      run_stage(*item, [&] {
+        create_parent_folder(job.output);
+        stages.save(job, item->image);
+      });
+      auto& result = results[job.index];
+      if (item->error) {
+        ++failures;
+        if (jobs.size() == 1) {
+          single_error = item->error;
+          continue;
+        }
+        std::string line;
+        try {
+          std::rethrow_exception(item->error);
+        } catch (const std::exception& failure) {
+          line = error_line(failure);
+        }
+        fmt::print(stderr, "restora: error: {}\n", line);
+        result.erase("output");
+        result["status"] = "failed";
+        result["error"] = line;
+        continue;
+      }
+      ++done;
+      if (lines)
+        fmt::print("{} -> {} ({}, {:.2f} s)\n", job.input.string(), job.output.string(),
+                   item->summary, item->seconds);
+      result["status"] = "done";
+      result["seconds"] = std::round(item->seconds * 1000) / 1000;
+      result["summary"] = item->summary;
+    }
+  });
+  while (auto item = loaded.pop()) {
+    run_stage(*item, [&] {
+      Image input = std::move(item->image);
+      item->image = stages.process(*item->job, input, item->summary);
+    });
+    processed.push(std::move(*item));
+  }
+  processed.close();
+  loader.join();
+  saver.join();
+  if (single_error) std::rethrow_exception(single_error);
+
+  if (global.json) fmt::print("{}\n", nlohmann::json(results).dump(1));
+  if (jobs.size() > 1 && lines)
     fmt::print(stderr, "{} done, {} skipped, {} failed\n", done, skipped, failures);
   return failures ? 1 : 0;
 }

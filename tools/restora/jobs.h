@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "restora/image.h"
 
 namespace restora::cli {
 
@@ -26,10 +27,21 @@ struct JobOptions {
 std::vector<Job> plan_jobs(const std::filesystem::path& input, const std::filesystem::path& output,
                            const JobOptions& options);
 
-// Runs `work` on each job: creates output folders, skips existing outputs (unless overwrite),
-// prints one line per image (or JSON), keeps going after a failing image.
-// Returns the exit code: 0, or 1 if any image failed.
+// What an image subcommand does with one job, in three stages. Over a folder they overlap like
+// realesrgan-ncnn-vulkan's load:proc:save: the next image is decoded and the previous one
+// encoded while the current one is processed. load and save run on their own threads.
+struct JobStages {
+  std::function<Image(const Job&)> load;
+  // -> the output image; `summary` receives the report line's details ("640x480 -> ...").
+  std::function<Image(const Job&, const Image& input, std::string& summary)> process;
+  std::function<void(const Job&, const Image& output)> save;
+};
+
+// Runs the stages on each job: skips existing outputs (unless overwrite), creates output
+// folders, prints one line per image in plan order (or JSON), keeps going after a failing image
+// (a single job's error is thrown). At most two images wait between two stages, so memory stays
+// bounded. Returns the exit code: 0, or 1 if any image failed.
 int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const GlobalOptions& global,
-             const std::function<std::string(const Job&)>& work);
+             const JobStages& stages);
 
 }  // namespace restora::cli

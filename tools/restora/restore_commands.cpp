@@ -33,7 +33,12 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
   command->add_option("--threads", args.restore.threads, "Compute threads (0 = all cores)")
       ->capture_default_str();
   command->add_option("--device", args.restore.device, "cpu or cuda")->capture_default_str();
-  command->add_option("--precision", args.restore.precision, "fp32 or bf16")->capture_default_str();
+  command
+      ->add_option("--precision", args.restore.precision,
+                   "auto (bf16 where the CPU computes it natively and the model is validated "
+                   "for it), fp32 or bf16")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+      ->capture_default_str();
   command
       ->add_option("--format", args.jobs.format,
                    "Output format for folders: png, jpg, bmp, tif, webp")
@@ -88,22 +93,24 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
     const auto task_spec = tasks::find_task(task);
     const bool level_given = args->restore.sigma >= 0 || args->restore.quality > 0;
     std::set<std::string> blind_models_noted;
-    return run_jobs(jobs, args->jobs, global, [&](const Job& job) {
-      const auto image = read_image(job.input);
+    JobStages stages;
+    stages.load = [](const Job& job) { return read_image(job.input); };
+    stages.process = [&](const Job&, const Image& image, std::string& summary) {
       const auto model = restorer.model_for(image.channels());
       if (level_given && model.conditioning == "none" &&
           blind_models_noted.insert(model.name).second)
         info(global, fmt::format("note: model '{}' is blind: it estimates the level itself and "
                                  "does not use --{}",
                                  model.name, args->restore.sigma >= 0 ? "sigma" : "quality"));
-      const auto restored = restorer.restore(image);
-      auto summary = fmt::format("{}x{} -> {}x{}, model {}", image.width(), image.height(),
-                                 restored.width(), restored.height(), model.name);
-      if (!args->reference.empty())  // measured first: a bad reference leaves no output
+      auto restored = restorer.restore(image);
+      summary = fmt::format("{}x{} -> {}x{}, model {} ({})", image.width(), image.height(),
+                            restored.width(), restored.height(), model.name, model.precision);
+      if (!args->reference.empty())  // measured before saving: a bad reference leaves no output
         summary += ", " + compare_with_reference(image, restored, args->reference, task_spec);
-      write_image(restored, job.output);
-      return summary;
-    });
+      return restored;
+    };
+    stages.save = [](const Job& job, const Image& restored) { write_image(restored, job.output); };
+    return run_jobs(jobs, args->jobs, global, stages);
   };
 }
 
