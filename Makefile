@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup configure build demo test clean
+.PHONY: all setup configure build demo test bench clean
 
 all: build
 
@@ -21,6 +21,10 @@ demo: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# docs/PERFORMANCE.md: our engine beside PyTorch-Python and OpenCV's peers (bench/run_bench.py -h).
+bench: build
+	@/usr/bin/python3 bench/run_bench.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

@@ -248,6 +248,24 @@ def prepare(network, channels_last):
     return network.to(memory_format=torch.channels_last) if channels_last else network
 
 
+def conv_flops(network, lq, condition, scale):
+    """Floating-point operations of one forward pass: 2 per multiply-add of every convolution
+    (the rest — ReLU, additions, shuffles — is negligible and not counted), shapes from hooks."""
+    total = 0
+
+    def count(module, _, output):
+        nonlocal total
+        kernel = module.weight.shape[2] * module.weight.shape[3]
+        total += 2 * output.numel() * (module.in_channels // module.groups) * kernel
+
+    hooks = [m.register_forward_hook(count) for m in network.modules() if isinstance(m, nn.Conv2d)]
+    with torch.inference_mode():
+        network(lq, condition, scale)
+    for hook in hooks:
+        hook.remove()
+    return total
+
+
 def machine():
     """What STYLE.md asks every benchmark to print: the command, the machine, the threads."""
     cpu = platform.machine()
@@ -376,9 +394,11 @@ def infer(args):
                 times.append((time.perf_counter() - start) * 1000)
     median = statistics.median(times)
     megapixels = output.shape[2] * output.shape[3] / 1e6
+    flops = conv_flops(network, lq, condition, scale)
     result = {"mode": "infer", "model": args.model, "arch": network.arch, "size": args.size,
               "scale": scale, "precision": args.precision, "channels_last": args.channels_last,
               "median_ms": median, "ms_per_output_mp": median / megapixels,
+              "flops": flops, "gflops_per_s": flops / median / 1e6,
               "times_ms": [round(t, 3) for t in times], **machine()}
     return report(result, args, f"{median:.2f} ms per {args.size}x{args.size} input, "
                                 f"{median / megapixels:.1f} ms per output megapixel")

@@ -14,6 +14,7 @@
 // Errors are exceptions from <restora/errors.h>.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,7 +30,10 @@ struct RestoreOptions {
   int scale = 0;            // super_resolution: 2, 3, 4...; 0 = the model's first scale
   double sigma = -1.0;      // denoise: known noise σ (0..255) for σ-conditioned models; <0 = blind
   int quality = 0;          // dejpeg: known JPEG quality for quality-conditioned models; 0 = blind
-  int tile = 0;             // input pixels per tile side; 0 = automatic
+  int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
+  // Bytes of tensor memory the network may use (beyond the images themselves); 0 = a quarter
+  // of physical memory. Tiles shrink when an allocation fails. Process-wide while restoring.
+  std::uint64_t max_memory = 0;
   int threads = 0;          // compute threads; 0 = all cores
   std::string device = "cpu";       // "cpu" or "cuda" (when LibTorch has CUDA)
   // "auto": bf16 on CPUs with native bf16 (AMX, AVX512-BF16) for models validated in bf16

@@ -203,7 +203,10 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
         entry[kind.parameter()] = setting_value_json(set.task, cell.degradation);
         cells.push_back(entry);
       }
-      methods.push_back({{"method", method.method}, {"cells", cells}});
+      nlohmann::json row = {{"method", method.method}, {"cells", cells}};
+      if (!method.precision.empty()) row["precision"] = method.precision;
+      if (!method.model_file.empty()) row["model_file"] = method.model_file;
+      methods.push_back(row);
     }
     results.push_back({{"task", set.task->id()},
                        {"set", set.set.name},

@@ -5,10 +5,14 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <new>
+#include <string>
 
 #include "image/tensor_bridge.h"
 #include "image/tiles.h"
 #include "restora/errors.h"
+#include "restore/tensor_memory.h"
 
 namespace restora {
 namespace {
@@ -38,20 +42,24 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region
   return tensor_to_mat(output);
 }
 
-}  // namespace
+// Sets the tensor memory cap for the lifetime of a run, then restores the previous one.
+class CapScope {
+ public:
+  explicit CapScope(std::uint64_t bytes) : previous_(tensor_memory::cap()) {
+    tensor_memory::install();
+    tensor_memory::set_cap(bytes);
+  }
+  ~CapScope() { tensor_memory::set_cap(previous_); }
+  CapScope(const CapScope&) = delete;
+  CapScope& operator=(const CapScope&) = delete;
 
-int automatic_tile(int scale) { return scale > 1 ? 256 : 512; }
+ private:
+  std::uint64_t previous_;
+};
 
-cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
-                  int scale, const EngineOptions& options) {
-  if (lq.empty()) throw InvalidArgument("cannot restore an empty image");
-  const auto traits = network.traits();
-  if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
-    throw ModelMismatch(fmt::format("the network does not produce scale x{}", scale));
-  const int tile = options.tile > 0 ? options.tile : automatic_tile(scale);
-  const int overlap = options.overlap >= 0 ? options.overlap : traits.receptive_radius;
-
-  torch::InferenceMode inference;
+cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
+                  int scale, const archs::NetworkTraits& traits, int tile, int overlap,
+                  const EngineOptions& options) {
   const auto tiles = plan_tiles(lq.size(), tile, overlap, traits.size_multiple);
   cv::Mat output;
   for (const auto& tile_rect : tiles) {
@@ -67,6 +75,86 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
     restored(core_in_context).copyTo(output(core_in_output));
   }
   return output;
+}
+
+constexpr int largest_automatic_tile = 2048;
+constexpr int whole_image_side = 256;  // images this small run as one tile without probing
+
+}  // namespace
+
+std::uint64_t default_max_memory() {
+  const auto physical = tensor_memory::physical_memory();
+  return physical ? physical / 4 : std::uint64_t{1} << 30;
+}
+
+int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineOptions& options) {
+  const auto traits = network.traits();
+  const int multiple = traits.size_multiple;
+  const int overlap = options.overlap >= 0 ? options.overlap : traits.receptive_radius;
+  const double budget =
+      static_cast<double>(options.max_memory ? options.max_memory : default_max_memory());
+  tensor_memory::install();
+  torch::InferenceMode inference;
+  // Peak tensor bytes of one run on a side×side input, above what was in use before.
+  const auto probe = [&](int side) {
+    cv::Mat input(side, side, CV_32FC(traits.channels), cv::Scalar::all(0.5));
+    const auto before = tensor_memory::bytes_in_use();
+    tensor_memory::reset_peak();
+    run_region(network, input, 0.0f, scale, traits, options);
+    return static_cast<double>(tensor_memory::peak_bytes() - before);
+  };
+  const int small = static_cast<int>(round_up(32, multiple));
+  const int large = static_cast<int>(round_up(96, multiple));
+  double small_bytes = 0, large_bytes = 0;
+  try {
+    small_bytes = probe(small);
+    large_bytes = probe(large);
+  } catch (const c10::Error& error) {  // the budget does not even hold the probes
+    if (!tensor_memory::is_out_of_memory(error.what_without_backtrace())) throw;
+    return multiple;
+  }
+  const double per_pixel =
+      std::max(1.0, (large_bytes - small_bytes) / (double(large) * large - double(small) * small));
+  const double fixed = std::max(0.0, small_bytes - per_pixel * small * small);
+  const double available = budget - static_cast<double>(tensor_memory::bytes_in_use()) - fixed;
+  const int context = available > 0 ? static_cast<int>(std::sqrt(available / per_pixel)) : 0;
+  const int tile = (context - 2 * overlap) / multiple * multiple;
+  return std::clamp(tile, multiple, largest_automatic_tile / multiple * multiple);
+}
+
+cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
+                  int scale, const EngineOptions& options) {
+  if (lq.empty()) throw InvalidArgument("cannot restore an empty image");
+  const auto traits = network.traits();
+  if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
+    throw ModelMismatch(fmt::format("the network does not produce scale x{}", scale));
+  const int overlap = options.overlap >= 0 ? options.overlap : traits.receptive_radius;
+  const auto budget = options.max_memory ? options.max_memory : default_max_memory();
+  CapScope cap(budget);
+  int tile = options.tile;
+  if (tile == 0)
+    tile = std::max(lq.rows, lq.cols) <= whole_image_side ? whole_image_side
+                                                           : choose_tile(network, scale, options);
+
+  torch::InferenceMode inference;
+  const int smallest = traits.size_multiple;
+  for (;;) {
+    std::string failure;
+    try {
+      return run_tiles(network, lq, condition, scale, traits, tile, overlap, options);
+    } catch (const c10::Error& error) {
+      failure = error.what_without_backtrace();
+      if (!tensor_memory::is_out_of_memory(failure)) throw;
+    } catch (const std::bad_alloc&) {
+      failure = "std::bad_alloc";
+    }
+    if (tile <= smallest)
+      throw Error(fmt::format("out of memory even with {}-pixel tiles (tensor memory budget {} "
+                              "bytes; raise --max-memory): {}",
+                              tile, budget, failure.substr(0, failure.find('\n'))));
+    const int lower = std::min(tile, std::max(lq.rows, lq.cols)) / 2;  // a halving that matters
+    tile = std::max(smallest, lower / smallest * smallest);
+  }
 }
 
 }  // namespace restora

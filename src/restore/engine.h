@@ -5,24 +5,37 @@
 #include <opencv2/core.hpp>
 #include <torch/types.h>
 
+#include <cstdint>
+
 #include "archs/network.h"
 #include "nn/precision.h"
 
 namespace restora {
 
 struct EngineOptions {
-  int tile = 0;         // input pixels per tile side; 0 = automatic
+  int tile = 0;         // input pixels per tile side; 0 = the largest that fits max_memory
   int overlap = -1;     // context pixels per tile side; -1 = the network's receptive radius
   nn::Precision precision = nn::Precision::fp32;
   torch::Device device = torch::kCPU;
+  // Tensor memory allowed while running (bytes, counted by restore/tensor_memory.h and
+  // enforced as a cap during run_tiled); 0 = default_max_memory().
+  std::uint64_t max_memory = 0;
 };
 
-// Tile side chosen when EngineOptions::tile is 0.
-int automatic_tile(int scale);
+// A quarter of the machine's physical memory (1 GiB when unknown).
+std::uint64_t default_max_memory();
+
+// The tile side (input pixels) that keeps the network's tensor memory within
+// options.max_memory: two small probe runs measure the bytes per pixel of a tile's context,
+// the rest is arithmetic. At least the network's size multiple, at most 2048.
+int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineOptions& options);
 
 // lq: H×W CV_32FC(C) in the network's input range; condition: value of the conditioning map
 // (ignored by networks without one). -> (scale·H)×(scale·W) CV_32FC(C_out), not clipped.
-// The network must be in eval mode; it runs under inference mode.
+// The network must be in eval mode; it runs under inference mode. options.tile 0 uses
+// choose_tile (images up to 256×256 run whole). When an allocation fails (past max_memory or
+// in the system) the image is run again with tiles of half the side, down to the minimum;
+// failing there too throws restora::Error naming the budget.
 cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
                   int scale, const EngineOptions& options);
 

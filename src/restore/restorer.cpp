@@ -49,6 +49,7 @@ Restorer::Restorer(const std::string& task, RestoreOptions options)
   state_->task = tasks::find_task(task);
   state_->options = options;
   state_->engine.tile = options.tile;
+  state_->engine.max_memory = options.max_memory;
   if (options.tile < 0) throw InvalidArgument(fmt::format("tile {} must be >= 0", options.tile));
   state_->engine.device = parse_device(options.device);
   nn::choose_precision(options.precision, {}, state_->engine.device);  // rejects unknown names now

@@ -8,6 +8,7 @@
 #include "jobs.h"
 #include "metrics/metrics.h"
 #include "restora/restorer.h"
+#include "restore/tensor_memory.h"
 #include "tasks/task.h"
 
 namespace restora::cli {
@@ -16,6 +17,7 @@ namespace {
 struct RestoreArgs {
   std::string input, output;
   std::string reference;
+  std::string max_memory;
   JobOptions jobs;
   RestoreOptions restore;
 };
@@ -30,6 +32,11 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
       ->default_str("the task's default for the image's colours");
   command->add_option("--tile", args.restore.tile, "Input pixels per tile side (0 = automatic)")
       ->capture_default_str();
+  command
+      ->add_option("--max-memory", args.max_memory,
+                   "Tensor memory budget, e.g. 2G or 512M: sets the automatic tile size; tiles "
+                   "shrink when an allocation fails")
+      ->default_str("a quarter of RAM");
   command->add_option("--threads", args.restore.threads, "Compute threads (0 = all cores)")
       ->capture_default_str();
   command->add_option("--device", args.restore.device, "cpu or cuda")->capture_default_str();
@@ -82,6 +89,8 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
              GlobalOptions& global) {
   return [command, args, task, &global]() -> int {
     if (!command->parsed()) return -1;
+    if (!args->max_memory.empty())
+      args->restore.max_memory = tensor_memory::parse_bytes(args->max_memory);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
     if (!args->reference.empty() && jobs.size() != 1)
       throw InvalidArgument("--reference needs a single input image");

@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+"""Restora's reproducible benchmark: our engine beside PyTorch-Python eager and OpenCV's
+dnn_superres peers, measured in one run on this machine, written to docs/PERFORMANCE.md.
+
+  make bench                                    # builds build/bench/bench_networks, runs this
+  /usr/bin/python3 bench/run_bench.py [--threads N] [--repetitions 5] [--skip-peers] ...
+
+Sections (medians of --repetitions runs; compare rows of one run, as ratios):
+  peak      one large fp32 and one large bf16 3×3 convolution (bench_networks Peak/*): this
+            machine's practical peak in GFLOP/s
+  inference every shipped model at each scale, 256² and 512² inputs, fp32 and bf16: ms per
+            output megapixel through our engine (bench_networks Network/*), GFLOP/s from the
+            convolutions' FLOPs (bench/torch_reference.py counts them), fraction of the peak,
+            and the identical network with the same weights in PyTorch-Python eager (fp32, bf16
+            autocast), channels-last as ours
+  peers     `restora eval --task super_resolution`: Y-PSNR and ms/MP of our SR model and of
+            FSRCNN / ESPCN / LapSRN (OpenCV dnn_superres) on Set5, Set14, BSD100
+  training  steps/s of `restora train` (data loading included) and of the same network, batch
+            and patch in PyTorch-Python (compute only), fp32 and bf16
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = "/usr/bin/python3"  # Debian's, with python3-torch
+REFERENCE = str(REPO / "bench/torch_reference.py")
+
+
+def run(command, **kwargs):
+    print("$ " + " ".join(map(str, command)), file=sys.stderr, flush=True)
+    return subprocess.run(list(map(str, command)), check=True, text=True, capture_output=True,
+                          **kwargs).stdout
+
+
+def cpu_name():
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
+# ---------------------------------------------------------------------------------------------
+# Inference: bench_networks (ours) and torch_reference.py infer (PyTorch-Python)
+
+def our_benchmarks(args):
+    """-> ({benchmark name: median real ms}, {name: median counters}, context)."""
+    output = run([args.bench_binary, "--threads", args.threads, "--benchmark_format=json",
+                  f"--benchmark_repetitions={args.repetitions}", "--benchmark_min_time=0.3",
+                  f"--benchmark_filter=Peak|{args.filter}"])
+    report = json.loads(output)
+    runs = {}
+    for entry in report["benchmarks"]:
+        if entry.get("run_type") == "iteration":
+            runs.setdefault(entry["run_name"].removesuffix("/real_time"), []).append(entry)
+    # Every benchmark reports milliseconds; the counters are rates, so their medians are taken
+    # one by one.
+    times = {name: statistics.median(e["real_time"] for e in entries)
+             for name, entries in runs.items()}
+    counters = {name: {key: statistics.median(e[key] for e in entries)
+                       for key in entries[0] if isinstance(entries[0][key], float)}
+                for name, entries in runs.items()}
+    return times, counters, report["context"]
+
+
+def torch_infer(args, model, scale, size, precision):
+    result = json.loads(run([PYTHON, REFERENCE, "infer", model, "--scale", scale, "--size", size,
+                             "--precision", precision, "--threads", args.threads,
+                             "--repeat", args.repetitions, "--json"]))
+    return result
+
+
+def inference_section(args, lines):
+    times, counters, context = our_benchmarks(args)
+    peak = {p: counters[f"Peak/conv3x3_{p}"]["GFLOP/s"] for p in ("fp32", "bf16")}
+    lines += ["## Peak", "",
+              "One 3×3 convolution, 128→128 channels on a 256×256 channels-last input "
+              "(`bench_networks Peak/*`): the practical peak that the fractions below refer to.", "",
+              "| precision | GFLOP/s |", "|---|---|"]
+    lines += [f"| {p} | {peak[p]:.0f} |" for p in ("fp32", "bf16")]
+    lines += ["", "Residual block (64 features, `bench_networks ResidualBlock/*`):", "",
+              "| precision | input | ms | GFLOP/s | of peak |", "|---|---|---|---|---|"]
+    for name, entry in counters.items():
+        match = re.fullmatch(r"ResidualBlock/(\w+)/(\d+)", name)
+        if match:
+            p, size = match.groups()
+            lines.append(f"| {p} | {size}² | {times[name]:.1f} | {entry['GFLOP/s']:.0f} | "
+                         f"{entry['GFLOP/s'] / peak[p]:.0%} |")
+
+    lines += ["", "## Inference", "",
+              "Ours: `bench_networks Network/<model>/x<scale>/<size>/<precision>`, the real engine "
+              "(image → tensor, network, tensor → image) on one tile. PyTorch: "
+              "`bench/torch_reference.py infer` — the identical network and weights (verified "
+              "bit for bit against our engine by its `verify` command), forward pass only, "
+              "channels-last. ms/MP: milliseconds per output megapixel. GFLOP/s counts the "
+              "convolutions' multiply-adds ×2.", "",
+              "| model | scale | input | precision | ours ms/MP | ours GFLOP/s | of peak | "
+              "PyTorch fp32 ms/MP | PyTorch bf16 ms/MP | ours vs PyTorch fp32 | "
+              "ours vs PyTorch bf16 |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    summary = []
+    for name in times:
+        match = re.fullmatch(r"Network/([\w-]+)/x(\d+)/(\d+)/(\w+)", name)
+        if not match:
+            continue
+        model, scale, size, precision = match.groups()
+        torch_fp32 = torch_infer(args, model, scale, size, "fp32")
+        torch_bf16 = torch_infer(args, model, scale, size, "bf16")
+        flops = torch_fp32["flops"]
+        megapixels = (int(size) * int(scale)) ** 2 / 1e6
+        ours_ms = times[name]
+        gflops = flops / ours_ms / 1e6
+        speedup_fp32 = torch_fp32["median_ms"] / ours_ms
+        speedup_bf16 = torch_bf16["median_ms"] / ours_ms
+        lines.append(f"| {model} | x{scale} | {size}² | {precision} | {ours_ms / megapixels:.0f} | "
+                     f"{gflops:.0f} | {gflops / peak[precision]:.0%} | "
+                     f"{torch_fp32['ms_per_output_mp']:.0f} | {torch_bf16['ms_per_output_mp']:.0f} | "
+                     f"{speedup_fp32:.2f}× | {speedup_bf16:.2f}× |")
+        summary.append({"model": model, "scale": int(scale), "size": int(size),
+                        "precision": precision, "ours_ms": ours_ms, "gflops": gflops,
+                        "of_peak": gflops / peak[precision],
+                        "torch_fp32_ms": torch_fp32["median_ms"],
+                        "torch_bf16_ms": torch_bf16["median_ms"]})
+    lines.append("")
+    return summary, context
+
+
+# ---------------------------------------------------------------------------------------------
+# Peers: restora eval's super-resolution tables (PSNR and time of every method)
+
+def peers_section(args, lines):
+    with tempfile.TemporaryDirectory() as work:
+        evaluation = json.loads(run([args.restora, "eval", "--task", "super_resolution",
+                                     "--threads", args.threads, "--data", args.data, "--json",
+                                     "-o", Path(work) / "sr.md"]))
+    lines += ["## Super-resolution speed and quality against OpenCV dnn_superres", "",
+              f"`restora eval --task super_resolution --threads {args.threads}` (PROTOCOLS.md: "
+              "Y-PSNR, border cropped by the scale; ms/MP: median over the set's images of one "
+              "call per image, output megapixels). Ours runs at `--precision auto`.", ""]
+    verdicts = []
+    for table in evaluation["results"]:
+        scales = sorted({cell["scale"] for m in table["methods"] for cell in m["cells"]})
+        lines += [f"### {table['set']}", "",
+                  "| method | " + " | ".join(f"x{s} PSNR | x{s} ms/MP" for s in scales) + " |",
+                  "|---|" + "---|---|" * len(scales)]
+        for method in table["methods"]:
+            cells = {cell["scale"]: cell for cell in method["cells"]}
+            row = [method["method"]]
+            for s in scales:
+                cell = cells.get(s)
+                row += ([f"{cell['psnr']:.2f}", f"{cell['ms_per_megapixel']:.0f}"] if cell
+                        else ["—", "—"])
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+        verdicts += dominance(table)
+    lines += ["Where our SR model stands against each peer (faster per megapixel and higher "
+              "PSNR = dominated):", ""] + [f"- {line}" for line in verdicts] + [""]
+
+
+def dominance(table):
+    """One line per peer and scale: is the peer dominated by our row in speed and PSNR?"""
+    ours = next(m for m in table["methods"] if m["method"].startswith("Restora"))
+    ours_cells = {cell["scale"]: cell for cell in ours["cells"]}
+    verdicts = []
+    for peer in table["methods"]:
+        if "dnn_superres" not in peer["method"]:
+            continue
+        for cell in peer["cells"]:
+            mine = ours_cells[cell["scale"]]
+            higher = mine["psnr"] > cell["psnr"]
+            faster = mine["ms_per_megapixel"] < cell["ms_per_megapixel"]
+            verdict = "dominated" if higher and faster else (
+                "ours higher but slower" if higher else "ours faster but lower" if faster
+                else "ours lower and slower")
+            verdicts.append(f"{table['set']} x{cell['scale']} {peer['method']}: {verdict} "
+                            f"({mine['psnr']:.2f} vs {cell['psnr']:.2f} dB, "
+                            f"{mine['ms_per_megapixel']:.0f} vs {cell['ms_per_megapixel']:.0f} ms/MP)")
+    return verdicts
+
+
+# ---------------------------------------------------------------------------------------------
+# Training: restora train vs torch_reference.py train, same recipe
+
+def bench_config(config_path, work):
+    """The experiment with logging every 10 steps and no validation or checkpoint."""
+    text = re.sub(r"^\s*//.*$", "", Path(config_path).read_text(), flags=re.M)
+    config = json.loads(text)
+    config["training"].update(log_every=10, validate_every=10**8, checkpoint_every=10**8)
+    path = Path(work) / Path(config_path).name
+    path.write_text(json.dumps(config))
+    return path
+
+
+def our_training(args, config, precision, work):
+    out = Path(work) / f"run-{precision}"
+    run([args.restora, "train", config, "--precision", precision, "--threads", args.threads,
+         "--stop-at", args.train_steps, "-o", out, "--quiet"], cwd=REPO)
+    rows = (out / "log.csv").read_text().splitlines()[2:]  # header, then the warm-up window
+    return statistics.median(float(row.split(",")[3]) for row in rows)
+
+
+def training_section(args, lines):
+    lines += ["## Training", "",
+              f"Steps/s over {args.train_steps} steps of each recipe (its batch and patch). Ours: "
+              "`restora train --stop-at N` (background data loading and degradation included; "
+              "first 10 steps skipped). PyTorch: `bench/torch_reference.py train`, the same "
+              "network, Adam, L1, EMA, on one reused random batch (compute only).", "",
+              "| recipe | ours bf16 | ours fp32 | PyTorch fp32 | PyTorch bf16 | ours bf16 vs "
+              "PyTorch fp32 |", "|---|---|---|---|---|---|"]
+    for config_name in args.train_configs:
+        with tempfile.TemporaryDirectory() as work:
+            config = bench_config(REPO / config_name, work)
+            ours = {p: our_training(args, config, p, work) for p in ("bf16", "fp32")}
+            theirs = {p: json.loads(run([PYTHON, REFERENCE, "train", REPO / config_name,
+                                         "--precision", p, "--threads", args.threads,
+                                         "--steps", max(5, args.train_steps // 3), "--json"]))
+                      ["steps_per_s"] for p in ("fp32", "bf16")}
+        lines.append(f"| {config_name} | {ours['bf16']:.2f} | {ours['fp32']:.2f} | "
+                     f"{theirs['fp32']:.2f} | {theirs['bf16']:.2f} | "
+                     f"{ours['bf16'] / theirs['fp32']:.2f}× |")
+    lines.append("")
+
+
+# ---------------------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--data", default=os.environ.get("RESTORA_DATA", str(REPO.parent / "shared/data")))
+    parser.add_argument("--restora", default=str(REPO / "build/tools/restora/restora"))
+    parser.add_argument("--bench-binary", default=str(REPO / "build/bench/bench_networks"))
+    parser.add_argument("--train-configs", nargs="*", default=["configs/sr.json",
+                                                               "configs/denoise-color.json"])
+    parser.add_argument("--train-steps", type=int, default=40)
+    parser.add_argument("--filter", default=".", help="regex of the bench_networks benchmarks to run "
+                        "(the peak convolutions always run)")
+    parser.add_argument("--skip-inference", action="store_true")
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("-o", "--output", default=str(REPO / "docs/PERFORMANCE.md"))
+    args = parser.parse_args()
+
+    command = "/usr/bin/python3 bench/run_bench.py " + " ".join(sys.argv[1:])
+    lines = ["# Restora performance", "",
+             f"Generated by `{command.strip()}` on {datetime.date.today().isoformat()}.  ",
+             f"Machine: {cpu_name()}, {os.cpu_count()} logical cores; threads: {args.threads} "
+             f"(ours and PyTorch alike); medians of {args.repetitions} runs.  ",
+             "Absolute times move with machine load: compare rows of one run, as ratios.", ""]
+    if not args.skip_inference:
+        _, context = inference_section(args, lines)
+        lines.insert(5, f"Native bf16 (AMX-BF16 or AVX512-BF16): {context.get('native_bf16')}; "
+                        f"{context.get('library_build_type', '?')} Google Benchmark library.  ")
+    if not args.skip_peers:
+        peers_section(args, lines)
+    if not args.skip_training:
+        training_section(args, lines)
+
+    text = "\n".join(lines) + "\n"
+    output = Path(args.output)
+    temporary = output.with_suffix(".md.tmp")
+    temporary.write_text(text)
+    temporary.replace(output)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

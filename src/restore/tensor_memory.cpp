@@ -1,0 +1,115 @@
+#include "restore/tensor_memory.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <mutex>
+
+#include "restora/errors.h"
+
+namespace restora::tensor_memory {
+namespace {
+
+std::atomic<std::size_t> in_use{0}, peak{0}, limit{0};
+c10::Allocator* base = nullptr;  // LibTorch's default CPU allocator
+
+// Each block carries its size in a header in front of the data. The header keeps the default
+// allocator's 64-byte alignment, and the data pointer doubles as the context, as LibTorch's raw
+// allocation interface requires.
+constexpr std::size_t header = 64;
+
+void release(void* data) {
+  if (!data) return;
+  auto* block = static_cast<char*>(data) - header;
+  in_use -= *reinterpret_cast<std::size_t*>(block);
+  base->raw_deleter()(block);
+}
+
+class CountingAllocator final : public c10::Allocator {
+ public:
+  c10::DataPtr allocate(std::size_t bytes) const override {
+    const std::size_t now = in_use.fetch_add(bytes) + bytes;
+    const std::size_t cap = limit.load();
+    if (cap != 0 && now > cap) {
+      in_use -= bytes;
+      TORCH_CHECK(false, "restora: can't allocate memory: ", bytes, " bytes would exceed the ",
+                  cap, "-byte tensor memory cap (--max-memory)");
+    }
+    std::size_t seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    void* block = nullptr;
+    try {
+      block = base->raw_allocate(bytes + header);
+    } catch (...) {
+      in_use -= bytes;
+      throw;
+    }
+    *static_cast<std::size_t*>(block) = bytes;
+    void* data = static_cast<char*>(block) + header;
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+};
+
+}  // namespace
+
+void install() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Lives for the whole process: tensors may outlive any scope that would own it.
+    base = c10::GetDefaultCPUAllocator();
+    static CountingAllocator allocator;
+    c10::SetCPUAllocator(&allocator, /*priority=*/1);
+  });
+}
+
+std::size_t bytes_in_use() { return in_use.load(); }
+std::size_t peak_bytes() { return peak.load(); }
+void reset_peak() { peak = in_use.load(); }
+void set_cap(std::size_t bytes) { limit = bytes; }
+std::size_t cap() { return limit.load(); }
+
+bool is_out_of_memory(const std::string& message) {
+  return message.find("can't allocate memory") != std::string::npos ||
+         message.find("std::bad_alloc") != std::string::npos;
+}
+
+std::uint64_t parse_bytes(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) {
+    return static_cast<char>(std::toupper(c));
+  });
+  if (!unit.empty() && unit.back() == 'B') unit.pop_back();
+  if (unit.size() == 2 && unit[1] == 'I') unit.pop_back();  // KiB, MiB, GiB: powers of 1024
+  const std::string units = "KMGT";
+  double factor = 1.0;
+  if (unit.size() == 1 && units.find(unit[0]) != std::string::npos)
+    factor = std::pow(1024.0, static_cast<double>(units.find(unit[0]) + 1));
+  else if (!unit.empty())
+    used = 0;
+  if (used == 0 || !std::isfinite(value) || value <= 0 || value * factor >= 1.8e19)
+    throw InvalidArgument(
+        fmt::format("memory size '{}' is not a positive size such as 2G, 512M or 1.5GiB", text));
+  return static_cast<std::uint64_t>(value * factor);
+}
+
+std::uint64_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * page : 0;
+}
+
+}  // namespace restora::tensor_memory

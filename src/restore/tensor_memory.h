@@ -1,0 +1,40 @@
+// Counts the bytes LibTorch holds in CPU tensors, through an allocator installed over its
+// default one, and optionally caps them. The engine uses it to learn how much memory a network
+// needs per pixel of a tile (a probe run) and to enforce --max-memory: an allocation past the
+// cap fails as on a machine out of memory, and the engine retries with smaller tiles.
+//
+//   tensor_memory::install();                  // once; idempotent
+//   tensor_memory::reset_peak();
+//   run_network(...);
+//   size_t used = tensor_memory::peak_bytes();
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace restora::tensor_memory {
+
+// Installs the counting allocator as LibTorch's CPU allocator (idempotent, thread-safe).
+void install();
+
+std::size_t bytes_in_use();
+std::size_t peak_bytes();  // largest bytes_in_use() since the last reset_peak()
+void reset_peak();
+
+// 0 = no cap. With a cap, an allocation that would bring bytes_in_use() above it throws
+// c10::Error ("... can't allocate memory ..."), as LibTorch's own allocator does when the
+// machine is out of memory. Process-wide.
+void set_cap(std::size_t bytes);
+std::size_t cap();
+
+// Whether an exception message is an allocation failure (ours or LibTorch's).
+bool is_out_of_memory(const std::string& message);
+
+// "2G", "512M", "1.5GiB", "300000000": bytes. Bad text -> InvalidArgument naming it.
+std::uint64_t parse_bytes(const std::string& text);
+
+// Physical memory of this machine in bytes (0 when unknown).
+std::uint64_t physical_memory();
+
+}  // namespace restora::tensor_memory
