@@ -139,10 +139,12 @@ def inference_section(args, lines):
 def peers_section(args, lines):
     with tempfile.TemporaryDirectory() as work:
         evaluation = json.loads(run([args.restora, "eval", "--task", "super_resolution",
-                                     "--threads", args.threads, "--data", args.data, "--json",
+                                     "--model", ",".join(args.sr_models), "--threads",
+                                     args.threads, "--data", args.data, "--json",
                                      "-o", Path(work) / "sr.md"]))
     lines += ["## Super-resolution speed and quality against OpenCV dnn_superres", "",
-              f"`restora eval --task super_resolution --threads {args.threads}` (PROTOCOLS.md: "
+              f"`restora eval --task super_resolution --model {','.join(args.sr_models)} "
+              f"--threads {args.threads}` (PROTOCOLS.md: "
               "Y-PSNR, border cropped by the scale; ms/MP: median over the set's images of one "
               "call per image, output megapixels). Ours runs at `--precision auto`.", ""]
     verdicts = []
@@ -161,28 +163,29 @@ def peers_section(args, lines):
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
         verdicts += dominance(table)
-    lines += ["Where our SR model stands against each peer (faster per megapixel and higher "
-              "PSNR = dominated):", ""] + [f"- {line}" for line in verdicts] + [""]
+    lines += ["Where our SR models stand against each peer (faster per megapixel and higher "
+              "PSNR = dominates):", ""] + [f"- {line}" for line in verdicts] + [""]
 
 
 def dominance(table):
-    """One line per peer and scale: is the peer dominated by our row in speed and PSNR?"""
-    ours = next(m for m in table["methods"] if m["method"].startswith("Restora"))
-    ours_cells = {cell["scale"]: cell for cell in ours["cells"]}
+    """One line per peer and scale: which of our rows dominate it (faster and higher PSNR)?"""
+    ours = [m for m in table["methods"] if m["method"].startswith("Restora")]
     verdicts = []
     for peer in table["methods"]:
         if "dnn_superres" not in peer["method"]:
             continue
         for cell in peer["cells"]:
-            mine = ours_cells[cell["scale"]]
-            higher = mine["psnr"] > cell["psnr"]
-            faster = mine["ms_per_megapixel"] < cell["ms_per_megapixel"]
-            verdict = "dominated" if higher and faster else (
-                "ours higher but slower" if higher else "ours faster but lower" if faster
-                else "ours lower and slower")
-            verdicts.append(f"{table['set']} x{cell['scale']} {peer['method']}: {verdict} "
-                            f"({mine['psnr']:.2f} vs {cell['psnr']:.2f} dB, "
-                            f"{mine['ms_per_megapixel']:.0f} vs {cell['ms_per_megapixel']:.0f} ms/MP)")
+            parts = []
+            for row in ours:
+                mine = next(c for c in row["cells"] if c["scale"] == cell["scale"])
+                higher = mine["psnr"] > cell["psnr"]
+                faster = mine["ms_per_megapixel"] < cell["ms_per_megapixel"]
+                verdict = ("dominates" if higher and faster else "higher but slower" if higher
+                           else "faster but lower" if faster else "lower and slower")
+                parts.append(f"{row['method']} {verdict} ({mine['psnr']:.2f} vs {cell['psnr']:.2f}"
+                             f" dB, {mine['ms_per_megapixel']:.0f} vs "
+                             f"{cell['ms_per_megapixel']:.0f} ms/MP)")
+            verdicts.append(f"{table['set']} x{cell['scale']} {peer['method']}: " + "; ".join(parts))
     return verdicts
 
 
@@ -238,6 +241,7 @@ def main():
     parser.add_argument("--data", default=os.environ.get("RESTORA_DATA", str(REPO.parent / "shared/data")))
     parser.add_argument("--restora", default=str(REPO / "build/tools/restora/restora"))
     parser.add_argument("--bench-binary", default=str(REPO / "build/bench/bench_networks"))
+    parser.add_argument("--sr-models", nargs="*", default=["sr", "sr-fast"])
     parser.add_argument("--train-configs", nargs="*", default=["configs/sr.json",
                                                                "configs/denoise-color.json"])
     parser.add_argument("--train-steps", type=int, default=40)

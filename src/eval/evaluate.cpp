@@ -100,10 +100,10 @@ Evaluation run_evaluation(const EvalOptions& options) {
   if (!std::filesystem::is_directory(options.data_root))
     throw FileError(fmt::format("data folder '{}' does not exist", options.data_root.string()));
   const auto protocols = select_protocols(options);
-  if (!options.model.empty() && protocols.size() != 1)
+  if (!options.models.empty() && protocols.size() != 1)
     throw InvalidArgument(
         fmt::format("model '{}' serves one task, but {} tasks are selected; choose one task",
-                    options.model, protocols.size()));
+                    options.models.front(), protocols.size()));
 
   const auto test_folder = [&](const TestSet& set) {
     return options.data_root / "test" / set.name;
@@ -116,7 +116,6 @@ Evaluation run_evaluation(const EvalOptions& options) {
   evaluation.threads = options.threads > 0 ? options.threads : available_cores();
   cv::setNumThreads(evaluation.threads);
   RestoreOptions restore_options;
-  restore_options.model = options.model;
   restore_options.threads = evaluation.threads;
   restore_options.tile = options.tile;
   restore_options.device = options.device;
@@ -125,29 +124,37 @@ Evaluation run_evaluation(const EvalOptions& options) {
   // model or peer folder fails before hours of work.
   struct TaskMethods {
     std::vector<std::unique_ptr<Method>> baselines;
-    std::vector<std::unique_ptr<Method>> ours;  // one per precision
-    std::set<int> missing;  // channel counts whose model is missing (allow_missing_model)
+    std::vector<std::unique_ptr<Method>> ours;    // one per model and precision
+    std::set<std::pair<size_t, int>> missing;     // (ours index, channels) of missing models
   };
+  const std::vector<std::string> models =
+      options.models.empty() ? std::vector<std::string>{""} : options.models;
   std::vector<TaskMethods> task_methods;
   for (const auto& protocol : protocols) {
     TaskMethods entry{baseline_methods(protocol, options), {}, {}};
-    for (const auto& precision : options.precisions) {
-      restore_options.precision = precision;
-      entry.ours.push_back(make_ours(protocol.task, restore_options));
-    }
+    std::vector<std::string> model_names;
+    for (const auto& model : models)
+      for (const auto& precision : options.precisions) {
+        restore_options.model = model;
+        restore_options.precision = precision;
+        entry.ours.push_back(make_ours(protocol.task, restore_options));
+        model_names.push_back(model);
+      }
     for (const auto& set : protocol.sets) {
       const int channels = channels_of(set.color);
-      if (entry.missing.count(channels)) continue;
-      try {
-        for (const auto& ours : entry.ours) ours->name(channels);
-      } catch (const FileError&) {
-        if (!options.allow_missing_model) throw;
-        entry.missing.insert(channels);
-        add_note(evaluation.notes,
-                 fmt::format("Restora row skipped for {} {} sets: model '{}' not found.",
-                             protocol.task->id(), channels == 1 ? "gray" : "colour",
-                             options.model.empty() ? protocol.task->default_model(channels)
-                                                   : options.model));
+      for (size_t i = 0; i < entry.ours.size(); ++i) {
+        if (entry.missing.count({i, channels})) continue;
+        try {
+          entry.ours[i]->name(channels);
+        } catch (const FileError&) {
+          if (!options.allow_missing_model) throw;
+          entry.missing.insert({i, channels});
+          add_note(evaluation.notes,
+                   fmt::format("Restora row skipped for {} {} sets: model '{}' not found.",
+                               protocol.task->id(), channels == 1 ? "gray" : "colour",
+                               model_names[i].empty() ? protocol.task->default_model(channels)
+                                                      : model_names[i]));
+        }
       }
     }
     task_methods.push_back(std::move(entry));
@@ -159,8 +166,8 @@ Evaluation run_evaluation(const EvalOptions& options) {
     for (const auto& set : protocol.sets) {
       std::vector<Method*> rows;
       for (const auto& method : entry.baselines) rows.push_back(method.get());
-      if (!entry.missing.count(channels_of(set.color)))
-        for (const auto& ours : entry.ours) rows.push_back(ours.get());
+      for (size_t i = 0; i < entry.ours.size(); ++i)
+        if (!entry.missing.count({i, channels_of(set.color)})) rows.push_back(entry.ours[i].get());
       evaluation.sets.push_back(
           evaluate_set(protocol, set, test_folder(set), rows, options.limit, options.progress));
     }

@@ -22,7 +22,8 @@ struct EvalOptions {
   std::filesystem::path data_root;   // holds test/<set> and peers/opencv_dnn_superres
   std::vector<tasks::Task> tasks;    // empty = every task, in standard_protocols() order
   std::vector<std::string> sets;     // test set names; empty = every standard set of the tasks
-  std::string model;                 // our model's name or file; "" = the task's shipped default
+  std::vector<std::string> models;   // our models' names or files, one row each; empty = the
+                                     // task's shipped default (then one task only)
   int limit = 0;                     // first N images of each set; 0 = all
   int threads = 0;                   // OpenCV and LibTorch threads; 0 = every available core
   int tile = 0;                      // our models' tile size; 0 = automatic
@@ -45,7 +46,7 @@ struct Evaluation {
 // Checks everything it can before the slow part: data folder, set names and folders, peer
 // folder, our models (loaded). Throws FileError for a missing data folder, test set or peer
 // folder, or a missing model unless allow_missing_model; InvalidArgument for a set name that
-// no selected task uses, negative limit or threads, or a model given with more than one task.
+// no selected task uses, negative limit or threads, or models given with more than one task.
 // Sets the process-wide OpenCV and LibTorch thread counts.
 Evaluation run_evaluation(const EvalOptions& options);
 

@@ -51,7 +51,7 @@ class FakeData : public ::testing::Test {
     options.sets = {set};
     options.peers = false;
     options.threads = 1;
-    options.model = (folder.path() / "no_such_model.safetensors").string();
+    options.models = {(folder.path() / "no_such_model.safetensors").string()};
     options.allow_missing_model = true;
     return options;
   }
@@ -185,7 +185,7 @@ TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
   const auto model = folder.path() / "tiny-blind.safetensors";
   testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/false, 0.02f);
   auto options = Options(denoise, "BSD68");
-  options.model = model.string();
+  options.models = {model.string()};
   options.allow_missing_model = false;
   const auto evaluation = eval::run_evaluation(options);
   ASSERT_EQ(evaluation.sets.size(), 1u);
@@ -211,7 +211,7 @@ TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
   const auto model = folder.path() / "tiny-sigma.safetensors";
   testing::WriteTinyDenoiser(model, /*sigma_conditioned=*/true, 0.0f);
   auto options = Options(denoise, "BSD68");
-  options.model = model.string();
+  options.models = {model.string()};
   const auto evaluation = eval::run_evaluation(options);
   const auto& ours = Row(evaluation.sets.at(0), "Restora tiny-sigma (σ given, fp32)");
   ASSERT_EQ(ours.cells.size(), 3u);

@@ -31,7 +31,7 @@ class Record : public ::testing::Test {
     options.tasks = {tasks::find_task("denoise")};
     options.sets = {set};
     options.threads = 1;
-    options.model = model.string();
+    options.models = {model.string()};
     return eval::run_evaluation(options);
   }
   TemporaryFolder folder;
@@ -149,23 +149,30 @@ TEST_F(Record, OnePrecisionLeavesTheValidatedListAlone) {
   EXPECT_FALSE(meta.scores["test"]["sets"][0].contains("bf16_largest_psnr_drop"));
 }
 
-TEST_F(Record, EvaluationRunsOneRowPerPrecision) {
+TEST_F(Record, EvaluationRunsOneRowPerModelAndPrecision) {
+  const auto second = folder.path() / "tiny-sigma.safetensors";
+  testing::WriteTinyDenoiser(second, /*sigma_conditioned=*/true, 0.0f);
   eval::EvalOptions options;
   options.data_root = folder.path();
   options.tasks = {tasks::find_task("denoise")};
   options.sets = {"BSD68"};
   options.threads = 1;
-  options.model = model.string();
+  options.models = {model.string(), second.string()};
   options.precisions = {"fp32", "bf16"};
   const auto evaluation = eval::run_evaluation(options);
   const auto& rows = evaluation.sets.at(0).methods;
-  ASSERT_GE(rows.size(), 2u);
-  EXPECT_EQ(rows[rows.size() - 2].method, "Restora tiny-blind (blind, fp32)");
-  EXPECT_EQ(rows[rows.size() - 2].precision, "fp32");
-  EXPECT_EQ(rows.back().method, "Restora tiny-blind (blind, bf16)");
-  EXPECT_EQ(rows.back().precision, "bf16");
+  ASSERT_GE(rows.size(), 4u);
+  const std::vector<std::string> names = {
+      "Restora tiny-blind (blind, fp32)", "Restora tiny-blind (blind, bf16)",
+      "Restora tiny-sigma (σ given, fp32)", "Restora tiny-sigma (σ given, bf16)"};
+  const size_t first = rows.size() - 4;
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(rows[first + i].method, names[i]);
+    EXPECT_EQ(rows[first + i].precision, i % 2 ? "bf16" : "fp32");
+    EXPECT_EQ(rows[first + i].model_file, (i < 2 ? model : second).string());
+  }
   for (size_t i = 0; i < 3; ++i)  // the tiny model adds 0.02: bf16 rounding stays well below
-    EXPECT_NEAR(rows.back().cells[i].psnr, rows[rows.size() - 2].cells[i].psnr, 0.5);
+    EXPECT_NEAR(rows[first + 1].cells[i].psnr, rows[first].cells[i].psnr, 0.5);
 }
 
 TEST(ScoreSummary, FallsBackToValidation) {

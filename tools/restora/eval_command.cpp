@@ -19,7 +19,7 @@ namespace {
 struct EvalArgs {
   std::string task = "all";
   std::string data;
-  std::string model;
+  std::vector<std::string> models;
   std::vector<std::string> sets;
   int limit = 0;
   std::string output = "docs/RESULTS.md";
@@ -49,7 +49,10 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   command->add_option("--data", args->data, "Data folder holding test/ and peers/")
       ->default_str("$RESTORA_DATA or ../shared/data");
-  command->add_option("--model", args->model, "Our model, shipped name or file (needs one --task)")
+  command
+      ->add_option("--model", args->models,
+                   "Our models, shipped names or files, comma-separated (needs one --task)")
+      ->delimiter(',')
       ->default_str("the task's shipped default");
   command->add_option("--sets", args->sets, "Test sets, comma-separated (e.g. Set5,Set14)")
       ->delimiter(',')
@@ -87,7 +90,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     if (args->task != "all") options.tasks = {tasks::find_task(args->task)};
     options.sets = args->sets;
-    options.model = args->model;
+    options.models = args->models;
     options.limit = args->limit;
     options.threads = args->threads;
     options.tile = args->tile;
