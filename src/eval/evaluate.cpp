@@ -1,24 +1,17 @@
 #include "eval/evaluate.h"
 
 #include <fmt/format.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <memory>
 #include <opencv2/core/utility.hpp>
 #include <set>
-#include <thread>
 
 #include "restora/errors.h"
+#include "restore/runtime.h"
 
 namespace restora::eval {
 namespace {
-
-int available_cores() {
-  cpu_set_t cores;
-  if (sched_getaffinity(0, sizeof(cores), &cores) == 0) return CPU_COUNT(&cores);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 // The channels of a set's images (sets stored as is are colour but for rare gray files).
 int channels_of(Color color) { return color == Color::rgb || color == Color::stored ? 3 : 1; }

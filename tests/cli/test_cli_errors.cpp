@@ -117,6 +117,14 @@ TEST_F(CliErrors, UnsupportedScale) {
   expect_failure("degrade", work_ / "in.png", {"--scale", "1"}, 2, {"scale 1"});
 }
 
+TEST_F(CliErrors, BadMemoryBudgetOrPrecision) {
+  expect_failure("denoise", work_ / "in.png", {"--max-memory", "lots"}, 2, {"'lots'", "2G"});
+  expect_failure("denoise", work_ / "in.png", {"--max-memory", "0"}, 2, {"'0'"});
+  expect_failure("denoise", work_ / "in.png", {"--precision", "fp16"}, 2, {"fp16"});
+  // A budget too small for even the smallest tile is a runtime error naming the option.
+  expect_failure("denoise", work_ / "in.png", {"--max-memory", "1k"}, 1, {"--max-memory"});
+}
+
 TEST_F(CliErrors, ModelForTheWrongTask) {
   expect_failure("denoise", work_ / "in.png", {"-m", model("sr").string()}, 1,
                  {model("sr").string(), "super_resolution", "denoise"});

@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error) == 0 ? 0 : 2;  // help exits 0; every parse error is a usage error
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help, --help-all
+    // Every other parse error is a usage error, told in one line.
+    fmt::print(stderr, "restora: error: {} (see -h)\n", error.what());
+    return 2;
   }
   try {
     for (const auto& run : runs)
