@@ -130,7 +130,30 @@ def inference_section(args, lines):
                         "torch_fp32_ms": torch_fp32["median_ms"],
                         "torch_bf16_ms": torch_bf16["median_ms"]})
     lines.append("")
+    lines += targets(summary)
     return summary, context
+
+
+def targets(summary):
+    """Issue 3's inference targets, judged on this run's rows."""
+    bf16 = [row for row in summary if row["precision"] == "bf16"]
+    if not bf16:
+        return []
+    worst = lambda rows, key: min(rows, key=key)
+    vs_fp32 = worst(bf16, lambda r: r["torch_fp32_ms"] / r["ours_ms"])
+    vs_bf16 = worst(bf16, lambda r: r["torch_bf16_ms"] / r["ours_ms"])
+    describe = lambda r: f"{r['model']} x{r['scale']} {r['size']}²"
+    lines = ["Targets (bf16 rows; the worst row is named):", "",
+             f"- ours bf16 ≥ 3× PyTorch fp32 eager: worst {vs_fp32['torch_fp32_ms'] / vs_fp32['ours_ms']:.2f}× "
+             f"({describe(vs_fp32)})",
+             f"- ours bf16 ≥ 1.2× PyTorch bf16 autocast: worst {vs_bf16['torch_bf16_ms'] / vs_bf16['ours_ms']:.2f}× "
+             f"({describe(vs_bf16)})"]
+    for precision in ("fp32", "bf16"):
+        rows = [row for row in summary if row["precision"] == precision]
+        low = worst(rows, lambda r: r["of_peak"])
+        lines.append(f"- {precision} at ≥ 60 % of the measured peak: lowest {low['of_peak']:.0%} "
+                     f"({describe(low)}), highest {max(r['of_peak'] for r in rows):.0%}")
+    return lines + [""]
 
 
 # ---------------------------------------------------------------------------------------------
