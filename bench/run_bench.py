@@ -17,9 +17,11 @@ Sections (medians of --repetitions runs; compare rows of one run, as ratios):
             FSRCNN / ESPCN / LapSRN (OpenCV dnn_superres) on Set5, Set14, BSD100
   training  steps/s of `restora train` (data loading included) and of the same network, batch
             and patch in PyTorch-Python (compute only), fp32 and bf16
+  memory    peak RSS against image size (bench/memory.py)
 """
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -71,11 +73,12 @@ def our_benchmarks(args):
     return times, counters, report["context"]
 
 
-def torch_infer(args, model, scale, size, precision):
-    result = json.loads(run([PYTHON, REFERENCE, "infer", model, "--scale", scale, "--size", size,
-                             "--precision", precision, "--threads", args.threads,
-                             "--repeat", args.repetitions, "--json"]))
-    return result
+@functools.lru_cache(maxsize=None)  # each setting is timed once, whichever row asks
+def torch_infer(model, scale, size, precision, threads, repetitions, channels_last=True):
+    return json.loads(run([PYTHON, REFERENCE, "infer", model, "--scale", scale, "--size", size,
+                           "--precision", precision, "--threads", threads,
+                           "--repeat", repetitions, "--json",
+                           "--channels-last" if channels_last else "--no-channels-last"]))
 
 
 def inference_section(args, lines):
@@ -99,34 +102,40 @@ def inference_section(args, lines):
               "Ours: `bench_networks Network/<model>/x<scale>/<size>/<precision>`, the real engine "
               "(image → tensor, network, tensor → image) on one tile. PyTorch: "
               "`bench/torch_reference.py infer` — the identical network and weights (verified "
-              "bit for bit against our engine by its `verify` command), forward pass only, "
-              "channels-last. ms/MP: milliseconds per output megapixel. GFLOP/s counts the "
-              "convolutions' multiply-adds ×2.", "",
+              "bit for bit against our engine by its `verify` command), forward pass only, in "
+              "PyTorch's default layout (NCHW) and in channels-last as ours. ms/MP: milliseconds "
+              "per output megapixel. GFLOP/s counts the convolutions' multiply-adds ×2.", "",
               "| model | scale | input | precision | ours ms/MP | ours GFLOP/s | of peak | "
-              "PyTorch fp32 ms/MP | PyTorch bf16 ms/MP | ours vs PyTorch fp32 | "
-              "ours vs PyTorch bf16 |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "PyTorch fp32 NCHW | PyTorch fp32 channels-last | PyTorch bf16 channels-last | "
+              "ours vs PyTorch fp32 NCHW / channels-last | ours vs PyTorch bf16 |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     summary = []
     for name in times:
         match = re.fullmatch(r"Network/([\w-]+)/x(\d+)/(\d+)/(\w+)", name)
         if not match:
             continue
         model, scale, size, precision = match.groups()
-        torch_fp32 = torch_infer(args, model, scale, size, "fp32")
-        torch_bf16 = torch_infer(args, model, scale, size, "bf16")
+        torch_fp32, torch_bf16 = (
+            torch_infer(model, scale, size, p, args.threads, args.repetitions)
+            for p in ("fp32", "bf16"))
+        torch_nchw = torch_infer(model, scale, size, "fp32", args.threads, args.repetitions,
+                                 channels_last=False)
         flops = torch_fp32["flops"]
         megapixels = (int(size) * int(scale)) ** 2 / 1e6
         ours_ms = times[name]
         gflops = flops / ours_ms / 1e6
+        speedup_nchw = torch_nchw["median_ms"] / ours_ms
         speedup_fp32 = torch_fp32["median_ms"] / ours_ms
         speedup_bf16 = torch_bf16["median_ms"] / ours_ms
         lines.append(f"| {model} | x{scale} | {size}² | {precision} | {ours_ms / megapixels:.0f} | "
                      f"{gflops:.0f} | {gflops / peak[precision]:.0%} | "
+                     f"{torch_nchw['ms_per_output_mp']:.0f} | "
                      f"{torch_fp32['ms_per_output_mp']:.0f} | {torch_bf16['ms_per_output_mp']:.0f} | "
-                     f"{speedup_fp32:.2f}× | {speedup_bf16:.2f}× |")
+                     f"{speedup_nchw:.2f}× / {speedup_fp32:.2f}× | {speedup_bf16:.2f}× |")
         summary.append({"model": model, "scale": int(scale), "size": int(size),
                         "precision": precision, "ours_ms": ours_ms, "gflops": gflops,
                         "of_peak": gflops / peak[precision],
+                        "torch_nchw_ms": torch_nchw["median_ms"],
                         "torch_fp32_ms": torch_fp32["median_ms"],
                         "torch_bf16_ms": torch_bf16["median_ms"]})
     lines.append("")
@@ -140,12 +149,15 @@ def targets(summary):
     if not bf16:
         return []
     worst = lambda rows, key: min(rows, key=key)
+    vs_nchw = worst(bf16, lambda r: r["torch_nchw_ms"] / r["ours_ms"])
     vs_fp32 = worst(bf16, lambda r: r["torch_fp32_ms"] / r["ours_ms"])
     vs_bf16 = worst(bf16, lambda r: r["torch_bf16_ms"] / r["ours_ms"])
     describe = lambda r: f"{r['model']} x{r['scale']} {r['size']}²"
     lines = ["Targets (bf16 rows; the worst row is named):", "",
-             f"- ours bf16 ≥ 3× PyTorch fp32 eager: worst {vs_fp32['torch_fp32_ms'] / vs_fp32['ours_ms']:.2f}× "
-             f"({describe(vs_fp32)})",
+             f"- ours bf16 ≥ 3× PyTorch fp32 eager (NCHW): worst "
+             f"{vs_nchw['torch_nchw_ms'] / vs_nchw['ours_ms']:.2f}× ({describe(vs_nchw)})",
+             f"- the same against PyTorch fp32 in channels-last: worst "
+             f"{vs_fp32['torch_fp32_ms'] / vs_fp32['ours_ms']:.2f}× ({describe(vs_fp32)})",
              f"- ours bf16 ≥ 1.2× PyTorch bf16 autocast: worst {vs_bf16['torch_bf16_ms'] / vs_bf16['ours_ms']:.2f}× "
              f"({describe(vs_bf16)})"]
     for precision in ("fp32", "bf16"):
@@ -239,18 +251,24 @@ def training_section(args, lines):
               "`restora train --stop-at N` (background data loading and degradation included; "
               "first 10 steps skipped). PyTorch: `bench/torch_reference.py train`, the same "
               "network, Adam, L1, EMA, on one reused random batch (compute only).", "",
-              "| recipe | ours bf16 | ours fp32 | PyTorch fp32 | PyTorch bf16 | ours bf16 vs "
-              "PyTorch fp32 |", "|---|---|---|---|---|---|"]
+              "| recipe | ours bf16 | ours fp32 | PyTorch fp32 NCHW | PyTorch fp32 channels-last | "
+              "PyTorch bf16 channels-last | ours bf16 vs PyTorch fp32 NCHW / channels-last |",
+              "|---|---|---|---|---|---|---|"]
     for config_name in args.train_configs:
         with tempfile.TemporaryDirectory() as work:
             config = bench_config(REPO / config_name, work)
             ours = {p: our_training(args, config, p, work) for p in ("bf16", "fp32")}
-            theirs = {p: json.loads(run([PYTHON, REFERENCE, "train", REPO / config_name,
-                                         "--precision", p, "--threads", args.threads,
-                                         "--steps", max(5, args.train_steps // 3), "--json"]))
-                      ["steps_per_s"] for p in ("fp32", "bf16")}
+            theirs = {}
+            for name, precision, layout in (("fp32 NCHW", "fp32", "--no-channels-last"),
+                                            ("fp32", "fp32", "--channels-last"),
+                                            ("bf16", "bf16", "--channels-last")):
+                theirs[name] = json.loads(run(
+                    [PYTHON, REFERENCE, "train", REPO / config_name, "--precision", precision,
+                     layout, "--threads", args.threads, "--steps", max(5, args.train_steps // 3),
+                     "--json"]))["steps_per_s"]
         lines.append(f"| {config_name} | {ours['bf16']:.2f} | {ours['fp32']:.2f} | "
-                     f"{theirs['fp32']:.2f} | {theirs['bf16']:.2f} | "
+                     f"{theirs['fp32 NCHW']:.2f} | {theirs['fp32']:.2f} | {theirs['bf16']:.2f} | "
+                     f"{ours['bf16'] / theirs['fp32 NCHW']:.2f}× / "
                      f"{ours['bf16'] / theirs['fp32']:.2f}× |")
     lines.append("")
 
@@ -273,6 +291,7 @@ def main():
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("-o", "--output", default=str(REPO / "docs/PERFORMANCE.md"))
     args = parser.parse_args()
 
@@ -290,6 +309,14 @@ def main():
         peers_section(args, lines)
     if not args.skip_training:
         training_section(args, lines)
+    if not args.skip_memory:
+        lines += ["## Memory", "",
+                  f"`bench/memory.py --threads {args.threads} --max-memory 1G`: peak resident memory "
+                  "of one `restora` process per image (wait4), against the bytes of the decoded "
+                  "images as Restora holds them (float) and as 8-bit files decode.", ""]
+        lines += [line for line in run([PYTHON, REPO / "bench/memory.py", "--threads",
+                                        args.threads, "--max-memory", "1G"]).splitlines()
+                  if line.startswith("|")] + [""]
 
     text = "\n".join(lines) + "\n"
     output = Path(args.output)
