@@ -77,6 +77,14 @@ cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
   return output;
 }
 
+std::uint64_t budget_of(const EngineOptions& options) {
+  return options.max_memory ? options.max_memory : default_max_memory();
+}
+
+int overlap_of(const EngineOptions& options, const archs::NetworkTraits& traits) {
+  return options.overlap >= 0 ? options.overlap : traits.receptive_radius;
+}
+
 constexpr int largest_automatic_tile = 2048;
 constexpr int whole_image_side = 256;  // images this small run as one tile without probing
 
@@ -90,9 +98,8 @@ std::uint64_t default_max_memory() {
 int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineOptions& options) {
   const auto traits = network.traits();
   const int multiple = traits.size_multiple;
-  const int overlap = options.overlap >= 0 ? options.overlap : traits.receptive_radius;
-  const double budget =
-      static_cast<double>(options.max_memory ? options.max_memory : default_max_memory());
+  const int overlap = overlap_of(options, traits);
+  const auto budget = static_cast<double>(budget_of(options));
   tensor_memory::install();
   torch::InferenceMode inference;
   // Peak tensor bytes of one run on a side×side input, above what was in use before.
@@ -128,8 +135,8 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
   const auto traits = network.traits();
   if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
     throw ModelMismatch(fmt::format("the network does not produce scale x{}", scale));
-  const int overlap = options.overlap >= 0 ? options.overlap : traits.receptive_radius;
-  const auto budget = options.max_memory ? options.max_memory : default_max_memory();
+  const int overlap = overlap_of(options, traits);
+  const auto budget = budget_of(options);
   CapScope cap(budget);
   int tile = options.tile;
   if (tile == 0)

@@ -125,6 +125,18 @@ void run_stage(InFlight& item, Stage&& stage) {
   item.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The one-line message of a stage's failure (anything thrown, not only std::exception: the
+// saver thread must never let an exception escape).
+std::string error_line(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& failure) {
+    return cli::error_line(failure);
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
 void create_parent_folder(const fs::path& output) {
   if (!output.has_parent_path()) return;
   std::error_code error;
@@ -180,12 +192,7 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
           single_error = item->error;
           continue;
         }
-        std::string line;
-        try {
-          std::rethrow_exception(item->error);
-        } catch (const std::exception& failure) {
-          line = error_line(failure);
-        }
+        const auto line = error_line(item->error);
         fmt::print(stderr, "restora: error: {}\n", line);
         result.erase("output");
         result["status"] = "failed";
