@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtcmalloc-minimal4 libgoogle-perftools-dev
   python3-numpy python3-skimage python3-opencv python3-torch
+  clang libclang-rt-14-dev                  # the codec decoder's libFuzzer target
+  webp libavif-bin libjxl-tools             # codec peers measured by `restora eval --task codec`
 )
 
 missing=()

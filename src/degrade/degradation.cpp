@@ -123,12 +123,30 @@ class BicubicDown : public DegradationKind {
   bool changes_size() const override { return true; }
 };
 
+// No damage: the clean image itself, for tasks that learn to reproduce it (compression).
+class NoDegradation : public DegradationKind {
+ public:
+  std::string id() const override { return "none"; }
+  std::string parameter() const override { return "none"; }
+  double value(const Degradation&) const override { return 0.0; }
+  Degradation with_value(double) const override { return {}; }
+  std::string label(const Degradation&) const override { return "clean"; }
+  void check_range(const DegradationRange&) const override {}
+  Degradation sample(const DegradationRange&, Rng&) const override { return {}; }
+  std::vector<double> default_validation(const DegradationRange&) const override { return {0}; }
+  cv::Mat apply(const cv::Mat& gt_u8, const Degradation&, Rng&) const override {
+    require_u8(gt_u8);
+    return to_float01(gt_u8);
+  }
+};
+
 const std::vector<std::unique_ptr<DegradationKind>>& registry() {
   static const auto kinds = [] {
     std::vector<std::unique_ptr<DegradationKind>> entries;
     entries.push_back(std::make_unique<GaussianNoise>());
     entries.push_back(std::make_unique<Jpeg>());
     entries.push_back(std::make_unique<BicubicDown>());
+    entries.push_back(std::make_unique<NoDegradation>());
     return entries;
   }();
   return kinds;

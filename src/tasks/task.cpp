@@ -53,12 +53,24 @@ class Dejpeg : public TaskSpec {
   }
 };
 
+// Learned compression: the network reproduces the clean image through a coded latent.
+class Codec : public TaskSpec {
+ public:
+  Codec() : TaskSpec(find_degradation("none")) {}
+  std::string id() const override { return "codec"; }
+  Protocol protocol(const Degradation&) const override {
+    return {metrics::Space::all_channels, 0, false, "RGB, no border crop, bpp of the whole file"};
+  }
+  std::string default_model(int) const override { return "codec"; }
+};
+
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {
   static const auto tasks = [] {
     std::vector<std::unique_ptr<TaskSpec>> entries;
     entries.push_back(std::make_unique<Denoise>());
     entries.push_back(std::make_unique<SuperResolution>());
     entries.push_back(std::make_unique<Dejpeg>());
+    entries.push_back(std::make_unique<Codec>());
     return entries;
   }();
   return tasks;

@@ -38,7 +38,7 @@ void save_checkpoint(const fs::path& path, const CheckpointState& state,
                      torch::nn::Module& network, torch::nn::Module* ema,
                      torch::optim::Optimizer& optimizer) {
   nlohmann::json json = {{"step", state.step},
-                         {"best_psnr", state.best_psnr},
+                         {"best_score", state.best_score},
                          {"best_step", state.best_step},
                          {"seconds", state.seconds},
                          {"window_loss_sum", state.window_loss_sum},
@@ -74,7 +74,7 @@ CheckpointState load_checkpoint(const fs::path& path, torch::nn::Module& network
     archive.read("state", text);
     const auto json = nlohmann::json::parse(text.toStringRef());
     state.step = json.at("step").get<int64_t>();
-    state.best_psnr = json.at("best_psnr").get<double>();
+    state.best_score = json.at("best_score").get<double>();
     state.best_step = json.at("best_step").get<int64_t>();
     state.seconds = json.at("seconds").get<double>();
     // Absent in checkpoints written before the loss window was saved: an empty window.

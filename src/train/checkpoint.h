@@ -5,13 +5,14 @@
 #include <torch/optim/optimizer.h>
 
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace restora::train {
 
 struct CheckpointState {
   int64_t step = 0;
-  double best_psnr = -1.0;
+  double best_score = std::numeric_limits<double>::lowest();  // of the kept model (higher is better)
   int64_t best_step = 0;
   double seconds = 0.0;          // training time so far
   // The losses since the last log row, so a resumed run logs the same averages.

@@ -3,25 +3,21 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <limits>
 #include <opencv2/core.hpp>
 
-#include "image/tiles.h"
-#include "metrics/metrics.h"
 #include "nn/precision.h"
 #include "nn/weights.h"
 #include "restora/errors.h"
-#include "restora/image_io.h"
-#include "restore/engine.h"
-#include "restore/model_loader.h"
 #include "restore/runtime.h"
 #include "train/checkpoint.h"
 #include "train/dataset.h"
 #include "train/loader.h"
-#include "train/losses.h"
+#include "train/objective.h"
 #include "train/plot.h"
 #include "train/schedule.h"
 
@@ -33,24 +29,6 @@ namespace {
 std::atomic<bool> stop_requested{false};
 
 using Clock = std::chrono::steady_clock;
-
-model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels) {
-  model_file::ModelMeta meta;
-  meta.name = experiment.name;
-  meta.description = experiment.description;
-  meta.arch = experiment.arch;
-  meta.arch_config = experiment.arch_config;
-  meta.task = experiment.task->id();
-  meta.scales = experiment.task->degradation().changes_size() ? experiment.data.range.scales
-                                                              : std::vector<int>{1};
-  meta.in_channels = meta.out_channels = channels;
-  meta.color_space = channels == 1 ? model_file::ColorSpace::gray : model_file::ColorSpace::rgb;
-  meta.conditioning = experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
-                      : experiment.conditioning == "quality" ? model_file::Conditioning::quality
-                                                             : model_file::Conditioning::none;
-  meta.precision = {model_file::Precision::fp32};
-  return meta;
-}
 
 // The config keys that change the trajectory: a resumed run must agree on them.
 nlohmann::json trajectory_keys(nlohmann::json config) {
@@ -92,38 +70,6 @@ void update_ema(torch::nn::Module& ema, torch::nn::Module& network, double decay
   for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);
 }
 
-void copy_weights(torch::nn::Module& from, torch::nn::Module& to) {
-  nn::import_weights(to, nn::export_weights(from), "copy");
-}
-
-struct Validation {
-  double psnr = 0.0, ssim = 0.0;
-};
-
-Validation validate(archs::RestorationNetworkImpl& network, const PatchSource& source,
-                    tasks::Task task, nn::Precision precision) {
-  network.eval();
-  EngineOptions engine;
-  engine.precision = precision;
-  Validation total;
-  const auto& cases = source.validation();
-  for (const auto& item : cases) {
-    const auto restored =
-        run_tiled(network, item.lq, item.condition, item.degradation.scale, engine);
-    const auto protocol = task->protocol(item.degradation);
-    const auto scores = metrics::measure(quantize_u8(restored), item.gt_u8, protocol.space,
-                                         protocol.crop_border, false);
-    total.psnr += scores.psnr;
-    total.ssim += scores.ssim;
-  }
-  network.train();
-  if (!cases.empty()) {
-    total.psnr /= cases.size();
-    total.ssim /= cases.size();
-  }
-  return total;
-}
-
 // Keeps log.csv consistent with a resumed run: rows after the checkpoint's step are dropped.
 void truncate_log(const fs::path& path, int64_t last_step) {
   std::ifstream in(path);
@@ -162,32 +108,21 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   say(fmt::format("{} training images, {} validation cases", source.training_images(),
                   source.validation().size()));
 
-  auto meta = describe(experiment, source.channels());
-  auto network = archs::build_network(meta.arch, meta.arch_config);
-  const auto traits = network->traits();
-  meta.size_multiple = traits.size_multiple;
-  meta.tile_overlap = experiment.tile_overlap >= 0
-                          ? experiment.tile_overlap
-                          : static_cast<int>(
-                                round_up(traits.receptive_radius, traits.size_multiple));
-  build_from_meta(meta);  // validates the metadata against the network
-
-  if (!training.init_from.empty()) {
-    auto start = load_model(resolve_model(training.init_from));
-    copy_weights(*start.network, *network);
-    say(fmt::format("initialised from {}", training.init_from));
-  }
+  auto objective = experiment.task->id() == "codec"
+                       ? make_codec_objective(experiment, source)
+                       : make_restoration_objective(experiment, source, say);
+  auto& network = objective->network();
   const auto precision = nn::parse_precision(training.precision);
-  nn::to_channels_last(*network);
-  network->train();
+  nn::to_channels_last(network);
+  network.train();
 
-  archs::RestorationNetwork ema;
+  std::shared_ptr<torch::nn::Module> ema;
   if (training.ema_decay > 0) {
-    ema = archs::build_network(meta.arch, meta.arch_config);
-    copy_weights(*network, *ema);
+    ema = objective->make_twin();
+    nn::import_weights(*ema, nn::export_weights(network), "the network");
     nn::to_channels_last(*ema);
   }
-  auto optimizer = make_optimizer(experiment.optimizer, network->parameters());
+  auto optimizer = make_optimizer(experiment.optimizer, network.parameters());
 
   const auto checkpoint_path = options.output_dir / "checkpoint.pt";
   const auto log_path = options.output_dir / "log.csv";
@@ -195,7 +130,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   CheckpointState state;
   state.experiment = experiment.source;
   if (options.resume) {
-    auto saved = load_checkpoint(checkpoint_path, *network, ema.get(), *optimizer);
+    auto saved = load_checkpoint(checkpoint_path, network, ema.get(), *optimizer);
     if (trajectory_keys(saved.experiment) != trajectory_keys(experiment.source))
       throw InvalidArgument(
           fmt::format("cannot resume: checkpoint '{}' was made with a different config",
@@ -206,43 +141,42 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     say(fmt::format("resumed at step {}", state.step));
   } else {
     std::ofstream(log_path, std::ios::trunc)
-        << "step,loss,learning_rate,steps_per_second,validation_psnr,validation_ssim\n";
+        << "step,loss,learning_rate,steps_per_second," << objective->validation_header() << "\n";
   }
 
-  auto save_model = [&](archs::RestorationNetworkImpl& weights, const Validation& scores) {
-    model_file::ModelFile file;
-    file.meta = meta;
+  auto save_model = [&](torch::nn::Module& weights, const ValidationScores& scores) {
+    auto file = objective->package(weights);
     file.meta.created = model_file::today_utc();
     file.meta.recipe = {{"config", experiment.source},
                         {"command", options.command_line},
                         {"step", state.step},
                         {"training_seconds", std::round(state.seconds)},
                         {"threads", torch::get_num_threads()}};
-    file.meta.scores = {{"validation",
-                         {{"psnr", scores.psnr},
-                          {"ssim", scores.ssim},
-                          {"step", state.step},
-                          {"images", "held-out training images"}}}};
-    file.tensors = nn::export_weights(weights);
+    auto record = scores.record;
+    record["step"] = state.step;
+    file.meta.scores = {{"validation", record}};
     model_file::write_model_file(model_path, file);
   };
 
-  // Validates the EMA weights (or the live ones), saves them when best; -> "psnr,ssim".
+  // Validates the EMA weights (or the live ones), saves them when best; -> the log cells.
   auto validate_and_keep_best = [&]() -> std::string {
-    auto& judged = ema ? *ema : *network;
-    const auto scores = validate(judged, source, experiment.task, precision);
-    const bool best = scores.psnr > state.best_psnr;
+    auto& judged = ema ? *ema : network;
+    judged.eval();
+    const auto scores = objective->validate(judged, precision);
+    judged.train();
+    const bool best = scores.score > state.best_score;
     if (best) {
-      state.best_psnr = scores.psnr;
+      state.best_score = scores.score;
       state.best_step = state.step;
       save_model(judged, scores);
     }
-    say(fmt::format("step {}: validation PSNR {:.3f} dB, SSIM {:.4f}{}", state.step, scores.psnr,
-                    scores.ssim, best ? " (best, saved)" : ""));
-    return fmt::format("{:.4f},{:.5f}", scores.psnr, scores.ssim);
+    say(fmt::format("step {}: {}{}", state.step, scores.summary, best ? " (best, saved)" : ""));
+    return scores.columns;
   };
 
   TrainResult result;
+  const auto header = objective->validation_header();
+  const std::string empty_validation(std::count(header.begin(), header.end(), ','), ',');
   const int64_t total = training.steps;
   BatchLoader loader(source, state.step + 1, experiment.data.loader_threads,
                      experiment.data.prefetch);
@@ -258,22 +192,13 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
         learning_rate_at(experiment.schedule, experiment.optimizer.learning_rate, step, total);
     for (auto& group : optimizer->param_groups()) group.options().set_lr(rate);
 
-    archs::NetworkInput input;
-    input.lq = batch.lq.contiguous(torch::MemoryFormat::ChannelsLast);
-    input.condition = batch.condition.contiguous(torch::MemoryFormat::ChannelsLast);
-    input.scale = batch.scale;
-    torch::Tensor output;
-    {
-      nn::AutocastScope autocast(precision, torch::kCPU);
-      output = network->forward(input);
-    }
-    auto loss = pixel_loss(training.loss, output, batch.gt);
+    auto loss = objective->loss(batch, precision);
     optimizer->zero_grad();
     loss.backward();
     if (training.grad_clip > 0)
-      torch::nn::utils::clip_grad_norm_(network->parameters(), training.grad_clip);
+      torch::nn::utils::clip_grad_norm_(network.parameters(), training.grad_clip);
     optimizer->step();
-    if (ema) update_ema(*ema, *network, training.ema_decay);
+    if (ema) update_ema(*ema, network, training.ema_decay);
 
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value))
@@ -285,7 +210,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
 
     const bool log_now = step % training.log_every == 0 || step == total;
     const bool validate_now = step % training.validate_every == 0 || step == total;
-    const std::string validation_columns = validate_now ? validate_and_keep_best() : ",";
+    const std::string validation_columns = validate_now ? validate_and_keep_best() : empty_validation;
     if (log_now || validate_now) {
       const double seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
       Progress progress;
@@ -307,16 +232,16 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     }
     if (validate_now) plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
     if (step % training.checkpoint_every == 0)
-      save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
+      save_checkpoint(checkpoint_path, state, network, ema.get(), *optimizer);
   }
   // No validation here: a stop between validations must not change which model is best.
-  save_checkpoint(checkpoint_path, state, *network, ema.get(), *optimizer);
+  save_checkpoint(checkpoint_path, state, network, ema.get(), *optimizer);
   if (stop_requested) say(fmt::format("stopped at step {}; checkpoint saved", state.step));
   plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
 
   result.step = state.step;
   result.finished = state.step >= total;
-  result.best_psnr = state.best_psnr;
+  result.best_score = state.best_score;
   if (fs::exists(model_path)) result.model_path = model_path;
   return result;
 }

@@ -31,7 +31,7 @@ struct TrainOptions {
 struct TrainResult {
   int64_t step = 0;
   bool finished = false;              // reached the configured number of steps
-  double best_psnr = 0.0;
+  double best_score = 0.0;           // the kept model's validation score (PSNR for restoration)
   std::filesystem::path model_path;   // the best model so far (empty before a validation)
 };
 

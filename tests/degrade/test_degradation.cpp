@@ -24,7 +24,7 @@ cv::Mat Gradient(int rows, int cols, int channels) {
 
 TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
   EXPECT_EQ(known_degradations(),
-            (std::vector<std::string>{"gaussian_noise", "jpeg", "bicubic_down"}));
+            (std::vector<std::string>{"gaussian_noise", "jpeg", "bicubic_down", "none"}));
   for (const auto& id : known_degradations()) EXPECT_EQ(find_degradation(id).id(), id);
   try {
     find_degradation("motion_blur");

@@ -152,7 +152,7 @@ TEST_F(TrainTest, ResumeReproducesTheLossTrajectory) {
   const auto expected = loss_rows(root_ / "straight" / "log.csv");
   EXPECT_EQ(expected.size(), 6u);
   EXPECT_EQ(loss_rows(root_ / "resumed" / "log.csv"), expected);
-  EXPECT_DOUBLE_EQ(resumed.best_psnr, straight.best_psnr);
+  EXPECT_DOUBLE_EQ(resumed.best_score, straight.best_score);
 }
 
 TEST_F(TrainTest, StopBetweenLogRowsAndValidationsResumesExactly) {

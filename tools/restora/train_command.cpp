@@ -84,12 +84,12 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
     if (global.json)
       fmt::print("{}\n", nlohmann::json{{"step", result.step},
                                         {"finished", result.finished},
-                                        {"best_validation_psnr", result.best_psnr},
+                                        {"best_validation_score", result.best_score},
                                         {"model", result.model_path.string()}}
                              .dump());
     else if (!global.quiet)
-      fmt::print("step {} ({}), best validation PSNR {:.3f} dB, model: {}\n", result.step,
-                 result.finished ? "finished" : "stopped", result.best_psnr,
+      fmt::print("step {} ({}), best validation score {:.4f}, model: {}\n", result.step,
+                 result.finished ? "finished" : "stopped", result.best_score,
                  result.model_path.empty() ? "none yet" : result.model_path.string());
     return 0;
   };

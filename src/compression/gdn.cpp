@@ -1,0 +1,20 @@
+#include "compression/gdn.h"
+
+#include <torch/torch.h>
+
+namespace restora::compression {
+
+GDNImpl::GDNImpl(int64_t channels, bool inverse) : inverse_(inverse) {
+  beta_root = register_parameter("beta_root", torch::ones({channels}));
+  gamma_root = register_parameter("gamma_root",
+                                  torch::eye(channels).mul(0.1).sqrt().view({channels, channels, 1, 1}));
+}
+
+torch::Tensor GDNImpl::forward(const torch::Tensor& x) {
+  // The pedestal keeps β away from 0, where the division would blow up.
+  const auto beta = beta_root.square() + 1e-6;
+  const auto norm = torch::conv2d(x.square(), gamma_root.square(), beta);
+  return inverse_ ? x * norm.sqrt() : x * norm.rsqrt();
+}
+
+}  // namespace restora::compression

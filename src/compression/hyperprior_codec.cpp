@@ -1,0 +1,217 @@
+#include "compression/hyperprior_codec.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "compression/gdn.h"
+#include "config/json_reader.h"
+#include "restora/errors.h"
+
+namespace restora::compression {
+namespace {
+
+namespace F = torch::nn::functional;
+
+torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+}
+
+torch::Tensor leaky(const torch::Tensor& x) { return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.01)); }
+
+// Sub-pixel upsampling: a convolution to out·4 channels, then a 2× pixel shuffle.
+class UpsampleImpl : public torch::nn::Module {
+ public:
+  UpsampleImpl(int64_t in, int64_t out, int64_t kernel)
+      : conv_(register_module("conv", conv(in, out * 4, kernel))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    return F::pixel_shuffle(conv_(x), F::PixelShuffleFuncOptions(2));
+  }
+
+ private:
+  torch::nn::Conv2d conv_;
+};
+TORCH_MODULE(Upsample);
+
+// x -> x + conv(lrelu(conv(x))) followed by a leaky ReLU (Cheng et al. 2020's block).
+class ResidualImpl : public torch::nn::Module {
+ public:
+  ResidualImpl(int64_t in, int64_t out)
+      : conv1(register_module("conv1", conv(in, out, 3))),
+        conv2(register_module("conv2", conv(out, out, 3))) {
+    if (in != out) skip = register_module("skip", conv(in, out, 1));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    const auto identity = skip ? skip(x) : x;
+    return identity + leaky(conv2(leaky(conv1(x))));
+  }
+
+ private:
+  torch::nn::Conv2d conv1, conv2, skip{nullptr};
+};
+TORCH_MODULE(Residual);
+
+// Halves the resolution: strided conv, leaky ReLU, conv, GDN; a strided 1×1 conv on the skip.
+class ResidualDownImpl : public torch::nn::Module {
+ public:
+  ResidualDownImpl(int64_t in, int64_t out)
+      : conv1(register_module("conv1", conv(in, out, 3, 2))),
+        conv2(register_module("conv2", conv(out, out, 3))),
+        gdn(register_module("gdn", GDN(out, false))),
+        // A 1×1 stride-2 skip on a 3-channel channels-last input corrupts memory in LibTorch
+        // 1.13's oneDNN weight-gradient kernel (seen with valgrind); 3×3 costs little there.
+        skip(register_module("skip", conv(in, out, in <= 4 ? 3 : 1, 2))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    return skip(x) + gdn(conv2(leaky(conv1(x))));
+  }
+
+ private:
+  torch::nn::Conv2d conv1, conv2;
+  GDN gdn;
+  torch::nn::Conv2d skip;
+};
+TORCH_MODULE(ResidualDown);
+
+// Doubles the resolution: sub-pixel conv, leaky ReLU, conv, inverse GDN; sub-pixel 1×1 skip.
+class ResidualUpImpl : public torch::nn::Module {
+ public:
+  ResidualUpImpl(int64_t in, int64_t out)
+      : up(register_module("up", Upsample(in, out, 3))),
+        conv2(register_module("conv2", conv(out, out, 3))),
+        igdn(register_module("igdn", GDN(out, true))),
+        skip(register_module("skip", Upsample(in, out, 1))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    return skip(x) + igdn(conv2(leaky(up(x))));
+  }
+
+ private:
+  Upsample up;
+  torch::nn::Conv2d conv2;
+  GDN igdn;
+  Upsample skip;
+};
+TORCH_MODULE(ResidualUp);
+
+torch::Tensor round_straight_through(const torch::Tensor& x) {
+  return x + (torch::round(x) - x).detach();
+}
+
+torch::Tensor uniform_noise_like(const torch::Tensor& x, at::Generator& noise) {
+  return torch::rand(x.sizes(), noise, x.options()) - 0.5;
+}
+
+// P(v ∈ [x−½, x+½]) under N(mean, scale²), computed on the lower tail for precision.
+torch::Tensor gaussian_likelihood(const torch::Tensor& values, const GaussianParameters& p) {
+  const auto scale = p.log_scale.exp().clamp_min(min_scale);
+  const auto distance = (values - p.mean).abs();
+  const double inv_sqrt2 = 1.0 / std::sqrt(2.0);
+  const auto upper = 0.5 * torch::erfc(-(0.5 - distance) / scale * inv_sqrt2);
+  const auto lower = 0.5 * torch::erfc(-(-0.5 - distance) / scale * inv_sqrt2);
+  return (upper - lower).clamp_min(1e-9);
+}
+
+}  // namespace
+
+CodecShape CodecShape::from_json(const nlohmann::json& config) {
+  config::JsonReader read("codec network", config);
+  CodecShape shape;
+  shape.features = read.get_int("features", shape.features, 8, 512);
+  shape.latent_channels = read.get_int("latent_channels", shape.latent_channels, 8, 512);
+  shape.hyper_channels = read.get_int("hyper_channels", shape.hyper_channels, 8, 512);
+  shape.lambdas = read.get_doubles("lambdas", {});
+  read.finish();
+  if (shape.lambdas.empty() || shape.lambdas.size() > 32)
+    throw InvalidArgument("codec network: 'lambdas' needs 1 to 32 values (one per quality level)");
+  for (size_t i = 1; i < shape.lambdas.size(); ++i)
+    if (shape.lambdas[i] <= shape.lambdas[i - 1])
+      throw InvalidArgument("codec network: 'lambdas' must be strictly ascending");
+  return shape;
+}
+
+nlohmann::json CodecShape::to_json() const {
+  return {{"features", features},
+          {"latent_channels", latent_channels},
+          {"hyper_channels", hyper_channels},
+          {"lambdas", lambdas}};
+}
+
+HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape) {
+  const int64_t n = shape.features, m = shape.latent_channels, h = shape.hyper_channels;
+  analysis_layers = register_module(
+      "analysis", torch::nn::Sequential(ResidualDown(3, n), Residual(n, n), ResidualDown(n, n),
+                                        Residual(n, n), ResidualDown(n, n), Residual(n, n),
+                                        conv(n, m, 3, 2)));
+  synthesis_layers = register_module(
+      "synthesis", torch::nn::Sequential(Residual(m, n), ResidualUp(n, n), Residual(n, n),
+                                         ResidualUp(n, n), Residual(n, n), ResidualUp(n, n),
+                                         Residual(n, n), Upsample(n, 3, 3)));
+  hyper_analysis_layers = register_module(
+      "hyper_analysis",
+      torch::nn::Sequential(conv(m, n, 3), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)),
+                            conv(n, n, 3, 2), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)),
+                            conv(n, h, 3, 2)));
+  const int64_t wide = m * 3 / 2;
+  hyper_synthesis_layers = register_module(
+      "hyper_synthesis",
+      torch::nn::Sequential(conv(h, n * 4, 3), torch::nn::PixelShuffle(2), torch::nn::ReLU(),
+                            conv(n, wide * 4, 3), torch::nn::PixelShuffle(2), torch::nn::ReLU(),
+                            conv(wide, 2 * m, 3)));
+  z_density = register_module("z_density", FactorizedDensity(h));
+  // The rounding step is 1/gain: distortion ∝ step², so the optimum gain grows as √λ.
+  auto initial = torch::empty({shape.levels(), m});
+  for (int level = 0; level < shape.levels(); ++level)
+    initial[level].fill_(0.5 * std::log(shape.lambdas[level] / shape.lambdas.back()) + std::log(4.0));
+  log_gain = register_parameter("log_gain", initial.clone());
+  log_inverse_gain = register_parameter("log_inverse_gain", -initial);
+}
+
+torch::Tensor HyperpriorCodecImpl::gains(const torch::Tensor& levels, const torch::Tensor& table) const {
+  return table.index_select(0, levels).exp().view({levels.size(0), shape_.latent_channels, 1, 1});
+}
+
+torch::Tensor HyperpriorCodecImpl::analysis(const torch::Tensor& images, int level) {
+  const auto levels = torch::full({images.size(0)}, level, torch::kLong);
+  return analysis_layers->forward(images).to(torch::kFloat32) * gains(levels, log_gain);
+}
+
+torch::Tensor HyperpriorCodecImpl::hyper_analysis(const torch::Tensor& scaled_latent) {
+  return hyper_analysis_layers->forward(scaled_latent).to(torch::kFloat32);
+}
+
+GaussianParameters HyperpriorCodecImpl::hyper_synthesis(const torch::Tensor& z_hat) {
+  const auto both = hyper_synthesis_layers->forward(z_hat).to(torch::kFloat32).chunk(2, 1);
+  return {both[0], both[1]};
+}
+
+torch::Tensor HyperpriorCodecImpl::synthesis(const torch::Tensor& scaled_latent_hat, int level) {
+  const auto levels = torch::full({scaled_latent_hat.size(0)}, level, torch::kLong);
+  return synthesis_layers->forward(scaled_latent_hat * gains(levels, log_inverse_gain))
+      .to(torch::kFloat32);
+}
+
+TrainingPass HyperpriorCodecImpl::forward_training(const torch::Tensor& images,
+                                                  const torch::Tensor& levels,
+                                                  at::Generator noise) {
+  const auto y = analysis_layers->forward(images).to(torch::kFloat32) * gains(levels, log_gain);
+  const auto z = hyper_analysis(y);
+  const auto z_likelihood = z_density->likelihood(z + uniform_noise_like(z, noise));
+  const auto parameters = hyper_synthesis(round_straight_through(z));
+  const auto y_likelihood = gaussian_likelihood(y + uniform_noise_like(y, noise), parameters);
+  const auto y_hat = round_straight_through(y - parameters.mean) + parameters.mean;
+  const auto reconstruction =
+      synthesis_layers->forward(y_hat * gains(levels, log_inverse_gain)).to(torch::kFloat32);
+  return {reconstruction, y_likelihood, z_likelihood};
+}
+
+TrainingPass HyperpriorCodecImpl::forward_rounded(const torch::Tensor& images, int level) {
+  const auto y = analysis(images, level);
+  const auto z_hat = torch::round(hyper_analysis(y));
+  const auto parameters = hyper_synthesis(z_hat);
+  const auto y_hat = torch::round(y - parameters.mean) + parameters.mean;
+  return {synthesis(y_hat, level), gaussian_likelihood(y_hat, parameters),
+          z_density->likelihood(z_hat)};
+}
+
+}  // namespace restora::compression

@@ -1,0 +1,85 @@
+// The learned image codec's networks: a residual analysis transform g_a (image -> latent y at
+// 1/16 resolution), a residual synthesis transform g_s (latent -> image), and a hyperprior
+// (h_a: y -> side information z at 1/64; h_s: ẑ -> mean and log-scale of every latent) whose
+// Gaussian conditional model codes y, while z is coded with a factorized prior.
+//
+// Variable rate: quality level l scales the latent by a learned per-channel gain before rounding
+// and by a learned inverse gain before synthesis (Cui et al. 2021), so one network serves every
+// level; level l was trained for distortion weight λ_l.
+//
+// h_s has only convolutions, pixel shuffles and ReLUs, so it can be run exactly in integer
+// arithmetic at coding time (compression/integer_hyper.h); the float version here trains it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+
+#include <vector>
+
+#include "compression/factorized_density.h"
+
+namespace restora::compression {
+
+struct CodecShape {
+  int features = 64;         // N: channels of the transforms
+  int latent_channels = 96;  // M: channels of y
+  int hyper_channels = 64;   // channels of z
+  std::vector<double> lambdas;  // one per quality level, ascending (level 1 = smallest files)
+
+  static CodecShape from_json(const nlohmann::json& config);  // strict: unknown keys throw
+  nlohmann::json to_json() const;
+  int levels() const { return static_cast<int>(lambdas.size()); }
+};
+
+// Image side multiple the networks need (y at 1/16, z at 1/64).
+constexpr int codec_size_multiple = 64;
+
+// Lower bound of a latent's Gaussian scale, in training and in the coding tables alike.
+constexpr double min_scale = 0.11;
+
+struct TrainingPass {
+  torch::Tensor reconstruction;  // N×3×H×W float
+  torch::Tensor y_likelihood;    // N×M×H/16×W/16 float
+  torch::Tensor z_likelihood;    // N×Z×H/64×W/64 float
+};
+
+struct GaussianParameters {
+  torch::Tensor mean, log_scale;  // N×M×h×w float
+};
+
+class HyperpriorCodecImpl : public torch::nn::Module {
+ public:
+  explicit HyperpriorCodecImpl(const CodecShape& shape);
+
+  // images: N×3×H×W in [0,1], H and W multiples of 64; levels: N int64 in [0, levels).
+  // Rates from additive uniform noise drawn from `noise`, the reconstruction from rounded
+  // latents (straight-through gradients).
+  TrainingPass forward_training(const torch::Tensor& images, const torch::Tensor& levels,
+                                at::Generator noise);
+  // The same pass with rounding everywhere, as coding does (rates are then the ideal code
+  // lengths of the rounded values); the hyper-synthesis is the float one.
+  TrainingPass forward_rounded(const torch::Tensor& images, int level);
+
+  // The coding-time pieces. `level` is 0-based.
+  torch::Tensor analysis(const torch::Tensor& images, int level);  // -> y·gain, float
+  torch::Tensor hyper_analysis(const torch::Tensor& scaled_latent);  // -> z, float
+  GaussianParameters hyper_synthesis(const torch::Tensor& z_hat);    // float reference of h_s
+  torch::Tensor synthesis(const torch::Tensor& scaled_latent_hat, int level);  // -> image
+
+  const CodecShape& shape() const { return shape_; }
+  FactorizedDensity z_density{nullptr};
+  torch::nn::Sequential hyper_synthesis_layers{nullptr};  // conv / pixel shuffle / ReLU only
+
+ private:
+  torch::Tensor gains(const torch::Tensor& levels, const torch::Tensor& table) const;
+
+  CodecShape shape_;
+  torch::nn::Sequential analysis_layers{nullptr}, synthesis_layers{nullptr},
+      hyper_analysis_layers{nullptr};
+  torch::Tensor log_gain, log_inverse_gain;  // levels × M
+};
+TORCH_MODULE(HyperpriorCodec);
+
+}  // namespace restora::compression

@@ -1,0 +1,163 @@
+// Training the learned codec: every patch of a batch draws a quality level l and adds
+// λ_l·255²·MSE + bits per pixel (Ballé et al.'s rate-distortion loss) to the batch loss.
+// Validation codes the held-out images at every level with rounding, as the codec does.
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <cmath>
+
+#include "compression/hyperprior_codec.h"
+#include "degrade/random.h"
+#include "image/tensor_bridge.h"
+#include "metrics/metrics.h"
+#include "nn/weights.h"
+#include "restora/errors.h"
+#include "restora/image_io.h"
+#include "train/objective.h"
+
+namespace restora::train {
+namespace {
+
+using compression::HyperpriorCodec;
+using compression::HyperpriorCodecImpl;
+
+// −log2 of the likelihoods summed per sample: N×… -> N.
+torch::Tensor bits_per_sample(const torch::Tensor& likelihood) {
+  return -likelihood.log2().flatten(1).sum(1);
+}
+
+class CodecObjective : public Objective {
+ public:
+  CodecObjective(const ExperimentConfig& experiment, const PatchSource& source)
+      : experiment_(experiment),
+        source_(source),
+        shape_(compression::CodecShape::from_json(experiment.arch_config)),
+        network_(HyperpriorCodec(shape_)) {
+    if (experiment.arch != "hyperprior_codec")
+      throw InvalidArgument(fmt::format("task 'codec' trains arch 'hyperprior_codec', not '{}'",
+                                        experiment.arch));
+    if (source.channels() != 3) throw InvalidArgument("task 'codec' trains on RGB images");
+    if (experiment.data.patch_size % compression::codec_size_multiple)
+      throw InvalidArgument(fmt::format("task 'codec': patch_size must be a multiple of {}",
+                                        compression::codec_size_multiple));
+    if (!experiment.training.init_from.empty())
+      throw InvalidArgument("task 'codec' does not support training > init_from");
+  }
+
+  torch::nn::Module& network() override { return *network_; }
+
+  std::shared_ptr<torch::nn::Module> make_twin() const override {
+    return HyperpriorCodec(shape_).ptr();
+  }
+
+  torch::Tensor loss(const Batch& batch, nn::Precision precision) override {
+    const int64_t n = batch.gt.size(0);
+    const uint64_t seed = Rng::mix(experiment_.training.seed ^ 0xc0dec, batch.step);
+    Rng rng(seed);
+    auto levels = torch::empty({n}, torch::kLong);
+    auto lambdas = torch::empty({n});
+    for (int64_t i = 0; i < n; ++i) {
+      const int level = rng.uniform_int(0, shape_.levels() - 1);
+      levels[i] = level;
+      lambdas[i] = shape_.lambdas[level];
+    }
+    const auto images = batch.gt.contiguous(torch::MemoryFormat::ChannelsLast);
+    compression::TrainingPass pass;
+    {
+      nn::AutocastScope autocast(precision, torch::kCPU);
+      pass = network_->forward_training(images, levels, at::make_generator<at::CPUGeneratorImpl>(seed));
+    }
+    const double pixels = static_cast<double>(images.size(2) * images.size(3));
+    const auto bpp = (bits_per_sample(pass.y_likelihood) + bits_per_sample(pass.z_likelihood)) / pixels;
+    const auto mse = (pass.reconstruction - batch.gt).square().flatten(1).mean(1);
+    return (lambdas * 255.0 * 255.0 * mse + bpp).mean();
+  }
+
+  ValidationScores validate(torch::nn::Module& weights, nn::Precision precision) override {
+    auto& codec = dynamic_cast<HyperpriorCodecImpl&>(weights);
+    torch::NoGradGuard no_grad;
+    const int levels = shape_.levels();
+    std::vector<double> bpp(levels, 0.0), psnr(levels, 0.0), rd(levels, 0.0);
+    const auto& cases = source_.validation();
+    for (const auto& item : cases) {
+      const int m = compression::codec_size_multiple;
+      const cv::Rect crop(0, 0, item.gt_u8.cols / m * m, item.gt_u8.rows / m * m);
+      if (crop.empty()) throw InvalidArgument("a validation image is smaller than 64×64");
+      const cv::Mat gt = item.gt_u8(crop).clone();
+      const auto image = mat_to_tensor(to_float01(gt)).contiguous(torch::MemoryFormat::ChannelsLast);
+      for (int level = 0; level < levels; ++level) {
+        compression::TrainingPass pass;
+        {
+          nn::AutocastScope autocast(precision, torch::kCPU);
+          pass = codec.forward_rounded(image, level);
+        }
+        const double bits = (bits_per_sample(pass.y_likelihood) + bits_per_sample(pass.z_likelihood)).item<double>();
+        const cv::Mat decoded = quantize_u8(tensor_to_mat(pass.reconstruction.clamp(0, 1)));
+        const double mse =
+            metrics::measure(decoded, gt, metrics::Space::all_channels, 0, false).mse / (255.0 * 255.0);
+        bpp[level] += bits / crop.area();
+        psnr[level] += 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+        rd[level] += shape_.lambdas[level] * 255.0 * 255.0 * mse + bits / crop.area();
+      }
+    }
+    ValidationScores result;
+    nlohmann::json per_level = nlohmann::json::array();
+    double mean_bpp = 0, mean_psnr = 0, mean_rd = 0;
+    for (int level = 0; level < levels; ++level) {
+      const double images = std::max<size_t>(1, cases.size());
+      per_level.push_back({{"level", level + 1}, {"bpp", bpp[level] / images},
+                           {"psnr", psnr[level] / images}});
+      mean_bpp += bpp[level] / images / levels;
+      mean_psnr += psnr[level] / images / levels;
+      mean_rd += rd[level] / images / levels;
+    }
+    result.score = -mean_rd;
+    result.columns = fmt::format("{:.4f},{:.5f}", mean_psnr, mean_bpp);
+    result.summary = fmt::format("validation RD loss {:.4f}, level 1: {:.3f} bpp {:.2f} dB, level {}: {:.3f} bpp {:.2f} dB",
+                                 mean_rd, per_level.front()["bpp"].get<double>(),
+                                 per_level.front()["psnr"].get<double>(), levels,
+                                 per_level.back()["bpp"].get<double>(),
+                                 per_level.back()["psnr"].get<double>());
+    result.record = {{"rd_loss", mean_rd},
+                     {"levels", per_level},
+                     {"images", "held-out training images, cut to multiples of 64"},
+                     {"rate", "ideal code length of the rounded latents (no file)"}};
+    return result;
+  }
+
+  std::string validation_header() const override { return "validation_psnr,validation_bpp"; }
+
+  model_file::ModelFile package(torch::nn::Module& weights) override {
+    model_file::ModelFile file;
+    auto& meta = file.meta;
+    meta.name = experiment_.name;
+    meta.description = experiment_.description;
+    meta.arch = experiment_.arch;
+    meta.arch_config = shape_.to_json();
+    meta.task = "codec";
+    meta.scales = {1};
+    meta.in_channels = meta.out_channels = 3;
+    meta.color_space = model_file::ColorSpace::rgb;
+    meta.precision = {model_file::Precision::fp32};
+    meta.size_multiple = compression::codec_size_multiple;
+    meta.tile_overlap = 0;
+    file.tensors = nn::export_weights(weights);
+    return file;
+  }
+
+ private:
+  const ExperimentConfig& experiment_;
+  const PatchSource& source_;
+  compression::CodecShape shape_;
+  HyperpriorCodec network_;
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> make_codec_objective(const ExperimentConfig& experiment,
+                                                const PatchSource& source) {
+  return std::make_unique<CodecObjective>(experiment, source);
+}
+
+}  // namespace restora::train
