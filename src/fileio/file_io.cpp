@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -116,6 +118,49 @@ void write_file_atomically(const fs::path& path, const std::vector<uint8_t>& byt
     ::unlink(temporary.c_str());
     fail_write(path, std::strerror(rename_errno));
   }
+}
+
+namespace {
+
+// "no such file or directory": the system's message, lower-cased to sit inside ours.
+std::string describe(const std::error_code& error) {
+  std::string text = error.message();
+  if (!text.empty()) text[0] = char(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+bool is_hidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+}  // namespace
+
+std::vector<fs::path> list_files(const fs::path& folder,
+                                 const std::function<bool(const fs::path&)>& wanted,
+                                 const std::string& what) {
+  const auto message = [&](const std::string& problem) {
+    return fmt::format("cannot list {} in '{}': {}", what, folder.string(), problem);
+  };
+  std::error_code error;
+  const fs::file_status status = fs::status(folder, error);
+  if (status.type() == fs::file_type::not_found) throw FileError(message("no such folder"));
+  if (error) throw FileError(message(describe(error)));
+  if (!fs::is_directory(status)) throw FileError(message("not a folder"));
+
+  std::vector<fs::path> found;
+  fs::recursive_directory_iterator entry(folder, error);
+  for (; !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+    std::error_code ignored;
+    if (is_hidden(entry->path())) {
+      if (entry->is_directory(ignored)) entry.disable_recursion_pending();
+      continue;
+    }
+    if (entry->is_regular_file(ignored) && wanted(entry->path())) found.push_back(entry->path());
+  }
+  if (error) throw FileError(message(describe(error)));
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 }  // namespace restora::fileio

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace restora::fileio {
@@ -17,5 +19,12 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 // a partial one. Throws FileError "cannot write '<path>': ..." (missing or
 // unwritable folder, disk full); the temporary file is removed on failure.
 void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
+
+// The regular files under `folder` (recursive; hidden files and folders skipped) that `wanted`
+// accepts, sorted. Throws FileError "cannot list <what> in '<folder>': ..." when the folder is
+// missing, not a folder or unreadable.
+std::vector<std::filesystem::path> list_files(
+    const std::filesystem::path& folder,
+    const std::function<bool(const std::filesystem::path&)>& wanted, const std::string& what);
 
 }  // namespace restora::fileio

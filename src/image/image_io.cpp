@@ -22,14 +22,6 @@ namespace fs = std::filesystem;
 using container::Bytes;
 using container::Format;
 
-// "Permission denied" -> "permission denied": messages are one lower-case line.
-std::string describe(const std::error_code& error) {
-  std::string text = error.message();
-  if (!text.empty()) text[0] = char(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
-
-
 std::string read_message(const fs::path& path, const std::string& problem) {
   return fmt::format("cannot read image '{}': {}", path.string(), problem);
 }
@@ -262,10 +254,6 @@ Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
   return bytes;
 }
 
-bool is_hidden(const fs::path& path) {
-  const std::string name = path.filename().string();
-  return !name.empty() && name[0] == '.';
-}
 
 }  // namespace
 
@@ -323,29 +311,8 @@ bool is_tiff_path(const fs::path& path) {
 }
 
 std::vector<fs::path> list_images(const fs::path& folder) {
-  const auto message = [&](const std::string& problem) {
-    return fmt::format("cannot list images in '{}': {}", folder.string(), problem);
-  };
-  std::error_code error;
-  const fs::file_status status = fs::status(folder, error);
-  if (status.type() == fs::file_type::not_found) throw FileError(message("no such folder"));
-  if (error) throw FileError(message(describe(error)));
-  if (!fs::is_directory(status)) throw FileError(message("not a folder"));
-
-  std::vector<fs::path> images;
-  fs::recursive_directory_iterator entry(folder, error);
-  for (; !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
-    std::error_code ignored;
-    if (is_hidden(entry->path())) {
-      if (entry->is_directory(ignored)) entry.disable_recursion_pending();
-      continue;
-    }
-    if (entry->is_regular_file(ignored) && is_image_path(entry->path()))
-      images.push_back(entry->path());
-  }
-  if (error) throw FileError(message(describe(error)));
-  std::sort(images.begin(), images.end());
-  return images;
+  return fileio::list_files(folder, [](const fs::path& path) { return is_image_path(path); },
+                            "images");
 }
 
 cv::Mat quantize_u8(const cv::Mat& float01) {

@@ -122,6 +122,9 @@ LoadedModel load_model(const fs::path& path) {
   auto file = model_file::read_model_file(path);
   loaded.meta = std::move(file.meta);
   loaded.path = path;
+  if (loaded.meta.task == "codec")
+    throw ModelMismatch(fmt::format("model '{}' is a learned codec: use restora compress / "
+                                    "decompress", loaded.meta.name));
   try {
     loaded.network = build_from_meta(loaded.meta);
   } catch (const Error& error) {  // metadata that contradicts itself or the network

@@ -7,7 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <cmath>
 
-#include "compression/hyperprior_codec.h"
+#include "compression/codec_model.h"
 #include "degrade/random.h"
 #include "image/tensor_bridge.h"
 #include "metrics/metrics.h"
@@ -129,21 +129,8 @@ class CodecObjective : public Objective {
   std::string validation_header() const override { return "validation_psnr,validation_bpp"; }
 
   model_file::ModelFile package(torch::nn::Module& weights) override {
-    model_file::ModelFile file;
-    auto& meta = file.meta;
-    meta.name = experiment_.name;
-    meta.description = experiment_.description;
-    meta.arch = experiment_.arch;
-    meta.arch_config = shape_.to_json();
-    meta.task = "codec";
-    meta.scales = {1};
-    meta.in_channels = meta.out_channels = 3;
-    meta.color_space = model_file::ColorSpace::rgb;
-    meta.precision = {model_file::Precision::fp32};
-    meta.size_multiple = compression::codec_size_multiple;
-    meta.tile_overlap = 0;
-    file.tensors = nn::export_weights(weights);
-    return file;
+    return compression::make_codec_model_file(dynamic_cast<HyperpriorCodecImpl&>(weights),
+                                              experiment_.name, experiment_.description);
   }
 
  private:

@@ -12,8 +12,8 @@
 
 namespace restora::cli {
 
-void add_output_flags(CLI::App& command, GlobalOptions& global) {
-  command.add_flag("-q,--quiet", global.quiet, "Print nothing but errors");
+void add_output_flags(CLI::App& command, GlobalOptions& global, bool short_quiet) {
+  command.add_flag(short_quiet ? "-q,--quiet" : "--quiet", global.quiet, "Print nothing but errors");
   add_json_flag(command, global);
 }
 

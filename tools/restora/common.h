@@ -10,8 +10,8 @@
 
 namespace restora::cli {
 
-// --quiet and --json on a subcommand.
-void add_output_flags(CLI::App& command, GlobalOptions& global);
+// --quiet (also -q unless the subcommand uses -q itself) and --json on a subcommand.
+void add_output_flags(CLI::App& command, GlobalOptions& global, bool short_quiet = true);
 
 // --json alone, for subcommands whose output is the result itself (models, info).
 void add_json_flag(CLI::App& command, GlobalOptions& global);

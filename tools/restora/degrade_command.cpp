@@ -62,8 +62,9 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
     const auto degradation = kind.with_value(value);
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
     JobStages stages;
-    stages.load = [](const Job& job) { return read_image(job.input); };
-    stages.process = [&](const Job& job, const Image& image, std::string& summary) {
+    stages.load = [](const Job& job) { return Payload{read_image(job.input), {}}; };
+    stages.process = [&](const Job& job, const Payload& input, std::string& summary) {
+      const Image& image = input.image;
       Rng rng(Rng::mix(args->seed, job.index));
       Image degraded;
       degraded.pixels = kind.apply(quantize_u8(image.pixels), degradation, rng);
@@ -77,9 +78,11 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
                              : image.alpha;
       summary = fmt::format("{}x{} -> {}x{}", image.width(), image.height(), degraded.width(),
                             degraded.height());
-      return degraded;
+      return Payload{degraded, {}};
     };
-    stages.save = [](const Job& job, const Image& degraded) { write_image(degraded, job.output); };
+    stages.save = [](const Job& job, const Payload& degraded) {
+      write_image(degraded.image, job.output);
+    };
     return run_jobs(jobs, args->jobs, global, stages);
   };
 }

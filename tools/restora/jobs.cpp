@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common.h"
+#include "fileio/file_io.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 
@@ -22,8 +23,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr const char* compressed_extension = ".rci";
+
+bool is_kind(FileKind kind, const fs::path& path) {
+  return kind == FileKind::image ? is_image_path(path) : path.extension() == compressed_extension;
+}
+
 // TIFF inputs give TIFF outputs, so float (and 16-bit) samples keep their depth.
 std::string output_extension(const fs::path& input, const JobOptions& options) {
+  if (options.output == FileKind::compressed) return compressed_extension;
   if (!options.format.empty()) return "." + options.format;
   return is_tiff_path(input) ? ".tif" : ".png";
 }
@@ -33,7 +41,8 @@ std::string output_extension(const fs::path& input, const JobOptions& options) {
 std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
                            const JobOptions& options) {
   std::error_code error;
-  if (!options.format.empty() && !is_image_path("x." + options.format))
+  if (options.output == FileKind::image && !options.format.empty() &&
+      !is_image_path("x." + options.format))
     throw InvalidArgument(fmt::format("unknown output format '{}'; use png, jpg, bmp, tif or webp",
                                       options.format));
   if (output.empty()) throw InvalidArgument("the output path is empty");
@@ -44,7 +53,9 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
     if (fs::exists(output, error) && !fs::is_directory(output, error))
       throw InvalidArgument(fmt::format("output '{}' must be a folder when the input is a folder",
                                         output.string()));
-    for (const auto& file : list_images(input)) {
+    const auto wanted = [&](const fs::path& path) { return is_kind(options.input, path); };
+    const char* what = options.input == FileKind::image ? "images" : ".rci files";
+    for (const auto& file : fileio::list_files(input, wanted, what)) {
       auto relative = fs::relative(file, input);
       relative.replace_extension(output_extension(file, options));
       jobs.push_back({file, output / relative, jobs.size()});
@@ -55,10 +66,13 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
   const bool folder_target = fs::is_directory(output, error) || output.string().back() == '/';
   if (folder_target)
     target = output / input.stem().concat(output_extension(input, options));
-  else if (!options.format.empty())
+  else if (options.output == FileKind::image && !options.format.empty())
     target.replace_extension("." + options.format);
-  if (!is_image_path(target))
-    throw InvalidArgument(fmt::format("output '{}' has no known image extension", target.string()));
+  if (!is_kind(options.output, target))
+    throw InvalidArgument(fmt::format(options.output == FileKind::image
+                                          ? "output '{}' has no known image extension"
+                                          : "output '{}' must end in .rci",
+                                      target.string()));
   if (fs::exists(target, error) && fs::equivalent(input, target, error))
     throw InvalidArgument(fmt::format("output '{}' would overwrite the input", target.string()));
   jobs.push_back({input, target, 0});
@@ -106,7 +120,7 @@ class BoundedQueue {
 // One job travelling through the stages; the first failing stage leaves its error.
 struct InFlight {
   const Job* job = nullptr;
-  Image image;
+  Payload payload;
   std::string summary;
   std::exception_ptr error;
   double seconds = 0.0;  // time spent in the stages, waits excluded
@@ -120,7 +134,7 @@ void run_stage(InFlight& item, Stage&& stage) {
     stage();
   } catch (...) {
     item.error = std::current_exception();
-    item.image = {};
+    item.payload = {};
   }
   item.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -171,7 +185,7 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
     for (const Job* job : runnable) {
       InFlight item;
       item.job = job;
-      run_stage(item, [&] { item.image = stages.load(*job); });
+      run_stage(item, [&] { item.payload = stages.load(*job); });
       loaded.push(std::move(item));
     }
     loaded.close();
@@ -183,7 +197,7 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
       const Job& job = *item->job;
       run_stage(*item, [&] {
         create_parent_folder(job.output);
-        stages.save(job, item->image);
+        stages.save(job, item->payload);
       });
       auto& result = results[job.index];
       if (item->error) {
@@ -210,8 +224,8 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
   });
   while (auto item = loaded.pop()) {
     run_stage(*item, [&] {
-      Image input = std::move(item->image);
-      item->image = stages.process(*item->job, input, item->summary);
+      Payload input = std::move(item->payload);
+      item->payload = stages.process(*item->job, input, item->summary);
     });
     processed.push(std::move(*item));
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,9 +18,19 @@ struct Job {
   size_t index = 0;  // position in the plan: a stable per-image seed, whatever gets skipped
 };
 
+// The files a subcommand reads or writes: images, or the codec's .rci files.
+enum class FileKind { image, compressed };
+
 struct JobOptions {
-  std::string format;      // output extension without dot; "" = png (tif for TIFF input)
+  std::string format;      // image output extension without dot; "" = png (tif for TIFF input)
   bool overwrite = false;
+  FileKind input = FileKind::image, output = FileKind::image;
+};
+
+// What travels between the stages: an image, or the bytes of an .rci file.
+struct Payload {
+  Image image;
+  std::vector<uint8_t> bytes;
 };
 
 // IN may be a file or a folder (recursive). For a file, OUT is the output file, or a folder
@@ -31,10 +42,10 @@ std::vector<Job> plan_jobs(const std::filesystem::path& input, const std::filesy
 // realesrgan-ncnn-vulkan's load:proc:save: the next image is decoded and the previous one
 // encoded while the current one is processed. load and save run on their own threads.
 struct JobStages {
-  std::function<Image(const Job&)> load;
-  // -> the output image; `summary` receives the report line's details ("640x480 -> ...").
-  std::function<Image(const Job&, const Image& input, std::string& summary)> process;
-  std::function<void(const Job&, const Image& output)> save;
+  std::function<Payload(const Job&)> load;
+  // -> the output; `summary` receives the report line's details ("640x480 -> ...").
+  std::function<Payload(const Job&, const Payload& input, std::string& summary)> process;
+  std::function<void(const Job&, const Payload& output)> save;
 };
 
 // Runs the stages on each job: skips existing outputs (unless overwrite), creates output

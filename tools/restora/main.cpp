@@ -11,14 +11,14 @@
 
 int main(int argc, char** argv) {
   using namespace restora;
-  CLI::App app{"Restora: restore images with residual networks (denoise, upscale, dejpeg)"};
+  CLI::App app{"Restora: restore images with residual networks (denoise, upscale, dejpeg) and compress them with a learned codec"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   cli::GlobalOptions global;
   std::vector<cli::Run> runs = {
       cli::add_restore_commands(app, global), cli::add_degrade_command(app, global),
       cli::add_train_command(app, global),    cli::add_eval_command(app, global),
-      cli::add_model_commands(app, global)};
+      cli::add_model_commands(app, global),   cli::add_codec_commands(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

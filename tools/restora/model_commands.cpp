@@ -1,10 +1,15 @@
-// restora models: list the shipped models; restora info FILE: describe an image or a model.
+// restora models: list the shipped models; restora info FILE: describe an image, a model or an
+// .rci file.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "common.h"
+#include "codec/container.h"
+#include "compression/codec_model.h"
+#include "compression/image_codec.h"
 #include "eval/record.h"
+#include "fileio/file_io.h"
 #include "model_file/model_meta.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
@@ -42,19 +47,61 @@ int print_models(const GlobalOptions& global) {
   return 0;
 }
 
+// An .rci file's header.
+int print_compressed_info(const std::string& path, const std::vector<uint8_t>& bytes,
+                          const GlobalOptions& global) {
+  const auto header = compression::read_header(bytes);
+  const double bpp = bytes.size() * 8.0 / (double(header.width) * header.height);
+  nlohmann::json json = {{"path", path},
+                         {"model", header.model},
+                         {"fingerprint", fmt::format("{:08x}", header.fingerprint)},
+                         {"level", header.level},
+                         {"width", header.width},
+                         {"height", header.height},
+                         {"color", header.color == codec::ColorFormat::rgb8 ? "rgb" : "gray"},
+                         {"padding", {header.pad_right, header.pad_bottom}},
+                         {"bytes", bytes.size()},
+                         {"bpp", bpp}};
+  std::vector<size_t> sections;
+  for (const auto& section : header.sections) sections.push_back(section.size());
+  json["section_bytes"] = sections;
+  if (global.json)
+    fmt::print("{}\n", json.dump(2));
+  else
+    fmt::print("{}: Restora codec file, {}x{} {}, model '{}' ({:08x}) level {}, {} bytes ({:.4f} "
+               "bpp), sections {} bytes\n",
+               path, header.width, header.height, json["color"].get<std::string>(), header.model,
+               header.fingerprint, header.level, bytes.size(), bpp, fmt::join(sections, " + "));
+  return 0;
+}
+
+int64_t count_parameters(const torch::nn::Module& network) {
+  int64_t parameters = 0;
+  for (const auto& parameter : network.parameters()) parameters += parameter.numel();
+  return parameters;
+}
+
 int print_info(const std::string& path, const GlobalOptions& global) {
   const bool model = path.size() > 12 && path.substr(path.size() - 12) == ".safetensors";
+  if (!model) {
+    const auto bytes = fileio::read_file_bytes(path);
+    if (codec::looks_like_container(bytes.data(), bytes.size()))
+      return print_compressed_info(path, bytes, global);
+  }
   if (model) {
-    const auto loaded = load_model(path);  // validates tensors against the network too
-    auto json = model_file::to_json(loaded.meta);
+    // Validates the tensors against the network too.
+    const auto meta = model_file::read_model_file(path).meta;
     int64_t parameters = 0;
-    for (const auto& parameter : loaded.network->parameters()) parameters += parameter.numel();
+    if (meta.task == "codec")
+      parameters = count_parameters(*compression::load_codec_model(path).network);
+    else
+      parameters = count_parameters(*load_model(path).network);
+    auto json = model_file::to_json(meta);
     json["parameters"] = parameters;
     if (global.json) {
       fmt::print("{}\n", json.dump(2));
       return 0;
     }
-    const auto& meta = loaded.meta;
     fmt::print("{}: model '{}' ({})\n", path, meta.name, meta.description);
     fmt::print("  task {}, arch {}, {} parameters, {}, scales x{}\n", meta.task, meta.arch,
                parameters, model_file::color_space_name(meta.color_space),
@@ -93,8 +140,8 @@ Run add_model_commands(CLI::App& app, GlobalOptions& global) {
       app.add_subcommand("models", "List the shipped models with their metadata and scores");
   add_json_flag(*models, global);
   auto path = std::make_shared<std::string>();
-  auto* info_command = app.add_subcommand("info", "Describe an image or a model file");
-  info_command->add_option("file", *path, "Image or .safetensors model")->required();
+  auto* info_command = app.add_subcommand("info", "Describe an image, a model file or an .rci file");
+  info_command->add_option("file", *path, "Image, .safetensors model or .rci file")->required();
   add_json_flag(*info_command, global);
   return [models, info_command, path, &global]() -> int {
     if (models->parsed()) return print_models(global);

@@ -103,8 +103,9 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
     const bool level_given = args->restore.sigma >= 0 || args->restore.quality > 0;
     std::set<std::string> blind_models_noted;
     JobStages stages;
-    stages.load = [](const Job& job) { return read_image(job.input); };
-    stages.process = [&](const Job&, const Image& image, std::string& summary) {
+    stages.load = [](const Job& job) { return Payload{read_image(job.input), {}}; };
+    stages.process = [&](const Job&, const Payload& input, std::string& summary) {
+      const Image& image = input.image;
       const auto model = restorer.model_for(image.channels());
       if (level_given && model.conditioning == "none" &&
           blind_models_noted.insert(model.name).second)
@@ -116,9 +117,11 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
                             restored.width(), restored.height(), model.name, model.precision);
       if (!args->reference.empty())  // measured before saving: a bad reference leaves no output
         summary += ", " + compare_with_reference(image, restored, args->reference, task_spec);
-      return restored;
+      return Payload{restored, {}};
     };
-    stages.save = [](const Job& job, const Image& restored) { write_image(restored, job.output); };
+    stages.save = [](const Job& job, const Payload& restored) {
+      write_image(restored.image, job.output);
+    };
     return run_jobs(jobs, args->jobs, global, stages);
   };
 }

@@ -1,0 +1,132 @@
+#include "compression/image_codec.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "image/tensor_bridge.h"
+#include "restora/errors.h"
+#include "restora/image_io.h"
+
+namespace restora::compression {
+namespace {
+
+constexpr int multiple = codec_size_multiple;
+
+int padding_for(int size) { return (multiple - size % multiple) % multiple; }
+
+std::vector<int32_t> to_values(const torch::Tensor& tensor) {
+  const auto flat = tensor.to(torch::kInt32).contiguous().view(-1);
+  return {flat.data_ptr<int32_t>(), flat.data_ptr<int32_t>() + flat.numel()};
+}
+
+// Table of every z value: its channel's (NCHW order, as coded).
+std::vector<uint16_t> z_table_of(int64_t channels, int64_t plane) {
+  std::vector<uint16_t> table_of(channels * plane);
+  for (int64_t c = 0; c < channels; ++c)
+    std::fill_n(table_of.begin() + c * plane, plane, static_cast<uint16_t>(c));
+  return table_of;
+}
+
+std::vector<uint16_t> y_table_of(const CodecModel& model, const torch::Tensor& log_scale) {
+  const auto flat = log_scale.contiguous().view(-1);
+  const int64_t* s = flat.data_ptr<int64_t>();
+  std::vector<uint16_t> table_of(flat.numel());
+  for (size_t i = 0; i < table_of.size(); ++i)
+    table_of[i] = static_cast<uint16_t>(model.tables.y_table_for(s[i]));
+  return table_of;
+}
+
+torch::Tensor means_of(const FixedPointParameters& p, int fraction_bits) {
+  return p.mean.to(torch::kFloat64) * std::ldexp(1.0, -fraction_bits);
+}
+
+}  // namespace
+
+std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level) {
+  if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3))
+    throw InvalidArgument("compress: the image must be 8-bit RGB or gray");
+  if (level < 1 || level > model.levels())
+    throw InvalidArgument(fmt::format("quality level {} is not available; model '{}' has levels 1-{}",
+                                      level, model.meta.name, model.levels()));
+  codec::Container file;
+  file.model = model.meta.name;
+  file.fingerprint = model.fingerprint;
+  file.level = level;
+  file.width = image.cols;
+  file.height = image.rows;
+  file.color = image.channels() == 1 ? codec::ColorFormat::gray8 : codec::ColorFormat::rgb8;
+  file.pad_right = padding_for(image.cols);
+  file.pad_bottom = padding_for(image.rows);
+  if (static_cast<int64_t>(image.cols) * image.rows > codec::max_pixels)
+    throw InvalidArgument(fmt::format("compress: a {}x{} image is larger than the {} pixels a "
+                                      "codec file may hold", image.cols, image.rows, codec::max_pixels));
+
+  cv::Mat rgb = image;
+  if (image.channels() == 1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
+  cv::Mat padded;
+  cv::copyMakeBorder(rgb, padded, 0, file.pad_bottom, 0, file.pad_right, cv::BORDER_REPLICATE);
+
+  torch::NoGradGuard no_grad;
+  auto& network = *model.network;
+  const auto x = mat_to_tensor(to_float01(padded)).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto y = network.analysis(x, level - 1).to(torch::kFloat64);
+  const auto z_hat = torch::round(network.hyper_analysis(y.to(torch::kFloat32)))
+                         .clamp(INT32_MIN + 1.0, INT32_MAX - 1.0).to(torch::kInt64);
+  const auto parameters = model.hyper.run(z_hat);
+  const auto symbols = torch::round(y - means_of(parameters, model.hyper.fraction_bits()))
+                           .clamp(INT32_MIN + 1.0, INT32_MAX - 1.0);
+
+  file.sections.push_back(codec::encode_values(
+      to_values(z_hat), z_table_of(z_hat.size(1), z_hat.size(2) * z_hat.size(3)),
+      model.tables.z_tables));
+  file.sections.push_back(codec::encode_values(to_values(symbols),
+                                               y_table_of(model, parameters.log_scale),
+                                               model.tables.y_tables));
+  return codec::write_container(file);
+}
+
+codec::Container read_header(const std::vector<uint8_t>& bytes) {
+  auto file = codec::read_container(bytes.data(), bytes.size());
+  if (file.pad_right != padding_for(file.width) || file.pad_bottom != padding_for(file.height))
+    throw FormatError(fmt::format("padding {}x{} does not match a {}x{} image", file.pad_right,
+                                  file.pad_bottom, file.width, file.height));
+  if (file.sections.size() != 2)
+    throw FormatError(fmt::format("{} sections where the codec writes 2", file.sections.size()));
+  return file;
+}
+
+cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
+  const auto file = read_header(bytes);
+  if (file.model != model.meta.name || file.fingerprint != model.fingerprint)
+    throw ModelMismatch(fmt::format("the file was made with model '{}' ({:08x}), not with '{}' ({:08x})",
+                                    file.model, file.fingerprint, model.meta.name, model.fingerprint));
+  if (file.level > model.levels())
+    throw FormatError(fmt::format("quality level {} is beyond the model's {}", file.level,
+                                  model.levels()));
+  const auto& shape = model.network->shape();
+  const int64_t height = (file.height + file.pad_bottom), width = (file.width + file.pad_right);
+  const int64_t zh = height / multiple, zw = width / multiple;
+
+  const auto z_values = codec::decode_values(
+      file.sections[0], z_table_of(shape.hyper_channels, zh * zw), model.tables.z_tables);
+  const auto z_hat = torch::from_blob(const_cast<int32_t*>(z_values.data()),
+                                      {1, shape.hyper_channels, zh, zw}, torch::kInt32)
+                         .to(torch::kInt64);
+  const auto parameters = model.hyper.run(z_hat);
+  auto symbols = codec::decode_values(file.sections[1], y_table_of(model, parameters.log_scale),
+                                      model.tables.y_tables);
+  const auto y_hat = torch::from_blob(symbols.data(), parameters.mean.sizes(), torch::kInt32)
+                         .to(torch::kFloat64) + means_of(parameters, model.hyper.fraction_bits());
+
+  torch::NoGradGuard no_grad;
+  const auto x_hat = model.network->synthesis(
+      y_hat.to(torch::kFloat32).contiguous(torch::MemoryFormat::ChannelsLast), file.level - 1);
+  cv::Mat decoded = quantize_u8(tensor_to_mat(x_hat.clamp(0.0, 1.0)))(cv::Rect(0, 0, file.width, file.height)).clone();
+  if (file.color == codec::ColorFormat::gray8) cv::cvtColor(decoded, decoded, cv::COLOR_RGB2GRAY);
+  return decoded;
+}
+
+}  // namespace restora::compression

@@ -1,0 +1,170 @@
+// restora compress | decompress: images to .rci files with the learned codec, and back.
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "common.h"
+#include "compression/image_codec.h"
+#include "fileio/file_io.h"
+#include "jobs.h"
+#include "restora/errors.h"
+#include "restora/image_io.h"
+#include "restore/model_loader.h"
+#include "restore/runtime.h"
+
+namespace restora::cli {
+namespace {
+
+struct CodecArgs {
+  std::string input, output, model, precision = "fp32";
+  int level = 4;
+  int threads = 0;
+  JobOptions jobs;
+};
+
+void add_common_options(CLI::App* command, CodecArgs& args, GlobalOptions& global,
+                        bool short_quiet) {
+  command->add_option("--threads", args.threads, "Compute threads (0 = all cores)")
+      ->capture_default_str();
+  // The entropy-coded symbols never depend on precision (integer hyper-synthesis); fp32 keeps
+  // the networks' pixels identical on every machine too, so the codec accepts only fp32.
+  command->add_option("--precision", args.precision, "fp32 (the codec runs its networks in fp32)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+      ->capture_default_str();
+  command->add_flag("--overwrite", args.jobs.overwrite, "Replace existing outputs");
+  add_output_flags(*command, global, short_quiet);
+}
+
+void require_fp32(const std::string& precision) {
+  if (precision == "bf16")
+    throw InvalidArgument("--precision bf16: the codec runs in fp32 so that decoded images are "
+                          "bit-identical on every machine");
+}
+
+// Loads each model once, also when a folder's files name several.
+class ModelCache {
+ public:
+  compression::CodecModel& get(const std::string& name_or_path) {
+    std::lock_guard lock(mutex_);
+    auto found = models_.find(name_or_path);
+    if (found == models_.end())
+      found = models_
+                  .emplace(name_or_path, std::make_unique<compression::CodecModel>(
+                                             compression::load_codec_model(resolve_model(name_or_path))))
+                  .first;
+    return *found->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<compression::CodecModel>> models_;
+};
+
+Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOptions& global) {
+  return [command, args, &global]() -> int {
+    if (!command->parsed()) return -1;
+    require_fp32(args->precision);
+    args->jobs.output = FileKind::compressed;
+    const auto jobs = plan_jobs(args->input, args->output, args->jobs);
+    if (jobs.empty()) {
+      info(global, fmt::format("no images in '{}'", args->input));
+      return 0;
+    }
+    set_compute_threads(args->threads);
+    auto models = std::make_shared<ModelCache>();
+    auto& model = models->get(args->model.empty() ? "codec" : args->model);
+    if (args->level < 1 || args->level > model.levels())
+      throw InvalidArgument(fmt::format("-q {}: model '{}' has quality levels 1-{}", args->level,
+                                        model.meta.name, model.levels()));
+    JobStages stages;
+    stages.load = [](const Job& job) { return Payload{read_image(job.input), {}}; };
+    stages.process = [&](const Job&, const Payload& input, std::string& summary) {
+      const auto& image = input.image;
+      if (image.has_alpha()) throw InvalidArgument("the codec does not store alpha channels");
+      Payload output;
+      output.bytes = compression::compress(model, quantize_u8(image.pixels), args->level);
+      summary = fmt::format("{}x{}, level {}, {} bytes, {:.4f} bpp", image.width(), image.height(),
+                            args->level, output.bytes.size(),
+                            output.bytes.size() * 8.0 / (double(image.width()) * image.height()));
+      return output;
+    };
+    stages.save = [](const Job& job, const Payload& output) {
+      fileio::write_file_atomically(job.output, output.bytes);
+    };
+    return run_jobs(jobs, args->jobs, global, stages);
+  };
+}
+
+Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOptions& global) {
+  return [command, args, &global]() -> int {
+    if (!command->parsed()) return -1;
+    require_fp32(args->precision);
+    args->jobs.input = FileKind::compressed;
+    const auto jobs = plan_jobs(args->input, args->output, args->jobs);
+    if (jobs.empty()) {
+      info(global, fmt::format("no .rci files in '{}'", args->input));
+      return 0;
+    }
+    set_compute_threads(args->threads);
+    auto models = std::make_shared<ModelCache>();
+    JobStages stages;
+    stages.load = [](const Job& job) { return Payload{{}, fileio::read_file_bytes(job.input)}; };
+    stages.process = [&](const Job&, const Payload& input, std::string& summary) {
+      const auto header = compression::read_header(input.bytes);
+      auto& model = models->get(args->model.empty() ? header.model : args->model);
+      Payload output;
+      output.image.pixels = to_float01(compression::decompress(model, input.bytes));
+      summary = fmt::format("{}x{}, level {}, model {}", header.width, header.height, header.level,
+                            model.meta.name);
+      return output;
+    };
+    stages.save = [](const Job& job, const Payload& output) {
+      write_image(output.image, job.output);
+    };
+    return run_jobs(jobs, args->jobs, global, stages);
+  };
+}
+
+}  // namespace
+
+Run add_codec_commands(CLI::App& app, GlobalOptions& global) {
+  auto compress_args = std::make_shared<CodecArgs>();
+  auto* compress = app.add_subcommand(
+      "compress", "Compress images to .rci files with the learned codec (a file or a folder)");
+  compress->add_option("-i,--input", compress_args->input, "Input image or folder")->required();
+  compress->add_option("-o,--output", compress_args->output, "Output .rci file, or folder")
+      ->required();
+  compress->add_option("-q,--quality", compress_args->level,
+                       "Quality level, 1 (smallest files) to the model's highest")
+      ->capture_default_str();
+  compress->add_option("-m,--model", compress_args->model, "Codec model name or file")
+      ->default_str("codec");
+  add_common_options(compress, *compress_args, global, /*short_quiet=*/false);  // -q is quality
+
+  auto decompress_args = std::make_shared<CodecArgs>();
+  auto* decompress = app.add_subcommand("decompress", "Decode .rci files to images");
+  decompress->add_option("-i,--input", decompress_args->input, "Input .rci file or folder")
+      ->required();
+  decompress->add_option("-o,--output", decompress_args->output, "Output image, or folder")
+      ->required();
+  decompress->add_option("-m,--model", decompress_args->model, "Codec model name or file")
+      ->default_str("the model the file names");
+  decompress
+      ->add_option("--format", decompress_args->jobs.format,
+                   "Output format for folders: png, bmp, tif, webp")
+      ->default_str("png");
+  add_common_options(decompress, *decompress_args, global, /*short_quiet=*/true);
+
+  auto runs = std::make_shared<std::vector<Run>>(std::vector<Run>{
+      make_compress(compress, compress_args, global),
+      make_decompress(decompress, decompress_args, global)});
+  return [runs]() -> int {
+    for (const auto& run : *runs)
+      if (int code = run(); code >= 0) return code;
+    return -1;
+  };
+}
+
+}  // namespace restora::cli
