@@ -66,6 +66,7 @@ void CliTest::SetUpTestSuite() {
   for (const auto& entry : models)
     write_tiny_model(models_path() / (std::string(entry.name) + ".safetensors"),
                      tiny_meta(entry.task, entry.channels, entry.name), seed++);
+  write_tiny_codec(models_path() / "codec.safetensors", "codec", seed);
   ::setenv("RESTORA_MODELS", models_path().c_str(), 1);
 }
 

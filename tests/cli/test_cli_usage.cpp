@@ -21,7 +21,9 @@ TEST_F(CliUsage, HelpOfEverySubcommandExitsZeroAndShowsDefaults) {
       {"train", "--stop-at INT=0"},
       {"eval", "--output TEXT=docs/RESULTS.md"},
       {"models", "--json"},
-      {"info", "--json"}};
+      {"info", "--json"},
+      {"compress", "--quality INT:INT in [1 - 255]=4"},
+      {"decompress", "--precision TEXT:{auto,fp32,bf16}=fp32"}};
   for (const auto& [command, shown] : cases) {
     SCOPED_TRACE(command);
     const auto result = run({command, "-h"});
@@ -32,7 +34,8 @@ TEST_F(CliUsage, HelpOfEverySubcommandExitsZeroAndShowsDefaults) {
   const auto top = run({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   for (const char* command :
-       {"denoise", "upscale", "dejpeg", "degrade", "train", "eval", "models", "info"})
+       {"denoise", "upscale", "dejpeg", "degrade", "train", "eval", "models", "info", "compress",
+        "decompress"})
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
 }
 

@@ -18,16 +18,7 @@ namespace fs = std::filesystem;
 
 // A small random-weight codec written to a model file and loaded back, as a shipped one is.
 CodecModel tiny_model(const fs::path& folder, uint64_t seed, const std::string& name = "tiny-codec") {
-  torch::manual_seed(seed);
-  CodecShape shape;
-  shape.features = 8;
-  shape.latent_channels = 12;
-  shape.hyper_channels = 8;
-  shape.lambdas = {0.005, 0.02, 0.08};
-  HyperpriorCodec network(shape);
-  const auto path = folder / (name + ".safetensors");
-  model_file::write_model_file(path, make_codec_model_file(*network, name, "test codec"));
-  return load_codec_model(path);
+  return load_codec_model(testing::write_tiny_codec(folder / (name + ".safetensors"), name, seed));
 }
 
 cv::Mat test_image(int width, int height) {

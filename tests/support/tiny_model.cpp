@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "compression/codec_model.h"
 #include "nn/weights.h"
 #include "restore/model_loader.h"
 
@@ -41,6 +42,19 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
   file.meta = meta;
   file.tensors = nn::export_weights(*network);
   model_file::write_model_file(path, file);
+  return path;
+}
+
+std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const std::string& name,
+                                       uint64_t seed) {
+  torch::manual_seed(seed);
+  compression::CodecShape shape;
+  shape.features = 8;
+  shape.latent_channels = 12;
+  shape.hyper_channels = 8;
+  shape.lambdas = {0.005, 0.02, 0.08};
+  compression::HyperpriorCodec network(shape);
+  model_file::write_model_file(path, compression::make_codec_model_file(*network, name, "test codec"));
   return path;
 }
 

@@ -19,6 +19,10 @@ model_file::ModelMeta tiny_meta(const std::string& task, int channels,
 std::filesystem::path write_tiny_model(const std::filesystem::path& path,
                                        const model_file::ModelMeta& meta, uint64_t seed = 1);
 
+// Writes a small random learned-codec model file (3 quality levels) named `name`.
+std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const std::string& name,
+                                       uint64_t seed = 1);
+
 // A fresh empty folder under the system temp dir, removed by the caller if wanted.
 std::filesystem::path make_temp_dir(const std::string& prefix);
 

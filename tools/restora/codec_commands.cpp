@@ -1,6 +1,7 @@
 // restora compress | decompress: images to .rci files with the learned codec, and back.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,9 +18,11 @@
 namespace restora::cli {
 namespace {
 
+constexpr int default_level = 4;
+
 struct CodecArgs {
   std::string input, output, model, precision = "fp32";
-  int level = 4;
+  int level = 0;  // 0: default_level, or the model's highest if it has fewer
   int threads = 0;
   JobOptions jobs;
 };
@@ -75,6 +78,7 @@ Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOpti
     set_compute_threads(args->threads);
     auto models = std::make_shared<ModelCache>();
     auto& model = models->get(args->model.empty() ? "codec" : args->model);
+    if (args->level == 0) args->level = std::min(default_level, model.levels());
     if (args->level < 1 || args->level > model.levels())
       throw InvalidArgument(fmt::format("-q {}: model '{}' has quality levels 1-{}", args->level,
                                         model.meta.name, model.levels()));
@@ -138,7 +142,8 @@ Run add_codec_commands(CLI::App& app, GlobalOptions& global) {
       ->required();
   compress->add_option("-q,--quality", compress_args->level,
                        "Quality level, 1 (smallest files) to the model's highest")
-      ->capture_default_str();
+      ->default_str(std::to_string(default_level))
+      ->check(CLI::Range(1, 255));
   compress->add_option("-m,--model", compress_args->model, "Codec model name or file")
       ->default_str("codec");
   add_common_options(compress, *compress_args, global, /*short_quiet=*/false);  // -q is quality
