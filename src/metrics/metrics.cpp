@@ -45,8 +45,13 @@ double psnr_from_mse(double mean_squared_error) {
   return 10.0 * std::log10(kPeak * kPeak / mean_squared_error);
 }
 
-// Mean SSIM of one channel over the valid region.
-double ssim_channel(const cv::Mat& a, const cv::Mat& b) {
+// Means over the valid region of one channel's SSIM map and of its contrast-structure factor
+// (the map without the luminance term, which MS-SSIM uses at the finer scales).
+struct SsimTerms {
+  double ssim = 0.0, contrast_structure = 0.0;
+};
+
+SsimTerms ssim_channel(const cv::Mat& a, const cv::Mat& b) {
   constexpr int kWindow = 11;
   constexpr int kMargin = kWindow / 2;
   const double c1 = (0.01 * kPeak) * (0.01 * kPeak);
@@ -66,7 +71,7 @@ double ssim_channel(const cv::Mat& a, const cv::Mat& b) {
   const cv::Mat mean_aa = filter(a.mul(a));
   const cv::Mat mean_bb = filter(b.mul(b));
   const cv::Mat mean_ab = filter(a.mul(b));
-  double sum = 0.0;
+  SsimTerms sum;
   for (int row = 0; row < valid.height; ++row) {
     for (int col = 0; col < valid.width; ++col) {
       const double mu_a = mean_a.at<double>(row, col);
@@ -74,11 +79,13 @@ double ssim_channel(const cv::Mat& a, const cv::Mat& b) {
       const double variance_a = mean_aa.at<double>(row, col) - mu_a * mu_a;
       const double variance_b = mean_bb.at<double>(row, col) - mu_b * mu_b;
       const double covariance = mean_ab.at<double>(row, col) - mu_a * mu_b;
-      sum += ((2.0 * mu_a * mu_b + c1) * (2.0 * covariance + c2)) /
-             ((mu_a * mu_a + mu_b * mu_b + c1) * (variance_a + variance_b + c2));
+      const double contrast_structure = (2.0 * covariance + c2) / (variance_a + variance_b + c2);
+      sum.contrast_structure += contrast_structure;
+      sum.ssim += (2.0 * mu_a * mu_b + c1) / (mu_a * mu_a + mu_b * mu_b + c1) * contrast_structure;
     }
   }
-  return sum / (double(valid.width) * valid.height);
+  const double count = double(valid.width) * valid.height;
+  return {sum.ssim / count, sum.contrast_structure / count};
 }
 
 // Yim & Bovik's blocking effect factor of one channel, B = 8. Differences
@@ -191,7 +198,33 @@ double ssim(const cv::Mat& a, const cv::Mat& b) {
   const std::vector<cv::Mat> channels_b = split_channels(b);
   double sum = 0.0;
   for (size_t channel = 0; channel < channels_a.size(); ++channel) {
-    sum += ssim_channel(channels_a[channel], channels_b[channel]);
+    sum += ssim_channel(channels_a[channel], channels_b[channel]).ssim;
+  }
+  return sum / double(channels_a.size());
+}
+
+double ms_ssim(const cv::Mat& a, const cv::Mat& b) {
+  check_pair(a, b, "ms_ssim");
+  constexpr double weights[] = {0.0448, 0.2856, 0.3001, 0.2363, 0.1333};
+  constexpr int scales = 5;
+  if (a.rows < 11 << (scales - 1) || a.cols < 11 << (scales - 1))
+    throw InvalidArgument(fmt::format("ms_ssim: images of {} are smaller than 176x176 (5 scales "
+                                      "of an 11x11 window)", describe(a)));
+  const std::vector<cv::Mat> channels_a = split_channels(a);
+  const std::vector<cv::Mat> channels_b = split_channels(b);
+  double sum = 0.0;
+  for (size_t channel = 0; channel < channels_a.size(); ++channel) {
+    cv::Mat x = channels_a[channel], y = channels_b[channel];
+    double product = 1.0;
+    for (int scale = 0; scale < scales; ++scale) {
+      const auto terms = ssim_channel(x, y);
+      const double factor = scale + 1 < scales ? terms.contrast_structure : terms.ssim;
+      product *= std::pow(std::max(factor, 0.0), weights[scale]);
+      // 2×2 average pooling (odd last rows/columns dropped), as Wang's reference code does.
+      cv::resize(x(cv::Rect(0, 0, x.cols / 2 * 2, x.rows / 2 * 2)), x, {}, 0.5, 0.5, cv::INTER_AREA);
+      cv::resize(y(cv::Rect(0, 0, y.cols / 2 * 2, y.rows / 2 * 2)), y, {}, 0.5, 0.5, cv::INTER_AREA);
+    }
+    sum += product;
   }
   return sum / double(channels_a.size());
 }

@@ -40,6 +40,11 @@ double psnr(const cv::Mat& a, const cv::Mat& b);
 // margin dropped), mean over channels. Both sides must be >= 11.
 double ssim(const cv::Mat& a, const cv::Mat& b);
 
+// MS-SSIM (Wang, Simoncelli & Bovik 2003): SSIM's contrast-structure term at 4 scales and the
+// full SSIM at the 5th, weights 0.0448, 0.2856, 0.3001, 0.2363, 0.1333, each scale halved by
+// 2×2 averaging; windows as ssim(); mean over channels. Both sides must be >= 176.
+double ms_ssim(const cv::Mat& a, const cv::Mat& b);
+
 // PSNR-B (Yim & Bovik 2011): 10 log10(255^2 / (mse + BEF(test))), with the
 // blocking effect factor measured on the 8×8 block boundaries of `test` only.
 // Multi-channel images: the mean of the per-channel PSNR-B values in dB, as

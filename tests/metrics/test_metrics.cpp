@@ -172,5 +172,15 @@ TEST(Metrics, TooSmallForTheWindowsIsRejected) {
   EXPECT_THROW(psnr_b(narrow, narrow), InvalidArgument);
 }
 
+
+TEST(Metrics, MsSsimMatchesNumpyReference) {
+  const cv::Mat restored = prepare(SyntheticRestored(190, 201), Space::all_channels, 0);
+  const cv::Mat gt = prepare(SyntheticGroundTruth(190, 201), Space::all_channels, 0);
+  EXPECT_NEAR(ms_ssim(restored, gt), 0.9957032074424245, 1e-9);  // metrics_reference.py
+  EXPECT_DOUBLE_EQ(ms_ssim(gt, gt), 1.0);
+  const cv::Mat small = prepare(SyntheticGroundTruth(175, 201), Space::all_channels, 0);
+  EXPECT_THROW(ms_ssim(small, small), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace restora::metrics

@@ -30,8 +30,9 @@ def y_channel(rgb_u8):
     return rgb2ycbcr(rgb_u8)[..., 0]  # float64, 16 + 65.481 R + 128.553 G + 24.966 B
 
 
-def ssim_valid_numpy(a, b):
-    """Wang 2004 SSIM map on the valid region only, separable Gaussian 11x11."""
+def ssim_valid_numpy(a, b, contrast_structure=False):
+    """Wang 2004 SSIM map on the valid region only, separable Gaussian 11x11 (or, asked, the
+    mean of its contrast-structure factor alone)."""
     radius = 5
     taps = np.exp(-(np.arange(-radius, radius + 1) ** 2) / (2 * 1.5**2))
     taps /= taps.sum()
@@ -45,8 +46,24 @@ def ssim_valid_numpy(a, b):
     var_a = filter_valid(a * a) - mu_a**2
     var_b = filter_valid(b * b) - mu_b**2
     cov = filter_valid(a * b) - mu_a * mu_b
+    if contrast_structure:
+        return ((2 * cov + c2) / (var_a + var_b + c2)).mean()
     ssim_map = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
     return ssim_map.mean()
+
+
+def ms_ssim_numpy(a, b):
+    """Wang 2003 MS-SSIM of one channel: contrast-structure at scales 1-4, SSIM at scale 5,
+    2x2 mean pooling between scales."""
+    weights = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
+    value = 1.0
+    for scale, weight in enumerate(weights):
+        last = scale == len(weights) - 1
+        value *= max(ssim_valid_numpy(a, b, contrast_structure=not last), 0.0) ** weight
+        h, w = a.shape[0] // 2 * 2, a.shape[1] // 2 * 2
+        a = a[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+        b = b[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    return value
 
 
 def ssim_skimage(a, b):
@@ -113,6 +130,10 @@ def main():
     print("// gt pixels there:", gt_u8[0, 0].tolist(), gt_u8[5, 7].tolist(), gt_u8[36, 44].tolist())
     report("RGB 37x45, all channels, crop 0", restored_u8.astype(np.float64), gt_u8.astype(np.float64))
     report("RGB 37x45, Y, crop 4", y_channel(restored_u8)[4:-4, 4:-4], y[4:-4, 4:-4])
+    restored_u8, gt_u8 = synthetic_pair(190, 201)
+    ms_ssim = np.mean([ms_ssim_numpy(restored_u8[..., c].astype(np.float64), gt_u8[..., c].astype(np.float64))
+                       for c in range(3)])
+    print(f"// ms_ssim RGB 190x201: {ms_ssim!r}")
     restored_u8, gt_u8 = synthetic_pair(32, 40)
     report("gray (channel 0) 32x40, crop 0", restored_u8[..., 0].astype(np.float64),
            gt_u8[..., 0].astype(np.float64))
