@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common.h"
+#include "eval/codec_eval.h"
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval/report.h"
@@ -31,6 +32,43 @@ struct EvalArgs {
   bool allow_missing_model = false;
   bool record = false;
 };
+
+// --task codec: rate-distortion of our codecs and the classical ones (eval/codec_eval.h).
+int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
+  eval::CodecEvalOptions options;
+  options.data_root = args.data.empty() ? default_data_root() : args.data;
+  if (args.sets.size() > 1) throw InvalidArgument("--task codec measures one set at a time");
+  if (!args.sets.empty()) options.set = args.sets.front();
+  if (!args.models.empty()) options.models = args.models;
+  options.peers = !args.no_peers;
+  options.limit = args.limit;
+  options.threads = args.threads;
+  for (const auto& precision : args.precisions)
+    if (precision == "bf16")
+      throw InvalidArgument("--precision bf16: the codec runs in fp32 (bit-identical decoding)");
+  options.progress = [&](const std::string& line) { info(global, line); };
+  const auto evaluation = eval::run_codec_evaluation(options);
+
+  const std::filesystem::path report = output_given ? args.output : "docs/CODEC.md";
+  auto plot = report;
+  plot.replace_filename(report.stem().string() + "-rd.png");
+  const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
+  eval::plot_rate_distortion(evaluation, plot);
+  eval::write_text_atomically(report, eval::render_codec_markdown(evaluation, context,
+                                                                  plot.filename().string()));
+  if (global.json) {
+    auto json = eval::codec_evaluation_json(evaluation);
+    json["output"] = report.string();
+    json["plot"] = plot.string();
+    fmt::print("{}\n", json.dump(2));
+  } else if (!global.quiet) {
+    for (const auto& curve : evaluation.curves)
+      if (const auto* jpeg = evaluation.curve("JPEG"); jpeg && &curve != jpeg)
+        fmt::print("{:<28} BD-rate vs JPEG {:+.1f} %\n", curve.method, eval::bd_rate(*jpeg, curve));
+    fmt::print("report: {}, plot: {}\n", report.string(), plot.string());
+  }
+  return 0;
+}
 
 std::vector<std::string> task_choices() {
   auto choices = tasks::known_tasks();
@@ -61,7 +99,9 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->description("Markdown report, written atomically (--task codec: docs/CODEC.md and its "
+                    "plot beside it)");
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
@@ -84,8 +124,10 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
                     "Write the measured test-set scores into each evaluated model file");
   add_output_flags(*command, global);
 
-  return [command, args, &global]() -> int {
+  auto* output_option = command->get_option("--output");
+  return [command, args, output_option, &global]() -> int {
     if (!command->parsed()) return -1;
+    if (args->task == "codec") return run_codec_eval(*args, output_option->count() > 0, global);
     eval::EvalOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     if (args->task != "all") options.tasks = {tasks::find_task(args->task)};

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <opencv2/imgproc.hpp>
+
+#include "eval/codec_eval.h"
+#include "restora/image_io.h"
+#include "support/tiny_model.h"
+
+namespace restora::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+RateCurve curve(const std::string& name, std::vector<std::pair<double, double>> points) {
+  RateCurve result;
+  result.method = name;
+  for (const auto& [bpp, psnr] : points) result.points.push_back({"", bpp, psnr, 0, 0, 0});
+  return result;
+}
+
+TEST(BdRate, HalfTheRateAtEveryQualityIsMinusFiftyPercent) {
+  const auto anchor = curve("a", {{0.2, 28}, {0.4, 30.5}, {0.8, 33}, {1.6, 36}, {3.2, 39}});
+  auto half = anchor;
+  for (auto& point : half.points) point.bpp /= 2;
+  EXPECT_NEAR(bd_rate(anchor, half), -50.0, 1e-6);
+  EXPECT_NEAR(bd_rate(half, anchor), 100.0, 1e-6);
+  EXPECT_NEAR(bd_rate(anchor, anchor), 0.0, 1e-9);
+}
+
+TEST(BdRate, NeedsFourPointsAndOverlap) {
+  const auto anchor = curve("a", {{0.2, 28}, {0.4, 30}, {0.8, 32}, {1.6, 34}});
+  EXPECT_TRUE(std::isnan(bd_rate(anchor, curve("b", {{0.2, 28}, {0.4, 30}, {0.8, 32}}))));
+  EXPECT_TRUE(std::isnan(bd_rate(anchor, curve("c", {{0.2, 40}, {0.4, 41}, {0.8, 42}, {1.6, 43}}))));
+}
+
+TEST(CodecEvaluation, MeasuresOursAndJpegFromRealFiles) {
+  const auto root = testing::make_temp_dir("restora-codec-eval");
+  const auto folder = root / "test" / "Tiny";
+  fs::create_directories(folder);
+  Image image;
+  image.pixels = cv::Mat(192, 200, CV_32FC3);
+  cv::randu(image.pixels, 0.2, 0.8);
+  cv::GaussianBlur(image.pixels, image.pixels, {9, 9}, 3.0);
+  write_image(image, folder / "a.png");
+  testing::write_tiny_codec(root / "tiny.safetensors", "tiny", 7);
+
+  CodecEvalOptions options;
+  options.data_root = root;
+  options.set = "Tiny";
+  options.models = {(root / "tiny.safetensors").string()};
+  options.dejpeg_model = "";
+  options.peers = false;
+  options.threads = 1;
+  const auto evaluation = run_codec_evaluation(options);
+  ASSERT_EQ(evaluation.curves.size(), 2u);
+  const auto& ours = evaluation.curves[0];
+  EXPECT_TRUE(ours.ours);
+  ASSERT_EQ(ours.points.size(), 3u);  // the tiny codec's levels
+  const auto* jpeg = evaluation.curve("JPEG");
+  ASSERT_NE(jpeg, nullptr);
+  EXPECT_EQ(jpeg->points.size(), 11u);
+  for (const auto* c : {&ours, jpeg}) {
+    for (size_t i = 0; i < c->points.size(); ++i) {
+      EXPECT_GT(c->points[i].bpp, 0.0);
+      EXPECT_GT(c->points[i].psnr, 5.0);
+      EXPECT_LE(c->points[i].ms_ssim, 1.0);
+      if (i) {
+        EXPECT_GE(c->points[i].bpp, c->points[i - 1].bpp);  // sorted by rate
+      }
+    }
+  }
+  // JPEG quality up means more bits and more PSNR; the file sizes are real (header included).
+  EXPECT_GT(jpeg->points.back().psnr, jpeg->points.front().psnr + 5);
+  EXPECT_GT(jpeg->points.front().bpp * 192 * 200 / 8, 300.0);
+  const auto markdown = render_codec_markdown(evaluation, {"cmd", "2026-01-01", "machine"}, "rd.png");
+  EXPECT_NE(markdown.find("| tiny (ours) | JPEG |"), std::string::npos) << markdown;
+  plot_rate_distortion(evaluation, root / "rd.png");
+  EXPECT_TRUE(fs::exists(root / "rd.png"));
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace restora::eval
