@@ -46,6 +46,16 @@ void require_fp32(const std::string& precision) {
                           "bit-identical on every machine");
 }
 
+// The jobs of a codec subcommand after the checks both make; empty (and said) when none.
+std::vector<Job> plan_codec_jobs(const CodecArgs& args, const GlobalOptions& global,
+                                 const char* what) {
+  require_fp32(args.precision);
+  auto jobs = plan_jobs(args.input, args.output, args.jobs);
+  if (jobs.empty()) info(global, fmt::format("no {} in '{}'", what, args.input));
+  set_compute_threads(args.threads);
+  return jobs;
+}
+
 // Loads each model once, also when a folder's files name several.
 class ModelCache {
  public:
@@ -68,16 +78,11 @@ class ModelCache {
 Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOptions& global) {
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
-    require_fp32(args->precision);
     args->jobs.output = FileKind::compressed;
-    const auto jobs = plan_jobs(args->input, args->output, args->jobs);
-    if (jobs.empty()) {
-      info(global, fmt::format("no images in '{}'", args->input));
-      return 0;
-    }
-    set_compute_threads(args->threads);
-    auto models = std::make_shared<ModelCache>();
-    auto& model = models->get(args->model.empty() ? "codec" : args->model);
+    const auto jobs = plan_codec_jobs(*args, global, "images");
+    if (jobs.empty()) return 0;
+    ModelCache models;
+    auto& model = models.get(args->model.empty() ? "codec" : args->model);
     if (args->level == 0) args->level = std::min(default_level, model.levels());
     if (args->level < 1 || args->level > model.levels())
       throw InvalidArgument(fmt::format("-q {}: model '{}' has quality levels 1-{}", args->level,
@@ -104,20 +109,15 @@ Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOpti
 Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOptions& global) {
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
-    require_fp32(args->precision);
     args->jobs.input = FileKind::compressed;
-    const auto jobs = plan_jobs(args->input, args->output, args->jobs);
-    if (jobs.empty()) {
-      info(global, fmt::format("no .rci files in '{}'", args->input));
-      return 0;
-    }
-    set_compute_threads(args->threads);
-    auto models = std::make_shared<ModelCache>();
+    const auto jobs = plan_codec_jobs(*args, global, ".rci files");
+    if (jobs.empty()) return 0;
+    ModelCache models;
     JobStages stages;
     stages.load = [](const Job& job) { return Payload{{}, fileio::read_file_bytes(job.input)}; };
     stages.process = [&](const Job&, const Payload& input, std::string& summary) {
       const auto header = compression::read_header(input.bytes);
-      auto& model = models->get(args->model.empty() ? header.model : args->model);
+      auto& model = models.get(args->model.empty() ? header.model : args->model);
       Payload output;
       output.image.pixels = to_float01(compression::decompress(model, input.bytes));
       summary = fmt::format("{}x{}, level {}, model {}", header.width, header.height, header.level,
