@@ -91,6 +91,8 @@ void register_benchmarks() {
         ->UseRealTime();
   }
   for (const auto& path : shipped_models()) {
+    // The learned codec is timed per image by `restora eval --task codec` (docs/CODEC.md).
+    if (model_file::read_model_file(path).meta.task == "codec") continue;
     auto model = std::make_shared<LoadedModel>(load_model(path));
     nn::to_channels_last(*model->network);
     for (const int scale : model->meta.scales)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: degrade photos that Debian's python3-skimage ships, restore them with the shipped
-# default models, and report PSNR against the clean originals.
+# default models, and report PSNR against the clean originals; compress one with the learned codec.
 set -euo pipefail
 restora=${1:-build/tools/restora/restora}
 samples=/usr/lib/python3/dist-packages/skimage/data
@@ -20,5 +20,11 @@ echo "== Super-resolution x2: astronaut.png downscaled (MATLAB bicubic) then ups
 echo "== JPEG artifact removal (quality 10): coffee.png"
 "$restora" degrade -i "$samples/coffee.png" -o "$out/coffee-q10.png" --quality 10 --overwrite --quiet
 "$restora" dejpeg -i "$out/coffee-q10.png" -o "$out/coffee-dejpeg.png" --reference "$samples/coffee.png" --overwrite
+
+echo "== Learned compression: coffee.png at quality levels 2 and 6, then decoded"
+for level in 2 6; do
+  "$restora" compress -q "$level" -i "$samples/coffee.png" -o "$out/coffee-q$level.rci" --overwrite
+  "$restora" decompress -i "$out/coffee-q$level.rci" -o "$out/coffee-q$level-decoded.png" --reference "$samples/coffee.png" --overwrite
+done
 
 echo "Results are in $out/"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -43,6 +44,62 @@ torch::Tensor means_of(const FixedPointParameters& p, int fraction_bits) {
   return p.mean.to(torch::kFloat64) * std::ldexp(1.0, -fraction_bits);
 }
 
+// The transforms run over tiles, so their activations stay bounded whatever the image size:
+// tiles of 32 latents (512 pixels) plus 8 latents of context on each side, more than the
+// transforms' receptive radii (g_a about 3.6 latents, g_s 6.5), of which only the centre is kept.
+constexpr int64_t tile_latents = 32, context_latents = 8, latent_stride = 16;
+
+// Calls `run(top, left)` with the origin of every tile of a `height`×`width` latent grid.
+template <typename Run>
+void for_each_tile(int64_t height, int64_t width, Run&& run) {
+  for (int64_t top = 0; top < height; top += tile_latents)
+    for (int64_t left = 0; left < width; left += tile_latents) run(top, left);
+}
+
+struct TileSpan {
+  int64_t begin, end, keep_begin, keep_end;  // with context; the kept centre, relative
+};
+
+TileSpan span(int64_t start, int64_t size) {
+  const int64_t begin = std::max<int64_t>(0, start - context_latents);
+  const int64_t end = std::min(size, start + tile_latents + context_latents);
+  return {begin, end, start - begin, std::min(size, start + tile_latents) - begin};
+}
+
+// image: 1×3×H×W, H and W multiples of 64 -> y·gain, 1×M×H/16×W/16, float.
+torch::Tensor analyze(HyperpriorCodecImpl& network, const torch::Tensor& image, int level) {
+  const int64_t height = image.size(2) / latent_stride, width = image.size(3) / latent_stride;
+  auto y = torch::empty({1, network.shape().latent_channels, height, width});
+  for_each_tile(height, width, [&](int64_t top, int64_t left) {
+    const auto rows = span(top, height), cols = span(left, width);
+    const auto tile = image.slice(2, rows.begin * latent_stride, rows.end * latent_stride)
+                          .slice(3, cols.begin * latent_stride, cols.end * latent_stride)
+                          .contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto latent = network.analysis(tile, level);
+    y.slice(2, top, top + rows.keep_end - rows.keep_begin)
+        .slice(3, left, left + cols.keep_end - cols.keep_begin)
+        .copy_(latent.slice(2, rows.keep_begin, rows.keep_end).slice(3, cols.keep_begin, cols.keep_end));
+  });
+  return y;
+}
+
+// y_hat: 1×M×h×w -> the image, 1×3×16h×16w, float.
+torch::Tensor synthesize(HyperpriorCodecImpl& network, const torch::Tensor& y_hat, int level) {
+  const int64_t height = y_hat.size(2), width = y_hat.size(3);
+  auto image = torch::empty({1, 3, height * latent_stride, width * latent_stride});
+  for_each_tile(height, width, [&](int64_t top, int64_t left) {
+    const auto rows = span(top, height), cols = span(left, width);
+    const auto tile = y_hat.slice(2, rows.begin, rows.end).slice(3, cols.begin, cols.end)
+                          .contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto pixels = network.synthesis(tile, level);
+    image.slice(2, top * latent_stride, (top + rows.keep_end - rows.keep_begin) * latent_stride)
+        .slice(3, left * latent_stride, (left + cols.keep_end - cols.keep_begin) * latent_stride)
+        .copy_(pixels.slice(2, rows.keep_begin * latent_stride, rows.keep_end * latent_stride)
+                   .slice(3, cols.keep_begin * latent_stride, cols.keep_end * latent_stride));
+  });
+  return image;
+}
+
 }  // namespace
 
 std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level) {
@@ -71,8 +128,7 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
 
   torch::NoGradGuard no_grad;
   auto& network = *model.network;
-  const auto x = mat_to_tensor(to_float01(padded)).contiguous(torch::MemoryFormat::ChannelsLast);
-  const auto y = network.analysis(x, level - 1).to(torch::kFloat64);
+  const auto y = analyze(network, mat_to_tensor(to_float01(padded)), level - 1).to(torch::kFloat64);
   const auto z_hat = torch::round(network.hyper_analysis(y.to(torch::kFloat32)))
                          .clamp(INT32_MIN + 1.0, INT32_MAX - 1.0).to(torch::kInt64);
   const auto parameters = model.hyper.run(z_hat);
@@ -122,8 +178,7 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
                          .to(torch::kFloat64) + means_of(parameters, model.hyper.fraction_bits());
 
   torch::NoGradGuard no_grad;
-  const auto x_hat = model.network->synthesis(
-      y_hat.to(torch::kFloat32).contiguous(torch::MemoryFormat::ChannelsLast), file.level - 1);
+  const auto x_hat = synthesize(*model.network, y_hat.to(torch::kFloat32), file.level - 1);
   cv::Mat decoded = quantize_u8(tensor_to_mat(x_hat.clamp(0.0, 1.0)))(cv::Rect(0, 0, file.width, file.height)).clone();
   if (file.color == codec::ColorFormat::gray8) cv::cvtColor(decoded, decoded, cv::COLOR_RGB2GRAY);
   return decoded;

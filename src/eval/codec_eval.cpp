@@ -115,6 +115,7 @@ std::vector<Method> make_methods(const CodecEvalOptions& options, int threads,
     method.curve.how = fmt::format("restora compress -q 1..{} -m {}, fp32, {} threads; files "
                                    "written, read back and decoded", model->levels(), name, threads);
     method.curve.ours = true;
+    method.curve.model_file = model->path.string();
     for (int level = 1; level <= model->levels(); ++level)
       method.settings.push_back(
           {fmt::format("level {}", level),
@@ -179,7 +180,7 @@ std::vector<Method> make_methods(const CodecEvalOptions& options, int threads,
                       return fmt::format("cwebp -quiet -q {} -m 6 {} -o {}", q, quoted(in), quoted(out));
                     },
                     [](const fs::path& in, const fs::path& out) {
-                      return fmt::format("dwebp -quiet {} -png -o {}", quoted(in), quoted(out));
+                      return fmt::format("dwebp -quiet {} -o {}", quoted(in), quoted(out));
                     })});
     methods.push_back(std::move(webp));
   } else {

@@ -39,6 +39,7 @@ struct RateCurve {
   std::string method;   // "codec (ours)", "JPEG", "WebP", "AVIF 4:2:0", "AVIF 4:4:4", ...
   std::string how;      // the encoder and its settings, for the report
   bool ours = false;
+  std::string model_file;         // our codec curves: the model file measured
   std::vector<RatePoint> points;  // ascending bpp
 };
 
@@ -64,6 +65,13 @@ double bd_rate(const RateCurve& anchor, const RateCurve& test);
 std::string render_codec_markdown(const CodecEvaluation& evaluation, const ReportContext& context,
                                   const std::string& plot_name);
 void plot_rate_distortion(const CodecEvaluation& evaluation, const std::filesystem::path& png);
+
+// `restora eval --task codec --record`: writes each measured codec model's points and BD-rates
+// into its file's scores.test.sets (the entry of the same set replaced), as record_scores does
+// for restoration models. The coding tensors, hence the fingerprint .rci files carry, are
+// untouched. A partial evaluation (limit > 0) -> InvalidArgument. Returns the files written.
+std::vector<std::string> record_codec_scores(const CodecEvaluation& evaluation,
+                                             const ReportContext& context);
 nlohmann::json codec_evaluation_json(const CodecEvaluation& evaluation);
 
 }  // namespace restora::eval

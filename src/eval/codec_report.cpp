@@ -2,9 +2,12 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "eval/codec_eval.h"
+#include "model_file/model_meta.h"
+#include "restora/errors.h"
 #include "restora/image_io.h"
 
 namespace restora::eval {
@@ -70,6 +73,43 @@ nlohmann::json codec_evaluation_json(const CodecEvaluation& evaluation) {
   }
   return {{"set", evaluation.set}, {"images", evaluation.images}, {"threads", evaluation.threads},
           {"notes", evaluation.notes}, {"curves", curves}};
+}
+
+std::vector<std::string> record_codec_scores(const CodecEvaluation& evaluation,
+                                             const ReportContext& context) {
+  if (evaluation.limit > 0) throw InvalidArgument("--record needs whole test sets: drop --limit");
+  std::vector<std::string> files;
+  for (const auto& ours : evaluation.curves) {
+    if (!ours.ours || ours.model_file.empty()) continue;
+    nlohmann::json results = nlohmann::json::array(), bd_rates = nlohmann::json::object();
+    for (const auto& p : ours.points)
+      results.push_back({{"setting", p.setting}, {"bpp", p.bpp}, {"psnr", p.psnr}, {"ms_ssim", p.ms_ssim},
+                         {"encode_seconds", p.encode_seconds}, {"decode_seconds", p.decode_seconds}});
+    for (const auto& peer : evaluation.curves)
+      if (!peer.ours) {
+        const double value = bd_rate(peer, ours);
+        bd_rates[peer.method] = std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
+      }
+    const nlohmann::json entry = {{"set", evaluation.set}, {"images", evaluation.images},
+                                  {"date", context.date}, {"command", context.command},
+                                  {"precision", "fp32"}, {"threads", evaluation.threads},
+                                  {"results", results}, {"bd_rate_percent", bd_rates}};
+    auto model = model_file::read_model_file(ours.model_file);
+    auto& test = model.meta.scores["test"];
+    nlohmann::json sets = nlohmann::json::array();
+    if (test.is_object() && test.contains("sets") && test["sets"].is_array()) sets = test["sets"];
+    auto same = std::find_if(sets.begin(), sets.end(),
+                             [&](const nlohmann::json& old) { return old["set"] == entry["set"]; });
+    if (same != sets.end())
+      *same = entry;
+    else
+      sets.push_back(entry);
+    test = {{"protocol", "../shared/PROTOCOLS.md (learned compression), measured by restora eval --task codec"},
+            {"sets", sets}};
+    model_file::write_model_file(ours.model_file, model);
+    files.push_back(ours.model_file);
+  }
+  return files;
 }
 
 void plot_rate_distortion(const CodecEvaluation& evaluation, const std::filesystem::path& png) {

@@ -112,12 +112,17 @@ std::string score_summary(const nlohmann::json& scores) {
     const auto& first = scores["test"]["sets"][0];
     std::vector<std::string> cells;
     for (const auto& result : first.value("results", nlohmann::json::array()))
-      cells.push_back(
-          fmt::format("{} {:.2f}", result.value("setting", "?"), result.value("psnr", 0.0)));
+      cells.push_back(result.contains("bpp")  // a codec: its rate too
+                          ? fmt::format("{} {:.3f} bpp {:.2f}", result.value("setting", "?"),
+                                        result.value("bpp", 0.0), result.value("psnr", 0.0))
+                          : fmt::format("{} {:.2f}", result.value("setting", "?"),
+                                        result.value("psnr", 0.0)));
     return fmt::format("{} {} dB", first.value("set", "?"), fmt::join(cells, ", "));
   }
   if (scores.contains("validation") && scores["validation"].contains("psnr"))
     return fmt::format("validation {:.2f} dB", scores["validation"]["psnr"].get<double>());
+  if (scores.contains("validation") && scores["validation"].contains("rd_loss"))  // a codec
+    return fmt::format("validation RD loss {:.3f}", scores["validation"]["rd_loss"].get<double>());
   return "";
 }
 

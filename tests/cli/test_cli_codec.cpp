@@ -42,6 +42,10 @@ TEST_F(CliCodec, CompressDecompressAndInfoAgree) {
       ASSERT_EQ(result.exit_code, 0) << result.err;
       EXPECT_EQ(read_image_file(out).size(), image.size());
     }
+    result = run({"decompress", "-i", rci.string(), "-o", (work_ / "r.png").string(), "--overwrite",
+                  "--reference", (work_ / "in.png").string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("PSNR"), std::string::npos) << result.out;
     // Decoding is bit-identical whatever the thread count.
     EXPECT_EQ(bytes_of(work_ / (std::string("q") + level + "-t1.png")),
               bytes_of(work_ / (std::string("q") + level + "-t2.png")));

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
+#include "compression/codec_model.h"
 #include "eval/codec_eval.h"
+#include "restora/errors.h"
 #include "restora/image_io.h"
 #include "support/tiny_model.h"
 
@@ -78,6 +80,22 @@ TEST(CodecEvaluation, MeasuresOursAndJpegFromRealFiles) {
   EXPECT_NE(markdown.find("| tiny (ours) | JPEG |"), std::string::npos) << markdown;
   plot_rate_distortion(evaluation, root / "rd.png");
   EXPECT_TRUE(fs::exists(root / "rd.png"));
+
+  // Recording keeps the coding tensors, so files made before still decode with the model.
+  const auto model_path = root / "tiny.safetensors";
+  const auto before = compression::load_codec_model(model_path).fingerprint;
+  EXPECT_EQ(record_codec_scores(evaluation, {"cmd", "2026-01-01", "machine"}),
+            std::vector<std::string>{model_path.string()});
+  const auto after = compression::load_codec_model(model_path);
+  EXPECT_EQ(after.fingerprint, before);
+  const auto& recorded = after.meta.scores["test"]["sets"][0];
+  EXPECT_EQ(recorded["set"], "Tiny");
+  EXPECT_EQ(recorded["results"].size(), 3u);
+  EXPECT_DOUBLE_EQ(recorded["results"][0]["bpp"].get<double>(), ours.points[0].bpp);
+  EXPECT_TRUE(recorded["bd_rate_percent"].contains("JPEG"));
+  auto partial = evaluation;
+  partial.limit = 1;
+  EXPECT_THROW(record_codec_scores(partial, {"cmd", "2026-01-01", "machine"}), InvalidArgument);
   fs::remove_all(root);
 }
 

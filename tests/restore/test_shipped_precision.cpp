@@ -53,6 +53,8 @@ TEST(ShippedModels, Bf16StaysCloseToFp32OnPhotographs) {
   const auto models = shipped_models();
   ASSERT_GE(models.size(), 5u) << "the shipped models must be found";
   for (const auto& path : models) {
+    // The learned codec runs in fp32 only (its decoded pixels must not depend on precision).
+    if (model_file::read_model_file(path).meta.task == "codec") continue;
     const auto meta = load_model(path).meta;
     const auto task = tasks::find_task(meta.task);
     for (const int scale : meta.scales) {

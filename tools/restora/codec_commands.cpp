@@ -10,6 +10,7 @@
 #include "compression/image_codec.h"
 #include "fileio/file_io.h"
 #include "jobs.h"
+#include "metrics/metrics.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 #include "restore/model_loader.h"
@@ -22,6 +23,7 @@ constexpr int default_level = 4;
 
 struct CodecArgs {
   std::string input, output, model, precision = "fp32";
+  std::string reference;  // decompress: the original, to report PSNR / MS-SSIM against
   int level = 0;  // 0: default_level, or the model's highest if it has fewer
   int threads = 0;
   JobOptions jobs;
@@ -54,6 +56,22 @@ std::vector<Job> plan_codec_jobs(const CodecArgs& args, const GlobalOptions& glo
   if (jobs.empty()) info(global, fmt::format("no {} in '{}'", what, args.input));
   set_compute_threads(args.threads);
   return jobs;
+}
+
+// "PSNR 31.02 dB, MS-SSIM 0.9712 vs reference": PROTOCOLS.md's codec metrics (RGB, 8-bit).
+std::string compare_with_original(const cv::Mat& decoded, const std::string& reference_path) {
+  cv::Mat original = quantize_u8(read_image(reference_path).pixels);
+  if (original.size() != decoded.size() || original.channels() != decoded.channels())
+    throw InvalidArgument(fmt::format("reference '{}' is {}x{}x{}, the decoded image {}x{}x{}",
+                                      reference_path, original.cols, original.rows,
+                                      original.channels(), decoded.cols, decoded.rows,
+                                      decoded.channels()));
+  const auto space = metrics::Space::all_channels;
+  std::string text = fmt::format("PSNR {:.2f} dB", metrics::measure(decoded, original, space, 0, false).psnr);
+  if (std::min(decoded.rows, decoded.cols) >= 176)
+    text += fmt::format(", MS-SSIM {:.4f}", metrics::ms_ssim(metrics::prepare(decoded, space, 0),
+                                                             metrics::prepare(original, space, 0)));
+  return text + " vs reference";
 }
 
 // Loads each model once, also when a folder's files name several.
@@ -112,6 +130,8 @@ Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOp
     args->jobs.input = FileKind::compressed;
     const auto jobs = plan_codec_jobs(*args, global, ".rci files");
     if (jobs.empty()) return 0;
+    if (!args->reference.empty() && jobs.size() != 1)
+      throw InvalidArgument("--reference needs a single input file");
     ModelCache models;
     JobStages stages;
     stages.load = [](const Job& job) { return Payload{{}, fileio::read_file_bytes(job.input)}; };
@@ -119,9 +139,12 @@ Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOp
       const auto header = compression::read_header(input.bytes);
       auto& model = models.get(args->model.empty() ? header.model : args->model);
       Payload output;
-      output.image.pixels = to_float01(compression::decompress(model, input.bytes));
-      summary = fmt::format("{}x{}, level {}, model {}", header.width, header.height, header.level,
+      const auto decoded = compression::decompress(model, input.bytes);
+      output.image.pixels = to_float01(decoded);
+      summary = fmt::format("{}x{}, level {}, {:.4f} bpp, model {}", header.width, header.height,
+                            header.level, input.bytes.size() * 8.0 / (double(header.width) * header.height),
                             model.meta.name);
+      if (!args->reference.empty()) summary += ", " + compare_with_original(decoded, args->reference);
       return output;
     };
     stages.save = [](const Job& job, const Payload& output) {
@@ -160,6 +183,10 @@ Run add_codec_commands(CLI::App& app, GlobalOptions& global) {
       ->add_option("--format", decompress_args->jobs.format,
                    "Output format for folders: png, bmp, tif, webp")
       ->default_str("png");
+  decompress
+      ->add_option("--reference", decompress_args->reference,
+                   "Original of a single input: report the decoded image's PSNR and MS-SSIM")
+      ->check(CLI::ExistingFile);
   add_common_options(decompress, *decompress_args, global, /*short_quiet=*/true);
 
   auto runs = std::make_shared<std::vector<Run>>(std::vector<Run>{

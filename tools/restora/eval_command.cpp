@@ -56,6 +56,9 @@ int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   eval::plot_rate_distortion(evaluation, plot);
   eval::write_text_atomically(report, eval::render_codec_markdown(evaluation, context,
                                                                   plot.filename().string()));
+  if (args.record)
+    for (const auto& file : eval::record_codec_scores(evaluation, context))
+      info(global, fmt::format("scores recorded in {}", file));
   if (global.json) {
     auto json = eval::codec_evaluation_json(evaluation);
     json["output"] = report.string();
