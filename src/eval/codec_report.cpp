@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "eval/codec_eval.h"
+#include "eval/record.h"
 #include "model_file/model_meta.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
@@ -95,17 +96,8 @@ std::vector<std::string> record_codec_scores(const CodecEvaluation& evaluation,
                                   {"precision", "fp32"}, {"threads", evaluation.threads},
                                   {"results", results}, {"bd_rate_percent", bd_rates}};
     auto model = model_file::read_model_file(ours.model_file);
-    auto& test = model.meta.scores["test"];
-    nlohmann::json sets = nlohmann::json::array();
-    if (test.is_object() && test.contains("sets") && test["sets"].is_array()) sets = test["sets"];
-    auto same = std::find_if(sets.begin(), sets.end(),
-                             [&](const nlohmann::json& old) { return old["set"] == entry["set"]; });
-    if (same != sets.end())
-      *same = entry;
-    else
-      sets.push_back(entry);
-    test = {{"protocol", "../shared/PROTOCOLS.md (learned compression), measured by restora eval --task codec"},
-            {"sets", sets}};
+    store_test_set(model.meta, entry,
+                   "../shared/PROTOCOLS.md (learned compression), measured by restora eval --task codec");
     model_file::write_model_file(ours.model_file, model);
     files.push_back(ours.model_file);
   }

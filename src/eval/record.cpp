@@ -82,19 +82,8 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
   for (const auto& path : files) {
     const auto& record = records[path];
     auto model = model_file::read_model_file(path);
-    auto& test = model.meta.scores["test"];
-    nlohmann::json sets = nlohmann::json::array();
-    if (test.is_object() && test.contains("sets") && test["sets"].is_array()) sets = test["sets"];
-    for (const auto& entry : record.sets) {
-      auto same = std::find_if(sets.begin(), sets.end(), [&](const nlohmann::json& old) {
-        return old["set"] == entry["set"];
-      });
-      if (same != sets.end())
-        *same = entry;  // a set measured again keeps its place
-      else
-        sets.push_back(entry);
-    }
-    test = {{"protocol", "../shared/PROTOCOLS.md, measured by restora eval"}, {"sets", sets}};
+    for (const auto& entry : record.sets)
+      store_test_set(model.meta, entry, "../shared/PROTOCOLS.md, measured by restora eval");
     if (record.compared) {
       using model_file::Precision;
       model.meta.precision = {Precision::fp32};
@@ -104,6 +93,20 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
     model_file::write_model_file(path, model);
   }
   return files;
+}
+
+void store_test_set(model_file::ModelMeta& meta, const nlohmann::json& entry,
+                    const std::string& protocol) {
+  auto& test = meta.scores["test"];
+  nlohmann::json sets = nlohmann::json::array();
+  if (test.is_object() && test.contains("sets") && test["sets"].is_array()) sets = test["sets"];
+  auto same = std::find_if(sets.begin(), sets.end(),
+                           [&](const nlohmann::json& old) { return old["set"] == entry["set"]; });
+  if (same != sets.end())
+    *same = entry;  // a set measured again keeps its place
+  else
+    sets.push_back(entry);
+  test = {{"protocol", protocol}, {"sets", sets}};
 }
 
 std::string score_summary(const nlohmann::json& scores) {

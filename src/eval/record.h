@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eval/evaluate.h"
+#include "model_file/model_meta.h"
 #include "eval/report.h"
 
 namespace restora::eval {
@@ -27,6 +28,11 @@ constexpr double bf16_psnr_tolerance_db = 0.02;
 // Returns the files written. A partial evaluation (limit > 0) -> InvalidArgument: only whole
 // test sets are the protocol.
 std::vector<std::string> record_scores(const Evaluation& evaluation, const ReportContext& context);
+
+// Puts one measured test set (an object with "set") into meta.scores.test.sets, replacing an
+// entry of the same set in place and keeping the others; `protocol` labels the whole record.
+void store_test_set(model_file::ModelMeta& meta, const nlohmann::json& entry,
+                    const std::string& protocol);
 
 // One line from a model's scores: "Set5 x2 37.52, x3 33.71, x4 31.40 dB" from the first recorded
 // test set, else "validation 30.23 dB", else "".
