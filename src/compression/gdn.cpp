@@ -6,8 +6,12 @@ namespace restora::compression {
 
 GDNImpl::GDNImpl(int64_t channels, bool inverse) : inverse_(inverse) {
   beta_root = register_parameter("beta_root", torch::ones({channels}));
-  gamma_root = register_parameter("gamma_root",
-                                  torch::eye(channels).mul(0.1).sqrt().view({channels, channels, 1, 1}));
+  // γ starts as 0.1·I plus a tiny pedestal off the diagonal: a root of exactly 0 would have a
+  // zero gradient (d(r²)/dr = 0), freezing every cross-channel weight at 0 for good.
+  constexpr double pedestal = 1.0 / (1 << 18);
+  gamma_root = register_parameter(
+      "gamma_root",
+      (torch::eye(channels).mul(0.1) + pedestal).sqrt().view({channels, channels, 1, 1}));
 }
 
 torch::Tensor GDNImpl::forward(const torch::Tensor& x) {
