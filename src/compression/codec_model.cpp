@@ -123,8 +123,10 @@ CodecModel load_codec_model(const std::filesystem::path& path) {
   model.hyper = IntegerHyperSynthesis::from_file(file, path.string());
   // The float h_s is stored only in integer form: take it from there, the rest from the file.
   std::vector<model_file::Tensor> weights;
-  for (const auto& tensor : nn::export_weights(*model.network))
-    if (is_float_hyper_synthesis(tensor.name)) weights.push_back(tensor);
+  for (auto& tensor : nn::export_weights(*model.network->hyper_synthesis_layers)) {
+    tensor.name = "hyper_synthesis." + tensor.name;  // placeholders, overwritten just below
+    weights.push_back(std::move(tensor));
+  }
   for (const auto& tensor : file.tensors)
     if (tensor.name.rfind("coding.", 0) != 0) weights.push_back(tensor);
   nn::import_weights(*model.network, weights, path.string());

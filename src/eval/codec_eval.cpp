@@ -47,8 +47,15 @@ cv::Mat read_rgb_u8(const fs::path& path) {
   return rgb;
 }
 
+// A test image, read once: its 8-bit RGB pixels, the same as a PNG in the work folder for the
+// command-line peers, and as the metrics prepare it.
+struct Original {
+  cv::Mat rgb, prepared;
+  fs::path png;
+};
+
 // One way of coding an image at one setting: -> the decoded image; `bytes` = the file size.
-using Coder = std::function<cv::Mat(const cv::Mat& rgb, const fs::path& work, size_t& bytes,
+using Coder = std::function<cv::Mat(const Original& original, const fs::path& work, size_t& bytes,
                                     double& encode_seconds, double& decode_seconds)>;
 
 struct Setting {
@@ -59,15 +66,11 @@ struct Setting {
 // A peer run through its command-line encoder and decoder on PNG files in `work`.
 Coder external(const std::string& extension, std::function<std::string(const fs::path&, const fs::path&)> encode,
                std::function<std::string(const fs::path&, const fs::path&)> decode) {
-  return [=](const cv::Mat& rgb, const fs::path& work, size_t& bytes, double& encode_seconds,
+  return [=](const Original& original, const fs::path& work, size_t& bytes, double& encode_seconds,
              double& decode_seconds) {
-    const auto source = work / "source.png", coded = work / ("coded" + extension),
-               decoded = work / "decoded.png";
-    cv::Mat bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    cv::imwrite(source.string(), bgr);
+    const auto coded = work / ("coded" + extension), decoded = work / "decoded.png";
     auto start = Clock::now();
-    run_tool(encode(source, coded));
+    run_tool(encode(original.png, coded));
     encode_seconds = seconds_since(start);
     bytes = fs::file_size(coded);
     start = Clock::now();
@@ -78,10 +81,10 @@ Coder external(const std::string& extension, std::function<std::string(const fs:
 }
 
 Coder jpeg(int quality) {
-  return [quality](const cv::Mat& rgb, const fs::path&, size_t& bytes, double& encode_seconds,
+  return [quality](const Original& original, const fs::path&, size_t& bytes, double& encode_seconds,
                    double& decode_seconds) {
     cv::Mat bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    cv::cvtColor(original.rgb, bgr, cv::COLOR_RGB2BGR);
     std::vector<uchar> file;
     auto start = Clock::now();
     cv::imencode(".jpg", bgr, file, {cv::IMWRITE_JPEG_QUALITY, quality});  // libjpeg: 4:2:0
@@ -119,10 +122,10 @@ std::vector<Method> make_methods(const CodecEvalOptions& options, int threads,
     for (int level = 1; level <= model->levels(); ++level)
       method.settings.push_back(
           {fmt::format("level {}", level),
-           [model, level](const cv::Mat& rgb, const fs::path& work, size_t& bytes,
+           [model, level](const Original& original, const fs::path& work, size_t& bytes,
                           double& encode_seconds, double& decode_seconds) {
              auto start = Clock::now();
-             const auto file = compression::compress(*model, rgb, level);
+             const auto file = compression::compress(*model, original.rgb, level);
              encode_seconds = seconds_since(start);
              fileio::write_file_atomically(work / "image.rci", file);
              const auto stored = fileio::read_file_bytes(work / "image.rci");
@@ -153,9 +156,9 @@ std::vector<Method> make_methods(const CodecEvalOptions& options, int threads,
     auto* network = dejpeg.get();
     for (int q : jpeg_qualities)
       restored.settings.push_back(
-          {fmt::format("q {}", q), [q, network](const cv::Mat& rgb, const fs::path& work, size_t& bytes,
+          {fmt::format("q {}", q), [q, network](const Original& original, const fs::path& work, size_t& bytes,
                                                 double& encode_seconds, double& decode_seconds) {
-             const auto decoded = jpeg(q)(rgb, work, bytes, encode_seconds, decode_seconds);
+             const auto decoded = jpeg(q)(original, work, bytes, encode_seconds, decode_seconds);
              const auto start = Clock::now();
              Image image;
              image.pixels = to_float01(decoded);
@@ -308,24 +311,34 @@ CodecEvaluation run_codec_evaluation(const CodecEvalOptions& options) {
     }
   } cleanup{work};
 
+  std::vector<Original> originals;
+  for (const auto& file : files) {
+    Original original;
+    original.rgb = read_rgb_u8(file);
+    original.prepared = metrics::prepare(original.rgb, metrics::Space::all_channels, 0);
+    original.png = work / fmt::format("original{}.png", originals.size());
+    cv::Mat bgr;
+    cv::cvtColor(original.rgb, bgr, cv::COLOR_RGB2BGR);
+    cv::imwrite(original.png.string(), bgr);
+    originals.push_back(std::move(original));
+  }
+
   for (auto& method : methods) {
     say(fmt::format("{}: {} settings x {} images", method.curve.method, method.settings.size(), files.size()));
     for (const auto& setting : method.settings) {
       RatePoint point;
       point.setting = setting.label;
-      for (const auto& file : files) {
-        const auto original = read_rgb_u8(file);
+      for (const auto& original : originals) {
         size_t bytes = 0;
         double encode_seconds = 0, decode_seconds = 0;
         const auto decoded = setting.coder(original, work, bytes, encode_seconds, decode_seconds);
-        if (decoded.size() != original.size() || decoded.type() != original.type())
+        if (decoded.size() != original.rgb.size() || decoded.type() != original.rgb.type())
           throw Error(fmt::format("{} {}: decoded image of another size or type", method.curve.method,
                                   setting.label));
-        const auto scores = metrics::measure(decoded, original, metrics::Space::all_channels, 0, false);
-        point.bpp += bytes * 8.0 / (double(original.cols) * original.rows);
-        point.psnr += scores.psnr;
-        point.ms_ssim += metrics::ms_ssim(metrics::prepare(decoded, metrics::Space::all_channels, 0),
-                                          metrics::prepare(original, metrics::Space::all_channels, 0));
+        const auto prepared = metrics::prepare(decoded, metrics::Space::all_channels, 0);
+        point.bpp += bytes * 8.0 / (double(original.rgb.cols) * original.rgb.rows);
+        point.psnr += metrics::psnr(prepared, original.prepared);
+        point.ms_ssim += metrics::ms_ssim(prepared, original.prepared);
         point.encode_seconds += encode_seconds;
         point.decode_seconds += decode_seconds;
       }
