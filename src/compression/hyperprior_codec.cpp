@@ -120,6 +120,7 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   shape.features = read.get_int("features", shape.features, 8, 512);
   shape.latent_channels = read.get_int("latent_channels", shape.latent_channels, 8, 512);
   shape.hyper_channels = read.get_int("hyper_channels", shape.hyper_channels, 8, 512);
+  shape.linear_shortcut = read.get_bool("linear_shortcut", false);
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
   if (shape.lambdas.empty() || shape.lambdas.size() > 32)
@@ -134,6 +135,7 @@ nlohmann::json CodecShape::to_json() const {
   return {{"features", features},
           {"latent_channels", latent_channels},
           {"hyper_channels", hyper_channels},
+          {"linear_shortcut", linear_shortcut},
           {"lambdas", lambdas}};
 }
 
@@ -158,6 +160,15 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
       torch::nn::Sequential(conv(h, n * 4, 3), torch::nn::PixelShuffle(2), torch::nn::ReLU(),
                             conv(n, wide * 4, 3), torch::nn::PixelShuffle(2), torch::nn::ReLU(),
                             conv(wide, 2 * m, 3)));
+  if (shape.linear_shortcut) {
+    // Both windows are 16 pixels (a latent's stride) plus 4 of overlap on each side.
+    analysis_shortcut = register_module(
+        "analysis_shortcut", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, m, 24).stride(16).padding(4)));
+    synthesis_shortcut = register_module(
+        "synthesis_shortcut",
+        torch::nn::Sequential(conv(m, 48 * 16, 1), torch::nn::PixelShuffle(4), conv(48, 3 * 16, 3),
+                              torch::nn::PixelShuffle(4)));
+  }
   z_density = register_module("z_density", FactorizedDensity(h));
   // The rounding step is 1/gain: distortion ∝ step², so the optimum gain grows as √λ.
   auto initial = torch::empty({shape.levels(), m});
@@ -171,9 +182,22 @@ torch::Tensor HyperpriorCodecImpl::gains(const torch::Tensor& levels, const torc
   return table.index_select(0, levels).exp().view({levels.size(0), shape_.latent_channels, 1, 1});
 }
 
+// The shortcut works on images centred on 0, so its bias need not learn the mean grey.
+torch::Tensor HyperpriorCodecImpl::analyse(const torch::Tensor& images) {
+  auto latent = analysis_layers->forward(images);
+  if (analysis_shortcut) latent = latent + analysis_shortcut(images - 0.5);
+  return latent.to(torch::kFloat32);
+}
+
+torch::Tensor HyperpriorCodecImpl::synthesise(const torch::Tensor& latent) {
+  auto image = synthesis_layers->forward(latent).to(torch::kFloat32);
+  if (synthesis_shortcut) image = image + synthesis_shortcut->forward(latent).to(torch::kFloat32) + 0.5;
+  return image;
+}
+
 torch::Tensor HyperpriorCodecImpl::analysis(const torch::Tensor& images, int level) {
   const auto levels = torch::full({images.size(0)}, level, torch::kLong);
-  return analysis_layers->forward(images).to(torch::kFloat32) * gains(levels, log_gain);
+  return analyse(images) * gains(levels, log_gain);
 }
 
 torch::Tensor HyperpriorCodecImpl::hyper_analysis(const torch::Tensor& scaled_latent) {
@@ -187,21 +211,19 @@ GaussianParameters HyperpriorCodecImpl::hyper_synthesis(const torch::Tensor& z_h
 
 torch::Tensor HyperpriorCodecImpl::synthesis(const torch::Tensor& scaled_latent_hat, int level) {
   const auto levels = torch::full({scaled_latent_hat.size(0)}, level, torch::kLong);
-  return synthesis_layers->forward(scaled_latent_hat * gains(levels, log_inverse_gain))
-      .to(torch::kFloat32);
+  return synthesise(scaled_latent_hat * gains(levels, log_inverse_gain));
 }
 
 TrainingPass HyperpriorCodecImpl::forward_training(const torch::Tensor& images,
                                                   const torch::Tensor& levels,
                                                   at::Generator noise) {
-  const auto y = analysis_layers->forward(images).to(torch::kFloat32) * gains(levels, log_gain);
+  const auto y = analyse(images) * gains(levels, log_gain);
   const auto z = hyper_analysis(y);
   const auto z_likelihood = z_density->likelihood(z + uniform_noise_like(z, noise));
   const auto parameters = hyper_synthesis(round_straight_through(z));
   const auto y_likelihood = gaussian_likelihood(y + uniform_noise_like(y, noise), parameters);
   const auto y_hat = round_straight_through(y - parameters.mean) + parameters.mean;
-  const auto reconstruction =
-      synthesis_layers->forward(y_hat * gains(levels, log_inverse_gain)).to(torch::kFloat32);
+  const auto reconstruction = synthesise(y_hat * gains(levels, log_inverse_gain));
   return {reconstruction, y_likelihood, z_likelihood};
 }
 

@@ -26,6 +26,12 @@ struct CodecShape {
   int features = 64;         // N: channels of the transforms
   int latent_channels = 96;  // M: channels of y
   int hyper_channels = 64;   // channels of z
+  // A linear lapped transform beside each of g_a and g_s: a path image <-> latent the optimizer
+  // finds in a few hundred steps, where the deep residual path alone learns slowly
+  // (docs/TRAINING.md, codec). g_a's is a strided 24×24 convolution; g_s's is a 1×1 convolution,
+  // a 4× shuffle, a 3×3 convolution and a 4× shuffle, a window of 24 pixels too, because a
+  // transposed convolution trains 10× slower in bf16 on LibTorch 1.13's CPU backend.
+  bool linear_shortcut = false;
   std::vector<double> lambdas;  // one per quality level, ascending (level 1 = smallest files)
 
   static CodecShape from_json(const nlohmann::json& config);  // strict: unknown keys throw
@@ -74,10 +80,14 @@ class HyperpriorCodecImpl : public torch::nn::Module {
 
  private:
   torch::Tensor gains(const torch::Tensor& levels, const torch::Tensor& table) const;
+  torch::Tensor analyse(const torch::Tensor& images);   // unscaled latent, float
+  torch::Tensor synthesise(const torch::Tensor& latent);  // image, float
 
   CodecShape shape_;
   torch::nn::Sequential analysis_layers{nullptr}, synthesis_layers{nullptr},
       hyper_analysis_layers{nullptr};
+  torch::nn::Conv2d analysis_shortcut{nullptr};
+  torch::nn::Sequential synthesis_shortcut{nullptr};
   torch::Tensor log_gain, log_inverse_gain;  // levels × M
 };
 TORCH_MODULE(HyperpriorCodec);

@@ -14,6 +14,7 @@
 #include "nn/weights.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
+#include "restore/model_loader.h"
 #include "train/objective.h"
 
 namespace restora::train {
@@ -29,7 +30,8 @@ torch::Tensor bits_per_sample(const torch::Tensor& likelihood) {
 
 class CodecObjective : public Objective {
  public:
-  CodecObjective(const ExperimentConfig& experiment, const PatchSource& source)
+  CodecObjective(const ExperimentConfig& experiment, const PatchSource& source,
+                 const std::function<void(const std::string&)>& say)
       : experiment_(experiment),
         source_(source),
         shape_(compression::CodecShape::from_json(experiment.arch_config)),
@@ -41,8 +43,14 @@ class CodecObjective : public Objective {
     if (experiment.data.patch_size % compression::codec_size_multiple)
       throw InvalidArgument(fmt::format("task 'codec': patch_size must be a multiple of {}",
                                         compression::codec_size_multiple));
-    if (!experiment.training.init_from.empty())
-      throw InvalidArgument("task 'codec' does not support training > init_from");
+    const auto& start = experiment.training.init_from;
+    if (!start.empty()) {
+      // Same shape required (import_weights names any mismatch); the float h_s comes from the
+      // file's integer copy, so a run can go on from a shipped model.
+      auto loaded = compression::load_codec_model(resolve_model(start));
+      nn::import_weights(*network_, nn::export_weights(*loaded.network), start);
+      say(fmt::format("initialised from {}", start));
+    }
   }
 
   torch::nn::Module& network() override { return *network_; }
@@ -143,8 +151,9 @@ class CodecObjective : public Objective {
 }  // namespace
 
 std::unique_ptr<Objective> make_codec_objective(const ExperimentConfig& experiment,
-                                                const PatchSource& source) {
-  return std::make_unique<CodecObjective>(experiment, source);
+                                                const PatchSource& source,
+                                                const std::function<void(const std::string&)>& say) {
+  return std::make_unique<CodecObjective>(experiment, source, say);
 }
 
 }  // namespace restora::train

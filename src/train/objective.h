@@ -44,6 +44,7 @@ std::unique_ptr<Objective> make_restoration_objective(const ExperimentConfig& ex
                                                       const std::function<void(const std::string&)>& say);
 // The learned codec: rate + λ·distortion over the quality levels.
 std::unique_ptr<Objective> make_codec_objective(const ExperimentConfig& experiment,
-                                                const PatchSource& source);
+                                                const PatchSource& source,
+                                                const std::function<void(const std::string&)>& say);
 
 }  // namespace restora::train

@@ -109,7 +109,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
                   source.validation().size()));
 
   auto objective = experiment.task->id() == "codec"
-                       ? make_codec_objective(experiment, source)
+                       ? make_codec_objective(experiment, source, say)
                        : make_restoration_objective(experiment, source, say);
   auto& network = objective->network();
   const auto precision = nn::parse_precision(training.precision);

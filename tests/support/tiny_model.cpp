@@ -53,6 +53,7 @@ std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const 
   shape.latent_channels = 12;
   shape.hyper_channels = 8;
   shape.lambdas = {0.005, 0.02, 0.08};
+  shape.linear_shortcut = true;  // so the coding tests cover the shipped shape
   compression::HyperpriorCodec network(shape);
   model_file::write_model_file(path, compression::make_codec_model_file(*network, name, "test codec"));
   return path;

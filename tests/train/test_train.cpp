@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "compression/codec_model.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 #include "support/tiny_model.h"
@@ -38,6 +39,21 @@ nlohmann::json tiny_config(const std::string& task) {
   return config;
 }
 
+nlohmann::json tiny_codec_config() {
+  return {{"name", "tinycodec"},
+          {"task", "codec"},
+          {"network", {{"arch", "hyperprior_codec"},
+                       {"config", {{"features", 8}, {"latent_channels", 12}, {"hyper_channels", 8},
+                                   {"linear_shortcut", true}, {"lambdas", {0.01, 0.1}}}}}},
+          {"data", {{"train", {"photos"}}, {"color", "rgb"}, {"validation_holdout", 1},
+                    {"patch_size", 64}, {"batch_size", 2}, {"loader_threads", 1}}},
+          {"optimizer", {{"kind", "adam"}, {"learning_rate", 1e-3}}},
+          {"schedule", {{"kind", "cosine"}, {"warmup_steps", 1}}},
+          {"training", {{"steps", 4}, {"precision", "fp32"}, {"threads", 1}, {"ema_decay", 0.5},
+                        {"grad_clip", 1.0}, {"checkpoint_every", 2}, {"validate_every", 2},
+                        {"log_every", 1}}}};
+}
+
 class TrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,6 +65,13 @@ class TrainTest : public ::testing::Test {
         for (int x = 0; x < image.cols; ++x)
           image.at<uchar>(y, x) = static_cast<uchar>((x * (i + 3) + y * 7 + (x * y) % (11 + i)) % 256);
       write_image(image_from_u8(image), root_ / "images" / ("img" + std::to_string(i) + ".png"));
+    }
+    fs::create_directories(root_ / "photos");
+    for (int i = 0; i < 4; ++i) {
+      cv::Mat photo(72, 80, CV_8UC3);
+      cv::randu(photo, cv::Scalar::all(0), cv::Scalar::all(256));
+      cv::GaussianBlur(photo, photo, cv::Size(0, 0), 1.5 + i);
+      write_image(image_from_u8(photo), root_ / "photos" / ("photo" + std::to_string(i) + ".png"));
     }
   }
   void TearDown() override { fs::remove_all(root_); }
@@ -201,6 +224,46 @@ TEST_F(TrainTest, SavedModelLoadsAndDescribesItself) {
   EXPECT_EQ(file.meta.in_channels, 1);
   EXPECT_TRUE(file.meta.recipe.contains("config"));
   EXPECT_TRUE(file.meta.scores["validation"].contains("psnr"));
+}
+
+TEST_F(TrainTest, CodecTrainsResumesExactlyAndLoadsAsACodec) {
+  const auto experiment = parse_experiment(tiny_codec_config(), "c.json");
+  const auto straight = run_training(experiment, options("straight"));
+  EXPECT_TRUE(straight.finished);
+  auto first_half = options("resumed");
+  first_half.stop_at_step = 2;
+  run_training(experiment, first_half);
+  auto second_half = options("resumed");
+  second_half.resume = true;
+  run_training(experiment, second_half);
+  // The quantization noise and the levels drawn are functions of (seed, step) too.
+  const auto expected = loss_rows(root_ / "straight" / "log.csv");
+  EXPECT_EQ(expected.size(), 4u);
+  EXPECT_EQ(loss_rows(root_ / "resumed" / "log.csv"), expected);
+
+  const auto codec = compression::load_codec_model(straight.model_path);
+  EXPECT_TRUE(codec.network->shape().linear_shortcut);
+  EXPECT_EQ(codec.levels(), 2);
+  EXPECT_EQ(codec.meta.scores["validation"]["levels"].size(), 2u);
+}
+
+TEST_F(TrainTest, CodecStartsFromAnotherCodecModel) {
+  const auto first = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("first"));
+  auto config = tiny_codec_config();
+  config["training"]["init_from"] = first.model_path.string();
+  config["training"]["steps"] = 1;
+  config["training"]["ema_decay"] = 0.0;
+  config["optimizer"]["learning_rate"] = 1e-12;  // the weights stay where they started
+  const auto next = run_training(parse_experiment(config, "c.json"), options("next"));
+  const auto before = compression::load_codec_model(first.model_path);
+  const auto after = compression::load_codec_model(next.model_path);
+  const auto parameters_before = before.network->named_parameters();
+  const auto parameters_after = after.network->named_parameters();
+  for (const auto& item : parameters_before)
+    EXPECT_TRUE(torch::allclose(item.value(), parameters_after[item.key()], 1e-5, 1e-6)) << item.key();
+
+  config["network"]["config"]["latent_channels"] = 16;  // another shape cannot start from it
+  EXPECT_THROW(run_training(parse_experiment(config, "c.json"), options("other")), Error);
 }
 
 }  // namespace

@@ -81,16 +81,21 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
     std::signal(SIGTERM, on_interrupt);
     const auto result = train::run_training(experiment, options);
     if (tty && !global.quiet) fmt::print(stderr, "\n");
+    // Before the first validation there is no best score (nor a model) to report.
+    const bool validated = !result.model_path.empty();
     if (global.json)
       fmt::print("{}\n", nlohmann::json{{"step", result.step},
                                         {"finished", result.finished},
-                                        {"best_validation_score", result.best_score},
+                                        {"best_validation_score", validated ? nlohmann::json(result.best_score) : nlohmann::json()},
                                         {"model", result.model_path.string()}}
                              .dump());
-    else if (!global.quiet)
+    else if (!global.quiet && validated)
       fmt::print("step {} ({}), best validation score {:.4f}, model: {}\n", result.step,
                  result.finished ? "finished" : "stopped", result.best_score,
-                 result.model_path.empty() ? "none yet" : result.model_path.string());
+                 result.model_path.string());
+    else if (!global.quiet)
+      fmt::print("step {} ({}), not validated yet, no model\n", result.step,
+                 result.finished ? "finished" : "stopped");
     return 0;
   };
 }
