@@ -83,10 +83,11 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
     if (tty && !global.quiet) fmt::print(stderr, "\n");
     // Before the first validation there is no best score (nor a model) to report.
     const bool validated = !result.model_path.empty();
+    const auto best_score = validated ? nlohmann::json(result.best_score) : nlohmann::json();
     if (global.json)
       fmt::print("{}\n", nlohmann::json{{"step", result.step},
                                         {"finished", result.finished},
-                                        {"best_validation_score", validated ? nlohmann::json(result.best_score) : nlohmann::json()},
+                                        {"best_validation_score", best_score},
                                         {"model", result.model_path.string()}}
                              .dump());
     else if (!global.quiet && validated)
