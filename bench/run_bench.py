@@ -313,11 +313,11 @@ def main():
         training_section(args, lines)
     if not args.skip_memory:
         lines += ["## Memory", "",
-                  f"`bench/memory.py --threads {args.threads} --max-memory 1G`: peak resident memory "
-                  "of one `restora` process per image (wait4), against the bytes of the decoded "
-                  "images as Restora holds them (float) and as 8-bit files decode.", ""]
+                  f"`bench/memory.py --threads {args.threads} --max-memory 192M`: peak resident "
+                  "memory of one `restora` process per image (wait4), against the bytes of the "
+                  "decoded 8-bit input and output images it holds.", ""]
         lines += [line for line in run([PYTHON, REPO / "bench/memory.py", "--threads",
-                                        args.threads, "--max-memory", "1G"]).splitlines()
+                                        args.threads, "--max-memory", "192M"]).splitlines()
                   if line.startswith("|")] + [""]
 
     text = "\n".join(header + lines) + "\n"

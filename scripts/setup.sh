@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ pkg-config
   libtorch-dev libopencv-dev libopencv-contrib-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtcmalloc-minimal4 libgoogle-perftools-dev
   python3-numpy python3-skimage python3-opencv python3-torch

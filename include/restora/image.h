@@ -5,10 +5,13 @@
 
 namespace restora {
 
-// pixels: H×W CV_32FC1 (gray) or CV_32FC3 in RGB order (not OpenCV's BGR),
-//         nominal range [0,1]; values are never clipped on input so float
-//         inputs (e.g. noisy images of the denoising protocol) survive.
-// alpha:  empty, or H×W CV_32FC1 in [0,1], carried beside the colour.
+// pixels: H×W, one channel (gray) or three in RGB order (not OpenCV's BGR), stored as
+//         - CV_32F, nominal range [0,1], never clipped on input so float inputs (e.g. noisy
+//           images of the denoising protocol) survive: what read_image gives by default;
+//         - or the file's own integers, CV_8U or CV_16U (read_image with
+//           ReadOptions::integer_samples): 4× or 2× less memory for large images.
+//         Restorer::restore and write_image take either.
+// alpha:  empty, or H×W with one channel, stored like the pixels, carried beside the colour.
 // bit_depth: 8, 16 or 32 (float) as read from the file; outputs follow it
 //            unless the caller asks otherwise.
 struct Image {

@@ -22,15 +22,20 @@
 
 namespace restora {
 
+struct ReadOptions {
+  // false: samples become float, integers scaled to [0,1] by 255 or 65535. true: 8- and 16-bit
+  // files keep their integer samples (CV_8U, CV_16U), for large images; float TIFF stays float.
+  bool integer_samples = false;
+};
+
 // Decodes PNG, JPEG, BMP, TIFF or WebP (the format is taken from the bytes,
 // not the extension): 8- and 16-bit gray, gray+alpha, RGB, RGBA, palette, and
-// 32-bit float TIFF with values kept unclipped. Integer samples are scaled to
-// [0,1] by 255 or 65535; bit_depth records 8, 16 or 32. The EXIF orientation
+// 32-bit float TIFF with values kept unclipped. bit_depth records 8, 16 or 32. The EXIF orientation
 // (JPEG, PNG, WebP; TIFF's own tag) is applied to pixels and alpha.
 // Truncated JPEG, PNG, WebP and BMP files are rejected rather than decoded
 // with grey-filled or missing rows. Gray+alpha TIFF is rejected: OpenCV's
 // decoder drops its alpha and its 16-bit precision.
-Image read_image(const std::filesystem::path& path);
+Image read_image(const std::filesystem::path& path, const ReadOptions& options = {});
 
 struct WriteOptions {
   // 0 follows image.bit_depth; 8, 16 or 32 are explicit requests.
@@ -44,11 +49,13 @@ struct WriteOptions {
 // An explicit bit_depth the format cannot store is an InvalidArgument; an
 // inherited one falls back: 16 -> 8 for JPEG, BMP, WebP; 32 -> 16 for PNG
 // and 8 for JPEG, BMP, WebP. Integer depths clip to [0,1] and round half up.
+// Integer pixels are written as they are when the depth matches, scaled otherwise.
 // Alpha is kept by PNG, TIFF and WebP and dropped by JPEG and BMP. Gray+alpha
 // stays gray+alpha in PNG and becomes RGBA (equal channels) in TIFF and WebP;
 // gray becomes RGB in WebP, which has no gray mode.
 // The file appears complete or not at all: the bytes go to a hidden
-// temporary file in the destination folder, which is then renamed.
+// temporary file in the destination folder, which is then renamed. PNG is
+// encoded row by row, so writing it needs no copy of the image.
 void write_image(const Image& image, const std::filesystem::path& path,
                  const WriteOptions& options = {});
 
@@ -63,9 +70,13 @@ bool is_tiff_path(const std::filesystem::path& path);
 // files) are skipped.
 std::vector<std::filesystem::path> list_images(const std::filesystem::path& folder);
 
-// float01: CV_32F, any channel count -> CV_8U, same channels:
-// round(clamp(x, 0, 1) * 255) with halves rounded up; NaN becomes 0.
-cv::Mat quantize_u8(const cv::Mat& float01);
+// samples: CV_32F in [0,1], CV_8U or CV_16U, any channel count -> CV_8U, same channels.
+// Floats become round(clamp(x, 0, 1) * 255) with halves rounded up, NaN 0; 16-bit values
+// are scaled to the nearest 8-bit value; 8-bit ones are returned as they are.
+cv::Mat quantize_u8(const cv::Mat& samples);
+
+// The same to CV_16U: floats times 65535, 8-bit values times 257.
+cv::Mat quantize_u16(const cv::Mat& samples);
 
 // u8_or_u16: CV_8U or CV_16U, any channel count -> CV_32F divided by 255 or
 // 65535.

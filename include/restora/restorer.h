@@ -60,7 +60,9 @@ class Restorer {
   Restorer& operator=(Restorer&&) noexcept;
 
   // Any size, gray or RGB, with or without alpha (alpha: upscaled bicubically for
-  // super-resolution, untouched otherwise). The output keeps the input's bit depth.
+  // super-resolution, untouched otherwise). The output keeps the input's bit depth and sample
+  // storage: float in, float out (unclipped); 8- or 16-bit in, the same out, clipped and
+  // rounded as write_image would, with no float copy of the image (memory for huge inputs).
   Image restore(const Image& input);
 
   // The model used for an image with `channels` colour channels (1 or 3).

@@ -94,6 +94,11 @@ std::vector<uint8_t> read_file_bytes(const fs::path& path) {
 }
 
 void write_file_atomically(const fs::path& path, const std::vector<uint8_t>& bytes) {
+  write_file_atomically(path, [&](const ByteSink& sink) { sink(bytes.data(), bytes.size()); });
+}
+
+void write_file_atomically(const fs::path& path,
+                           const std::function<void(const ByteSink&)>& produce) {
   if (!path.has_filename()) fail_write(path, "the path names no file");
   const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::error_code error;
@@ -106,8 +111,16 @@ void write_file_atomically(const fs::path& path, const std::vector<uint8_t>& byt
     fail_write(path, fmt::format("cannot create a file in folder '{}': {}", folder.string(),
                                  std::strerror(errno)));
   }
-  const bool written =
-      write_all(file.get(), bytes.data(), bytes.size()) && ::fsync(file.get()) == 0 && file.close();
+  try {
+    produce([&](const uint8_t* data, size_t size) {
+      if (!write_all(file.get(), data, size)) fail_write(path, std::strerror(errno));
+    });
+  } catch (...) {
+    file.close();
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  const bool written = ::fsync(file.get()) == 0 && file.close();
   const int write_errno = errno;
   if (!written) {
     ::unlink(temporary.c_str());

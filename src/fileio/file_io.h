@@ -20,6 +20,15 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 // unwritable folder, disk full); the temporary file is removed on failure.
 void write_file_atomically(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
 
+// Hands bytes to the file being written; throws FileError when the system refuses them.
+using ByteSink = std::function<void(const uint8_t* data, size_t size)>;
+
+// The streaming form, for files too large to build in memory first (a 16384² PNG): `produce`
+// passes the file's bytes to the sink piece by piece. Same guarantees as above; when `produce`
+// throws, the temporary file is removed and the exception passes on.
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(const ByteSink&)>& produce);
+
 // The regular files under `folder` (recursive; hidden files and folders skipped) that `wanted`
 // accepts, sorted. Throws FileError "cannot list <what> in '<folder>': ..." when the folder is
 // missing, not a folder or unreadable.

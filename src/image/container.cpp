@@ -1,7 +1,5 @@
 #include "image/container.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -186,28 +184,6 @@ Facts inspect_tiff(const Bytes& bytes) {
   return facts;
 }
 
-void append_u32_be(Bytes& out, std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back((value >> shift) & 0xFF);
-}
-
-void append_png_chunk(Bytes& out, const char* type, const Bytes& data) {
-  append_u32_be(out, std::uint32_t(data.size()));
-  const std::size_t type_start = out.size();
-  out.insert(out.end(), type, type + 4);
-  out.insert(out.end(), data.begin(), data.end());
-  const uLong crc = crc32_z(0L, out.data() + type_start, out.size() - type_start);
-  append_u32_be(out, std::uint32_t(crc));
-}
-
-unsigned char paeth(int left, int up, int up_left) {
-  const int estimate = left + up - up_left;
-  const int to_left = std::abs(estimate - left);
-  const int to_up = std::abs(estimate - up);
-  const int to_up_left = std::abs(estimate - up_left);
-  if (to_left <= to_up && to_left <= to_up_left) return left;
-  return to_up <= to_up_left ? up : up_left;
-}
-
 }  // namespace
 
 const char* format_name(Format format) {
@@ -254,56 +230,6 @@ Facts inspect(const Bytes& bytes, Format format) {
       return inspect_webp(bytes);
   }
   return {};
-}
-
-Bytes encode_png_gray_alpha(const cv::Mat& gray_alpha) {
-  const bool sixteen_bit = gray_alpha.depth() == CV_16U;
-  const std::size_t pixel_bytes = sixteen_bit ? 4 : 2;
-  const std::size_t row_bytes = pixel_bytes * gray_alpha.cols;
-  // Every row uses the Paeth filter: simple and close to libpng's
-  // adaptive choice on photographs.
-  Bytes filtered;
-  filtered.reserve((row_bytes + 1) * gray_alpha.rows);
-  Bytes previous(row_bytes, 0);
-  Bytes current(row_bytes);
-  for (int row = 0; row < gray_alpha.rows; ++row) {
-    for (std::size_t sample = 0; sample < std::size_t(gray_alpha.cols) * 2; ++sample) {
-      if (sixteen_bit) {  // PNG samples are big-endian
-        const std::uint16_t value = gray_alpha.ptr<std::uint16_t>(row)[sample];
-        current[2 * sample] = value >> 8;
-        current[2 * sample + 1] = value & 0xFF;
-      } else {
-        current[sample] = gray_alpha.ptr<unsigned char>(row)[sample];
-      }
-    }
-    filtered.push_back(4);  // Paeth
-    for (std::size_t index = 0; index < row_bytes; ++index) {
-      const int left = index >= pixel_bytes ? current[index - pixel_bytes] : 0;
-      const int up_left = index >= pixel_bytes ? previous[index - pixel_bytes] : 0;
-      filtered.push_back(
-          static_cast<unsigned char>(current[index] - paeth(left, previous[index], up_left)));
-    }
-    std::swap(previous, current);
-  }
-
-  uLongf compressed_size = compressBound(filtered.size());
-  Bytes compressed(compressed_size);
-  if (compress2(compressed.data(), &compressed_size, filtered.data(), filtered.size(),
-                Z_DEFAULT_COMPRESSION) != Z_OK) {
-    return {};
-  }
-  compressed.resize(compressed_size);
-
-  Bytes header;
-  append_u32_be(header, std::uint32_t(gray_alpha.cols));
-  append_u32_be(header, std::uint32_t(gray_alpha.rows));
-  header.insert(header.end(), {static_cast<unsigned char>(sixteen_bit ? 16 : 8), 4, 0, 0, 0});
-
-  Bytes png{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  append_png_chunk(png, "IHDR", header);
-  append_png_chunk(png, "IDAT", compressed);
-  append_png_chunk(png, "IEND", {});
-  return png;
 }
 
 }  // namespace restora::container

@@ -37,8 +37,4 @@ struct Facts {
 
 Facts inspect(const Bytes& bytes, Format format);
 
-// PNG colour type 4 (gray+alpha), which OpenCV's encoder cannot write.
-// gray_alpha: H×W CV_8UC2 or CV_16UC2 (gray, alpha). Empty on failure.
-Bytes encode_png_gray_alpha(const cv::Mat& gray_alpha);
-
 }  // namespace restora::container

@@ -8,12 +8,14 @@
 #include <climits>
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include "fileio/file_io.h"
 #include "image/container.h"
+#include "image/png_writer.h"
 
 namespace restora {
 namespace {
@@ -71,8 +73,9 @@ cv::Mat apply_orientation(const cv::Mat& stored, int orientation) {
   return shown;
 }
 
-// decoded: OpenCV's BGR(A) or gray output -> RGB float Image.
-Image to_image(const cv::Mat& decoded, bool gray, const fs::path& path) {
+// decoded: OpenCV's BGR(A) or gray output -> RGB Image, float or (integer_samples) as decoded.
+// Colour order is swapped in place so a large image is not copied on the way.
+Image to_image(cv::Mat decoded, bool gray, bool integer_samples, const fs::path& path) {
   Image image;
   double scale = 1.0;
   switch (decoded.depth()) {
@@ -91,30 +94,24 @@ Image to_image(const cv::Mat& decoded, bool gray, const fs::path& path) {
     default:
       throw FormatError(read_message(path, "unsupported sample type (not 8/16-bit or float)"));
   }
-  cv::Mat samples;
-  decoded.convertTo(samples, CV_32F, scale);
-  std::vector<cv::Mat> planes;
-  cv::split(samples, planes);
-  switch (planes.size()) {
-    case 1:
-      image.pixels = planes[0];
-      break;
-    case 2:
-      image.pixels = planes[0];
-      image.alpha = planes[1];
-      break;
-    case 3:
-    case 4:
-      if (gray) {
-        image.pixels = planes[0];
-      } else {
-        cv::merge(std::vector<cv::Mat>{planes[2], planes[1], planes[0]}, image.pixels);
-      }
-      if (planes.size() == 4) image.alpha = planes[3];
-      break;
-    default:
-      throw FormatError(
-          read_message(path, fmt::format("unsupported channel count {}", planes.size())));
+  const int channels = decoded.channels();
+  if (channels < 1 || channels > 4)
+    throw FormatError(read_message(path, fmt::format("unsupported channel count {}", channels)));
+  if (channels == 2 || channels == 4) cv::extractChannel(decoded, image.alpha, channels - 1);
+  if (channels == 1) {
+    image.pixels = decoded;
+  } else if (channels == 2 || gray) {
+    cv::extractChannel(decoded, image.pixels, 0);
+  } else if (channels == 3) {
+    cv::cvtColor(decoded, decoded, cv::COLOR_BGR2RGB);
+    image.pixels = decoded;
+  } else {
+    cv::cvtColor(decoded, image.pixels, cv::COLOR_BGRA2RGB);
+  }
+  const bool keep_integers = integer_samples && image.bit_depth != 32;
+  if (!keep_integers) {
+    image.pixels.convertTo(image.pixels, CV_32F, scale);
+    if (image.has_alpha()) image.alpha.convertTo(image.alpha, CV_32F, scale);
   }
   return image;
 }
@@ -166,15 +163,28 @@ const char* encoder_extension(Format format) {
   return "";
 }
 
+bool is_sample_depth(int depth) { return depth == CV_32F || depth == CV_8U || depth == CV_16U; }
+
 void check_writable_image(const Image& image, const fs::path& path) {
   if (image.pixels.empty()) throw InvalidArgument(write_message(path, "image is empty"));
-  if (image.pixels.type() != CV_32FC1 && image.pixels.type() != CV_32FC3) {
-    throw InvalidArgument(write_message(path, "pixels must be CV_32FC1 or CV_32FC3"));
+  if (!is_sample_depth(image.pixels.depth()) ||
+      (image.pixels.channels() != 1 && image.pixels.channels() != 3)) {
+    throw InvalidArgument(
+        write_message(path, "pixels must have 1 or 3 channels of CV_32F, CV_8U or CV_16U"));
   }
   if (image.has_alpha() &&
-      (image.alpha.type() != CV_32FC1 || image.alpha.size() != image.pixels.size())) {
-    throw InvalidArgument(write_message(path, "alpha must be CV_32FC1 of the pixels' size"));
+      (image.alpha.type() != CV_MAKETYPE(image.pixels.depth(), 1) ||
+       image.alpha.size() != image.pixels.size())) {
+    throw InvalidArgument(
+        write_message(path, "alpha must have one channel of the pixels' size and depth"));
   }
+}
+
+// samples (CV_32F in [0,1], CV_8U or CV_16U) -> the written depth (8, 16 or 32 = float).
+cv::Mat to_bit_depth(const cv::Mat& samples, int bit_depth) {
+  if (bit_depth == 8) return quantize_u8(samples);
+  if (bit_depth == 16) return quantize_u16(samples);
+  return samples.depth() == CV_32F ? samples : to_float01(samples);
 }
 
 // The depth actually written: see WriteOptions in image_io.h.
@@ -211,16 +221,15 @@ int resolve_bit_depth(const Image& image, Format format, const WriteOptions& opt
   }
 }
 
+// Every format but PNG, which png::write streams. OpenCV's encoders need one BGR(A) matrix.
 Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
              const fs::path& path) {
-  const bool keep_alpha = image.has_alpha() && (format == Format::png || format == Format::tiff ||
-                                                format == Format::webp);
-  const bool gray_alpha_png = keep_alpha && image.channels() == 1 && format == Format::png;
+  const bool keep_alpha = image.has_alpha() && (format == Format::tiff || format == Format::webp);
 
   // Gather planes in OpenCV's order (BGR, then alpha).
   std::vector<cv::Mat> planes;
   if (image.channels() == 1) {
-    planes.assign(keep_alpha && !gray_alpha_png ? 3 : 1, image.pixels);
+    planes.assign(keep_alpha ? 3 : 1, image.pixels);
   } else {
     cv::split(image.pixels, planes);
     std::swap(planes[0], planes[2]);
@@ -228,24 +237,20 @@ Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
   if (keep_alpha) planes.push_back(image.alpha);
   cv::Mat samples;
   cv::merge(planes, samples);
-  if (bit_depth == 8) samples = quantize_u8(samples);
-  if (bit_depth == 16) samples = quantize<std::uint16_t>(samples, 65535.0, CV_16U);
+  planes.clear();
+  samples = to_bit_depth(samples, bit_depth);
 
   Bytes bytes;
-  if (gray_alpha_png) {
-    bytes = container::encode_png_gray_alpha(samples);
-  } else {
-    std::vector<int> parameters;
-    if (format == Format::jpeg) parameters = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
-    // Naming any compression keeps OpenCV from storing 3-channel float TIFF
-    // as lossy LogLuv, its default, which also drops negative values.
-    if (format == Format::tiff) parameters = {cv::IMWRITE_TIFF_COMPRESSION, 5 /* LZW */};
-    try {
-      if (!cv::imencode(encoder_extension(format), samples, bytes, parameters)) bytes.clear();
-    } catch (const cv::Exception& error) {
-      throw FileError(write_message(
-          path, fmt::format("{} encoder failed: {}", container::format_name(format), error.err)));
-    }
+  std::vector<int> parameters;
+  if (format == Format::jpeg) parameters = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
+  // Naming any compression keeps OpenCV from storing 3-channel float TIFF
+  // as lossy LogLuv, its default, which also drops negative values.
+  if (format == Format::tiff) parameters = {cv::IMWRITE_TIFF_COMPRESSION, 5 /* LZW */};
+  try {
+    if (!cv::imencode(encoder_extension(format), samples, bytes, parameters)) bytes.clear();
+  } catch (const cv::Exception& error) {
+    throw FileError(write_message(
+        path, fmt::format("{} encoder failed: {}", container::format_name(format), error.err)));
   }
   if (bytes.empty()) {
     throw FileError(
@@ -254,10 +259,9 @@ Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
   return bytes;
 }
 
-
 }  // namespace
 
-Image read_image(const fs::path& path) {
+Image read_image(const fs::path& path, const ReadOptions& options) {
   const Bytes bytes = read_file(path);
   const std::optional<Format> format = container::sniff_format(bytes);
   if (!format) {
@@ -284,7 +288,8 @@ Image read_image(const fs::path& path) {
     throw FormatError(read_message(
         path, fmt::format("corrupt or unsupported {} data", container::format_name(*format))));
   }
-  return to_image(apply_orientation(decoded, facts.orientation), facts.png_gray, path);
+  decoded = apply_orientation(decoded, facts.orientation);
+  return to_image(std::move(decoded), facts.png_gray, options.integer_samples, path);
 }
 
 void write_image(const Image& image, const fs::path& path, const WriteOptions& options) {
@@ -301,7 +306,18 @@ void write_image(const Image& image, const fs::path& path, const WriteOptions& o
     throw InvalidArgument(
         write_message(path, fmt::format("JPEG quality {} is not in 1..100", options.jpeg_quality)));
   }
-  fileio::write_file_atomically(path, encode(image, *format, bit_depth, options.jpeg_quality, path));
+  if (*format != Format::png) {
+    fileio::write_file_atomically(path,
+                                  encode(image, *format, bit_depth, options.jpeg_quality, path));
+    return;
+  }
+  fileio::write_file_atomically(path, [&](const fileio::ByteSink& sink) {
+    try {
+      png::write(image, bit_depth, sink);
+    } catch (const FormatError& failure) {
+      throw FileError(write_message(path, failure.what()));
+    }
+  });
 }
 
 bool is_image_path(const fs::path& path) { return format_from_extension(path).has_value(); }
@@ -315,8 +331,32 @@ std::vector<fs::path> list_images(const fs::path& folder) {
                             "images");
 }
 
-cv::Mat quantize_u8(const cv::Mat& float01) {
-  return quantize<unsigned char>(float01, 255.0, CV_8U);
+namespace {
+
+bool is_integer(const cv::Mat& samples) {
+  return samples.depth() == CV_8U || samples.depth() == CV_16U;
+}
+
+// Integer samples to another integer depth; 16 -> 8 never ties (v / 257 is never half way).
+cv::Mat rescale_integers(const cv::Mat& samples, int depth) {
+  const double from = samples.depth() == CV_8U ? 255.0 : 65535.0;
+  const double to = depth == CV_8U ? 255.0 : 65535.0;
+  if (from == to) return samples;
+  cv::Mat converted;
+  samples.convertTo(converted, depth, to / from);
+  return converted;
+}
+
+}  // namespace
+
+cv::Mat quantize_u8(const cv::Mat& samples) {
+  if (is_integer(samples)) return rescale_integers(samples, CV_8U);
+  return quantize<unsigned char>(samples, 255.0, CV_8U);
+}
+
+cv::Mat quantize_u16(const cv::Mat& samples) {
+  if (is_integer(samples)) return rescale_integers(samples, CV_16U);
+  return quantize<std::uint16_t>(samples, 65535.0, CV_16U);
 }
 
 cv::Mat to_float01(const cv::Mat& u8_or_u16) {

@@ -12,20 +12,23 @@
 #include "image/tensor_bridge.h"
 #include "image/tiles.h"
 #include "restora/errors.h"
+#include "restora/image_io.h"
 #include "restore/tensor_memory.h"
 
 namespace restora {
 namespace {
 
-// Runs one tile: pads bottom/right by mirroring to the network's size multiple, then crops.
+// Runs one tile (integer samples become floats here): pads bottom/right by mirroring to the
+// network's size multiple, then crops.
 cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region, float condition,
                    int scale, const archs::NetworkTraits& traits, const EngineOptions& options) {
   const int multiple = traits.size_multiple;
-  cv::Mat padded = region;
+  const cv::Mat floats = region.depth() == CV_32F ? region : to_float01(region);
+  cv::Mat padded = floats;
   const int pad_bottom = static_cast<int>(round_up(region.rows, multiple)) - region.rows;
   const int pad_right = static_cast<int>(round_up(region.cols, multiple)) - region.cols;
   if (pad_bottom || pad_right)
-    cv::copyMakeBorder(region, padded, 0, pad_bottom, 0, pad_right, cv::BORDER_REFLECT_101);
+    cv::copyMakeBorder(floats, padded, 0, pad_bottom, 0, pad_right, cv::BORDER_REFLECT_101);
 
   archs::NetworkInput input;
   input.scale = scale;
@@ -66,13 +69,24 @@ cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
     cv::Mat restored =
         run_region(network, lq(tile_rect.context), condition, scale, traits, options);
     if (output.empty())
-      output.create(lq.rows * scale, lq.cols * scale, CV_32FC(restored.channels()));
+      output.create(lq.rows * scale, lq.cols * scale,
+                    CV_MAKETYPE(options.output_depth, restored.channels()));
     const cv::Rect core_in_context((tile_rect.core.x - tile_rect.context.x) * scale,
                                    (tile_rect.core.y - tile_rect.context.y) * scale,
                                    tile_rect.core.width * scale, tile_rect.core.height * scale);
     const cv::Rect core_in_output(tile_rect.core.x * scale, tile_rect.core.y * scale,
                                   tile_rect.core.width * scale, tile_rect.core.height * scale);
-    restored(core_in_context).copyTo(output(core_in_output));
+    const cv::Mat core = restored(core_in_context);
+    switch (options.output_depth) {
+      case CV_8U:
+        quantize_u8(core).copyTo(output(core_in_output));
+        break;
+      case CV_16U:
+        quantize_u16(core).copyTo(output(core_in_output));
+        break;
+      default:
+        core.copyTo(output(core_in_output));
+    }
   }
   return output;
 }

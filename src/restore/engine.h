@@ -20,6 +20,9 @@ struct EngineOptions {
   // Tensor memory allowed while running (bytes, counted by restore/tensor_memory.h and
   // enforced as a cap during run_tiled); 0 = default_max_memory().
   std::uint64_t max_memory = 0;
+  // What run_tiled returns: CV_32F (unclipped) or CV_8U / CV_16U, each tile clipped and rounded
+  // as write_image does, so a large output is never held in float.
+  int output_depth = CV_32F;
 };
 
 // A quarter of the machine's physical memory (1 GiB when unknown).
@@ -30,8 +33,9 @@ std::uint64_t default_max_memory();
 // the rest is arithmetic. At least the network's size multiple, at most 2048.
 int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineOptions& options);
 
-// lq: H×W CV_32FC(C) in the network's input range; condition: value of the conditioning map
-// (ignored by networks without one). -> (scale·H)×(scale·W) CV_32FC(C_out), not clipped.
+// lq: H×W with C channels, CV_32F in the network's input range or CV_8U / CV_16U (converted a
+// tile at a time); condition: value of the conditioning map (ignored by networks without
+// one). -> (scale·H)×(scale·W) with C_out channels of options.output_depth.
 // The network must be in eval mode; it runs under inference mode. options.tile 0 uses
 // choose_tile (images up to 256×256 run whole). When an allocation fails (past max_memory or
 // in the system) the image is run again with tiles of half the side, down to the minimum;

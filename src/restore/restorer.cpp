@@ -110,6 +110,9 @@ cv::Mat from_model_outputs(const std::vector<cv::Mat>& outputs, int image_channe
 
 Image Restorer::restore(const Image& input) {
   if (input.pixels.empty()) throw InvalidArgument("cannot restore an empty image");
+  const int depth = input.pixels.depth();
+  if (depth != CV_32F && depth != CV_8U && depth != CV_16U)
+    throw InvalidArgument("cannot restore an image whose samples are not float, 8- or 16-bit");
   auto& loaded = state_->model(input.channels());
   const auto& meta = loaded.meta;
   const auto& options = state_->options;
@@ -131,6 +134,7 @@ Image Restorer::restore(const Image& input) {
   }
   auto engine = state_->engine;
   engine.precision = state_->precision_for(loaded);
+  engine.output_depth = input.pixels.depth();
   if (engine.overlap < 0) engine.overlap = meta.tile_overlap;
 
   std::vector<cv::Mat> outputs;
@@ -151,7 +155,8 @@ Image Restorer::restore(const Image& input) {
       result.alpha = input.alpha.clone();
     } else {
       cv::resize(input.alpha, result.alpha, result.pixels.size(), 0, 0, cv::INTER_CUBIC);
-      cv::min(cv::max(result.alpha, 0.0), 1.0, result.alpha);
+      if (result.alpha.depth() == CV_32F)  // integers saturate in resize
+        cv::min(cv::max(result.alpha, 0.0), 1.0, result.alpha);
     }
   }
   return result;

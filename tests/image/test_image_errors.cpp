@@ -4,8 +4,10 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "restora/image_io.h"
+#include "fileio/file_io.h"
 #include "image/image_test_support.h"
+#include "image/png_writer.h"
+#include "restora/image_io.h"
 
 namespace restora {
 namespace {
@@ -147,13 +149,41 @@ TEST(ImageWriteErrors, UnknownExtensionAndBadImagesAreInvalidArguments) {
   EXPECT_TRUE(contains(unknown, "'.gif'")) << unknown;
   error_message<InvalidArgument>([&] { write_image(small_image(), folder / "noextension"); });
   error_message<InvalidArgument>([&] { write_image(Image{}, folder / "empty.png"); });
-  Image bytes_not_floats;
-  bytes_not_floats.pixels = cv::Mat(2, 2, CV_8UC3);
-  error_message<InvalidArgument>([&] { write_image(bytes_not_floats, folder / "u8.png"); });
+  Image doubles;
+  doubles.pixels = cv::Mat(2, 2, CV_64FC3);
+  error_message<InvalidArgument>([&] { write_image(doubles, folder / "f64.png"); });
+  Image two_channels;
+  two_channels.pixels = cv::Mat(2, 2, CV_8UC2);
+  error_message<InvalidArgument>([&] { write_image(two_channels, folder / "two.png"); });
   Image wrong_alpha = small_image();
   wrong_alpha.alpha = cv::Mat(1, 1, CV_32F);
   error_message<InvalidArgument>([&] { write_image(wrong_alpha, folder / "alpha.png"); });
   EXPECT_TRUE(folder.entries().empty());
+}
+
+// A stream that fails halfway (disk full): the exception comes out of libpng's C frames intact,
+// the temporary file goes, the old file stays.
+TEST(ImageWriteErrors, StreamFailingHalfwayLeavesTheOldFile) {
+  Image image;
+  image.pixels = cv::Mat(64, 64, CV_8UC3);
+  cv::randu(image.pixels, 0, 256);
+  std::size_t passed = 0;
+  const fileio::ByteSink failing_sink = [&](const uint8_t*, std::size_t size) {
+    passed += size;
+    if (passed > 1000) throw FileError("disk full");
+  };
+  EXPECT_EQ(error_message<FileError>([&] { png::write(image, 8, failing_sink); }), "disk full");
+
+  TemporaryFolder folder;
+  testing::write_bytes(folder / "out.png", {'o', 'l', 'd'});
+  error_message<FileError>([&] {
+    fileio::write_file_atomically(folder / "out.png", [&](const fileio::ByteSink& sink) {
+      png::write(image, 8, sink);
+      throw FileError("disk full");
+    });
+  });
+  EXPECT_EQ(testing::read_bytes(folder / "out.png"), (Bytes{'o', 'l', 'd'}));
+  EXPECT_EQ(folder.entries(), std::vector<std::string>{"out.png"});
 }
 
 TEST(ImageWrite, ReplacesAnExistingFile) {

@@ -80,6 +80,75 @@ TEST(ImageIo, LosslessRoundTripIsExact) {
   }
 }
 
+// The same image stored as integers: same depth, samples k instead of k/255 or k/65535.
+Image as_integers(const Image& image) {
+  Image integers;
+  const auto convert = [&](const cv::Mat& floats) {
+    return image.bit_depth == 16 ? quantize_u16(floats) : quantize_u8(floats);
+  };
+  integers.pixels = convert(image.pixels);
+  if (image.has_alpha()) integers.alpha = convert(image.alpha);
+  integers.bit_depth = image.bit_depth;
+  return integers;
+}
+
+// Integer storage writes the very bytes float storage writes, and reads back as integers.
+TEST(ImageIo, IntegerSamplesWriteTheSameFilesAndReadBackExactly) {
+  const LosslessCase cases[] = {
+      {".png", 8, 1, false},  {".png", 8, 3, true},    {".png", 8, 1, true},
+      {".png", 16, 3, false}, {".png", 16, 1, true},   {".tif", 8, 3, true},
+      {".tif", 16, 3, false}, {".bmp", 8, 3, false},   {".webp", 8, 3, true},
+      {".jpg", 8, 3, false},  {".jpg", 16, 1, false},
+  };
+  TemporaryFolder folder;
+  ReadOptions integer_samples;
+  integer_samples.integer_samples = true;
+  for (const LosslessCase& test : cases) {
+    SCOPED_TRACE(::testing::Message()
+                 << test.extension << " " << test.bit_depth << "-bit " << test.channels
+                 << " channels" << (test.alpha ? " + alpha" : ""));
+    const Image image = random_image({9, 6}, test.channels, test.alpha, test.bit_depth, 5);
+    const Image integers = as_integers(image);
+    const auto from_floats = folder / (std::string("floats") + test.extension);
+    const auto from_integers = folder / (std::string("integers") + test.extension);
+    write_image(image, from_floats);
+    write_image(integers, from_integers);
+    EXPECT_EQ(testing::read_bytes(from_floats), testing::read_bytes(from_integers));
+    if (std::string(test.extension) == ".jpg") continue;  // lossy, and 8-bit only
+    const Image read = read_image(from_integers, integer_samples);
+    expect_same_image(integers, read);
+    EXPECT_EQ(read.pixels.depth(), test.bit_depth == 16 ? CV_16U : CV_8U);
+  }
+  // Float TIFF stays float.
+  Image floats = random_image({4, 3}, 3, false, 8, 6);
+  floats.bit_depth = 32;
+  write_image(floats, folder / "float.tif");
+  EXPECT_EQ(read_image(folder / "float.tif", integer_samples).pixels.type(), CV_32FC3);
+}
+
+// Writing at another depth rescales integers as it rounds floats.
+TEST(ImageIo, IntegerSamplesAtAnotherDepth) {
+  TemporaryFolder folder;
+  for (const int bit_depth : {8, 16}) {
+    SCOPED_TRACE(bit_depth);
+    const Image image = random_image({11, 4}, 3, true, bit_depth, 8);
+    WriteOptions other;
+    other.bit_depth = bit_depth == 8 ? 16 : 8;
+    write_image(image, folder / "floats.png", other);
+    write_image(as_integers(image), folder / "integers.png", other);
+    EXPECT_EQ(testing::read_bytes(folder / "floats.png"),
+              testing::read_bytes(folder / "integers.png"));
+    other.bit_depth = 32;
+    write_image(as_integers(image), folder / "integers.tif", other);
+    Image expected = image;
+    expected.bit_depth = 32;
+    expect_same_image(expected, read_image(folder / "integers.tif"));
+  }
+  Image mixed = as_integers(random_image({3, 3}, 3, true, 8, 9));
+  mixed.alpha = to_float01(mixed.alpha);
+  testing::error_message<InvalidArgument>([&] { write_image(mixed, folder / "mixed.png"); });
+}
+
 TEST(ImageIo, FloatTiffKeepsValuesOutsideTheUnitRange) {
   const float values[] = {-0.3f, 1.7f, 0.5f, 1e-8f, 3.25f, -2.0f};
   TemporaryFolder folder;
@@ -169,7 +238,7 @@ TEST(ImageIo, GrayAlphaInTiffAndWebpBecomesRgba) {
   }
 }
 
-// Our own gray+alpha PNG encoder, checked by libpng through OpenCV.
+// Gray+alpha PNG (which OpenCV's encoder cannot write), checked by OpenCV's decoder.
 TEST(ImageIo, GrayAlphaPngDecodesWithLibpng) {
   TemporaryFolder folder;
   for (const int bit_depth : {8, 16}) {
@@ -427,7 +496,22 @@ TEST(ImageIo, QuantizeU8MatchesReference) {
   const cv::Mat three = quantize_u8(cv::Mat(2, 2, CV_32FC3, cv::Scalar(0.0, 0.5, 1.0)));
   EXPECT_EQ(three.type(), CV_8UC3);
   EXPECT_EQ(three.at<cv::Vec3b>(1, 1), cv::Vec3b(0, 128, 255));
-  testing::error_message<InvalidArgument>([] { quantize_u8(cv::Mat(1, 1, CV_8U)); });
+  testing::error_message<InvalidArgument>([] { quantize_u8(cv::Mat(1, 1, CV_64F)); });
+}
+
+TEST(ImageIo, QuantizeRescalesIntegers) {
+  const cv::Mat eight = (cv::Mat_<unsigned char>(1, 3) << 0, 128, 255);
+  EXPECT_EQ(max_difference(quantize_u8(eight), eight), 0.0);
+  const cv::Mat sixteen = quantize_u16(eight);
+  EXPECT_EQ(max_difference(sixteen, (cv::Mat_<std::uint16_t>(1, 3) << 0, 32896, 65535)), 0.0);
+  EXPECT_EQ(max_difference(quantize_u16(sixteen), sixteen), 0.0);
+  // Nearest 8-bit level: 128 / 257 = 0.498 -> 0, 129 / 257 = 0.502 -> 1.
+  const cv::Mat near = (cv::Mat_<std::uint16_t>(1, 4) << 128, 129, 65406, 65535);
+  EXPECT_EQ(max_difference(quantize_u8(near), (cv::Mat_<unsigned char>(1, 4) << 0, 1, 254, 255)),
+            0.0);
+  EXPECT_EQ(max_difference(quantize_u16(cv::Mat(1, 1, CV_32F, cv::Scalar(0.5))),
+                           (cv::Mat_<std::uint16_t>(1, 1) << 32768)),
+            0.0);
 }
 
 TEST(ImageIo, ToFloat01AndImageFromU8) {

@@ -8,6 +8,7 @@
 
 #include "archs/network.h"
 #include "restora/errors.h"
+#include "restora/image_io.h"
 #include "restora/restorer.h"
 #include "restore/engine.h"
 #include "restore/model_loader.h"
@@ -88,6 +89,16 @@ class RestorerTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = testing::make_temp_dir("restora-restorer"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+  // A Restorer running a tiny untrained RGB super-resolution model.
+  Restorer tiny_upscaler(int scale, int tile = 0) {
+    const auto path = testing::write_tiny_model(dir_ / "sr.safetensors",
+                                                testing::tiny_meta("super_resolution", 3));
+    RestoreOptions options;
+    options.model = path.string();
+    options.scale = scale;
+    options.tile = tile;
+    return Restorer("super_resolution", options);
+  }
   std::filesystem::path dir_;
 };
 
@@ -105,12 +116,7 @@ TEST_F(RestorerTest, SaveLoadGivesIdenticalOutput) {
 }
 
 TEST_F(RestorerTest, CarriesAlphaAndBitDepthAndServesGrayImages) {
-  const auto path =
-      testing::write_tiny_model(dir_ / "sr.safetensors", testing::tiny_meta("super_resolution", 3));
-  RestoreOptions options;
-  options.model = path.string();
-  options.scale = 3;
-  Restorer upscaler("super_resolution", options);
+  Restorer upscaler = tiny_upscaler(3);
 
   Image rgba;
   rgba.pixels = random_image(10, 12, 3, 1);
@@ -144,6 +150,38 @@ TEST_F(RestorerTest, DenoiseLeavesAlphaUntouched) {
   image.alpha = random_image(9, 9, 1, 4);
   const auto out = denoiser.restore(image);
   EXPECT_EQ(max_difference(out.alpha, image.alpha), 0.0);
+}
+
+// 8- and 16-bit images are restored a tile at a time without a float copy: the result must be
+// what the float path gives once rounded as write_image rounds it, tile seams included.
+TEST_F(RestorerTest, IntegerImagesGiveTheRoundedFloatResult) {
+  Restorer upscaler = tiny_upscaler(2, 8);  // many tiles on a 23×19 image
+  for (const int bit_depth : {8, 16}) {
+    SCOPED_TRACE(bit_depth);
+    const auto rounded = [&](const cv::Mat& floats) {
+      return bit_depth == 8 ? quantize_u8(floats) : quantize_u16(floats);
+    };
+    Image integers;
+    integers.pixels = rounded(random_image(19, 23, 3, 12));
+    integers.alpha = rounded(random_image(19, 23, 1, 13));
+    integers.bit_depth = bit_depth;
+    Image floats;
+    floats.pixels = to_float01(integers.pixels);
+    floats.alpha = to_float01(integers.alpha);
+    floats.bit_depth = bit_depth;
+
+    const auto from_integers = upscaler.restore(integers);
+    const auto from_floats = upscaler.restore(floats);
+    ASSERT_EQ(from_integers.pixels.type(), integers.pixels.type());
+    EXPECT_EQ(from_integers.bit_depth, bit_depth);
+    EXPECT_EQ(max_difference(from_integers.pixels, rounded(from_floats.pixels)), 0.0);
+    // The float output is not clipped, the integer one is: the tiny model overshoots somewhere.
+    EXPECT_GT(cv::norm(from_floats.pixels, to_float01(rounded(from_floats.pixels)), cv::NORM_INF),
+              0.5 / 255);
+    ASSERT_EQ(from_integers.alpha.type(), integers.alpha.type());
+    // Integer alpha is resized in integers (OpenCV's fixed-point bicubic): within one level.
+    EXPECT_LE(max_difference(from_integers.alpha, rounded(from_floats.alpha)), 1.0);
+  }
 }
 
 TEST_F(RestorerTest, ModelForAnotherTaskIsRefused) {
