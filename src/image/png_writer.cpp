@@ -5,55 +5,16 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <exception>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "restora/errors.h"
+#include "restora/image_io.h"
 
 namespace restora::png {
 namespace {
-
-// Samples of one source row as integers of the output depth, written every `stride` values
-// starting at `offset` (so colour and alpha interleave).
-template <typename Source>
-void convert_row(const Source* in, int count, int in_channels, std::uint16_t* out, int stride,
-                 int offset, int out_max) {
-  for (int x = 0; x < count; ++x) {
-    for (int c = 0; c < in_channels; ++c) {
-      const Source value = in[x * in_channels + c];
-      std::uint16_t sample;
-      if constexpr (std::is_same_v<Source, float>) {
-        const double clipped = std::isnan(value) ? 0.0 : std::clamp(double(value), 0.0, 1.0);
-        sample = std::uint16_t(std::floor(clipped * out_max + 0.5));
-      } else if constexpr (std::is_same_v<Source, std::uint8_t>) {
-        sample = out_max == 255 ? value : std::uint16_t(value * 257);
-      } else {  // 16-bit: v / 257 is never exactly half way, so this rounds to nearest
-        sample = out_max == 65535 ? value : std::uint16_t((value + 128) / 257);
-      }
-      out[x * stride + offset + c] = sample;
-    }
-  }
-}
-
-void convert_row(const cv::Mat& source, int row, std::uint16_t* out, int stride, int offset,
-                 int out_max) {
-  const int channels = source.channels();
-  switch (source.depth()) {
-    case CV_32F:
-      return convert_row(source.ptr<float>(row), source.cols, channels, out, stride, offset,
-                         out_max);
-    case CV_8U:
-      return convert_row(source.ptr<std::uint8_t>(row), source.cols, channels, out, stride, offset,
-                         out_max);
-    case CV_16U:
-      return convert_row(source.ptr<std::uint16_t>(row), source.cols, channels, out, stride, offset,
-                         out_max);
-  }
-}
 
 // What libpng's callbacks need; they cannot throw through its C frames, so failures are kept
 // here and raised after it has returned.
@@ -63,23 +24,22 @@ struct Job {
   const fileio::ByteSink* sink = nullptr;
   std::exception_ptr sink_failure;
   std::string png_message;
-  std::vector<std::uint16_t> samples;  // one row, interleaved
-  std::vector<png_byte> bytes;         // the same row as PNG stores it (16-bit big-endian)
+  std::vector<png_byte> bytes;  // one row as PNG stores it (16-bit big-endian)
 
-  int channels() const { return image->channels() + (image->has_alpha() ? 1 : 0); }
-
+  // Row y rounded as write_image rounds every format, colour then alpha interleaved.
   png_bytep row(int y) {
-    const int stride = channels();
-    const int out_max = bit_depth == 16 ? 65535 : 255;
-    convert_row(image->pixels, y, samples.data(), stride, 0, out_max);
-    if (image->has_alpha())
-      convert_row(image->alpha, y, samples.data(), stride, image->channels(), out_max);
+    const auto quantize = bit_depth == 16 ? quantize_u16 : quantize_u8;
+    std::vector<cv::Mat> planes{quantize(image->pixels.row(y))};
+    if (image->has_alpha()) planes.push_back(quantize(image->alpha.row(y)));
+    cv::Mat samples;
+    cv::merge(planes, samples);
     if (bit_depth == 8) {
-      std::copy(samples.begin(), samples.end(), bytes.begin());
+      std::copy(samples.data, samples.data + bytes.size(), bytes.begin());
     } else {
-      for (std::size_t i = 0; i < samples.size(); ++i) {
-        bytes[2 * i] = png_byte(samples[i] >> 8);
-        bytes[2 * i + 1] = png_byte(samples[i] & 0xFF);
+      const auto* values = samples.ptr<std::uint16_t>();
+      for (std::size_t i = 0; i < bytes.size() / 2; ++i) {
+        bytes[2 * i] = png_byte(values[i] >> 8);
+        bytes[2 * i + 1] = png_byte(values[i] & 0xFF);
       }
     }
     return bytes.data();
@@ -135,8 +95,8 @@ void write(const Image& image, int bit_depth, const fileio::ByteSink& sink) {
   job.image = &image;
   job.bit_depth = bit_depth;
   job.sink = &sink;
-  job.samples.resize(std::size_t(image.width()) * job.channels());
-  job.bytes.resize(job.samples.size() * (bit_depth == 16 ? 2 : 1));
+  const int channels = image.channels() + (image.has_alpha() ? 1 : 0);
+  job.bytes.resize(std::size_t(image.width()) * channels * (bit_depth == 16 ? 2 : 1));
 
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &job, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
