@@ -27,7 +27,7 @@ namespace {
 using nn::Precision;
 
 torch::Tensor random_features(int64_t channels, int64_t size) {
-  return torch::rand({1, channels, size, size}).contiguous(torch::MemoryFormat::ChannelsLast);
+  return nn::channels_last(torch::rand({1, channels, size, size}));
 }
 
 void set_rates(benchmark::State& state, double flops_per_run, double output_pixels) {

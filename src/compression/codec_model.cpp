@@ -59,8 +59,36 @@ std::vector<codec::SymbolTable> factorized_tables(FactorizedDensityImpl& density
   return tables;
 }
 
-bool is_float_hyper_synthesis(const std::string& tensor_name) {
-  return tensor_name.rfind("hyper_synthesis.", 0) == 0;
+// The float networks stored only in integer form, and the names of their integer copies.
+struct IntegerCoded {
+  const char* module;
+  const char* prefix;
+};
+constexpr IntegerCoded integer_coded[] = {{"hyper_synthesis", "coding.hyper"},
+                                          {"context", "coding.context"},
+                                          {"parameters", "coding.parameters"}};
+
+bool is_integer_coded(const std::string& tensor_name) {
+  for (const auto& coded : integer_coded)
+    if (tensor_name.rfind(std::string(coded.module) + ".", 0) == 0) return true;
+  return false;
+}
+
+// The network's integer-coded modules by name (context and parameters exist only with a
+// checkerboard context).
+torch::nn::Sequential integer_coded_module(HyperpriorCodecImpl& network, const std::string& name) {
+  if (name == "hyper_synthesis") return network.hyper_synthesis_layers;
+  if (name == "context") return network.context_layers;
+  return network.parameter_layers;
+}
+
+// Convolution kernels, nearly all of the file, are stored in F16 and widened again on loading:
+// half the size, each weight rounded to 11 significant bits, and no effect on decoding's
+// integer decisions (h_s and the tables are integers; g_a and h_a only steer the encoder).
+// Biases, GDN, gains and the density stay F32.
+model_file::Tensor stored(model_file::Tensor tensor) {
+  if (tensor.dtype != model_file::DType::f32 || tensor.shape.size() != 4) return tensor;
+  return nn::to_file_tensor(tensor.name, nn::from_file_tensor(tensor).to(torch::kFloat16));
 }
 
 std::vector<model_file::Tensor> make_coding_tensors(HyperpriorCodecImpl& network) {
@@ -73,9 +101,12 @@ std::vector<model_file::Tensor> make_coding_tensors(HyperpriorCodecImpl& network
   tables.y_tables = gaussian_tables(tables);
   tables.z_tables = factorized_tables(*network.z_density);
   auto tensors = codec::to_tensors(tables);
-  for (auto& tensor : IntegerHyperSynthesis::quantize(network.hyper_synthesis_layers, fraction_bits)
-                          .to_tensors())
-    tensors.push_back(std::move(tensor));
+  for (const auto& coded : integer_coded) {
+    const auto layers = integer_coded_module(network, coded.module);
+    if (!layers) continue;
+    for (auto& tensor : IntegerNetwork::quantize(layers, coded.prefix, fraction_bits).to_tensors())
+      tensors.push_back(std::move(tensor));
+  }
   return tensors;
 }
 
@@ -98,7 +129,7 @@ model_file::ModelFile make_codec_model_file(HyperpriorCodecImpl& network, const 
   meta.tile_overlap = 0;
   meta.created = model_file::today_utc();
   for (auto& tensor : nn::export_weights(network))
-    if (!is_float_hyper_synthesis(tensor.name)) file.tensors.push_back(std::move(tensor));
+    if (!is_integer_coded(tensor.name)) file.tensors.push_back(stored(std::move(tensor)));
   for (auto& tensor : make_coding_tensors(network)) file.tensors.push_back(std::move(tensor));
   return file;
 }
@@ -120,32 +151,49 @@ CodecModel load_codec_model(const std::filesystem::path& path) {
     throw FormatError(fmt::format("model file '{}': {}", path.string(), error.what()));
   }
   model.tables = codec::tables_from_tensors(file, path.string());
-  model.hyper = IntegerHyperSynthesis::from_file(file, path.string());
-  // The float h_s is stored only in integer form: take it from there, the rest from the file.
+  const auto& shape = model.network->shape();
+  // The entropy-model networks are stored only in integer form: their float weights come from
+  // there (placeholders first, overwritten by dequantize_into), the rest from the file.
   std::vector<model_file::Tensor> weights;
-  for (auto& tensor : nn::export_weights(*model.network->hyper_synthesis_layers)) {
-    tensor.name = "hyper_synthesis." + tensor.name;  // placeholders, overwritten just below
-    weights.push_back(std::move(tensor));
-  }
+  for (const auto& coded : integer_coded)
+    if (const auto layers = integer_coded_module(*model.network, coded.module))
+      for (auto& tensor : nn::export_weights(*layers)) {
+        tensor.name = std::string(coded.module) + "." + tensor.name;
+        weights.push_back(std::move(tensor));
+      }
   for (const auto& tensor : file.tensors)
     if (tensor.name.rfind("coding.", 0) != 0) weights.push_back(tensor);
   nn::import_weights(*model.network, weights, path.string());
-  try {
-    model.hyper.dequantize_into(model.network->hyper_synthesis_layers);
-  } catch (const FormatError& error) {
-    throw FormatError(fmt::format("model file '{}': {}", path.string(), error.what()));
+  for (const auto& coded : integer_coded) {
+    auto layers = integer_coded_module(*model.network, coded.module);
+    if (!layers) continue;
+    auto integer = IntegerNetwork::from_file(file, coded.prefix, path.string());
+    // A zero input of the right width must give the right output width (and h_s a 4× grid).
+    const std::string name = coded.module;
+    const int64_t m = shape.latent_channels;
+    const int64_t in = name == "hyper_synthesis" ? shape.hyper_channels : name == "context" ? m : 3 * m;
+    const int64_t out = name == "context" ? m : 2 * m, side = name == "hyper_synthesis" ? 4 : 1;
+    try {
+      integer.dequantize_into(layers);
+      if (integer.fraction_bits() != model.tables.fraction_bits)
+        throw FormatError("it and the coding tables disagree on the fixed point");
+      const auto probe = integer.run(torch::zeros({1, in, 1, 1}, torch::kLong));
+      if (probe.size(1) != out || probe.size(2) != side)
+        throw FormatError(fmt::format("it maps {} channels to {}, not {}", in, probe.size(1), out));
+    } catch (const Error& error) {
+      throw FormatError(fmt::format("model file '{}': {}: {}", path.string(), coded.prefix, error.what()));
+    }
+    if (name == "hyper_synthesis")
+      model.hyper = std::move(integer);
+    else if (name == "context")
+      model.context = std::move(integer);
+    else
+      model.parameters = std::move(integer);
   }
   model.network->eval();
-  if (model.hyper.fraction_bits() != model.tables.fraction_bits)
-    throw FormatError(fmt::format("model file '{}': hyper-synthesis and tables disagree on the "
-                                  "fixed point", path.string()));
-  if (static_cast<int64_t>(model.tables.z_tables.size()) != model.network->shape().hyper_channels)
+  if (static_cast<int64_t>(model.tables.z_tables.size()) != shape.hyper_channels)
     throw FormatError(fmt::format("model file '{}': {} z tables for {} channels", path.string(),
-                                  model.tables.z_tables.size(), model.network->shape().hyper_channels));
-  const auto probe = model.hyper.run(torch::zeros({1, model.network->shape().hyper_channels, 1, 1}, torch::kLong));
-  if (probe.mean.size(1) != model.network->shape().latent_channels || probe.mean.size(2) != 4)
-    throw FormatError(fmt::format("model file '{}': the hyper-synthesis does not produce the "
-                                  "latents' parameters", path.string()));
+                                  model.tables.z_tables.size(), shape.hyper_channels));
   model.fingerprint = codec::coding_fingerprint(file.tensors);
   return model;
 }

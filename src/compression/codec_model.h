@@ -1,14 +1,16 @@
 // A learned codec model file: the float networks (analysis, synthesis, hyper-analysis), the
-// integer hyper-synthesis and the integer coding tables, with the fingerprint files carry.
+// integer entropy-model networks (h_s; the checkerboard context's two when it has one) and the
+// integer coding tables, with the fingerprint files carry.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "codec/coding_tables.h"
 #include "compression/hyperprior_codec.h"
-#include "compression/integer_hyper.h"
+#include "compression/integer_network.h"
 #include "model_file/model_meta.h"
 
 namespace restora::compression {
@@ -16,7 +18,8 @@ namespace restora::compression {
 struct CodecModel {
   model_file::ModelMeta meta;
   HyperpriorCodec network{nullptr};  // eval mode, CPU, fp32
-  IntegerHyperSynthesis hyper;
+  IntegerNetwork hyper;                          // h_s: ẑ -> 2M
+  std::optional<IntegerNetwork> context, parameters;  // with a checkerboard context
   codec::CodingTables tables;
   uint32_t fingerprint = 0;
   std::filesystem::path path;
@@ -28,7 +31,7 @@ CodecModel load_codec_model(const std::filesystem::path& path);
 
 // The model file of a trained network: metadata, the float weights, and the coding.* tensors
 // computed once here — the factorized prior and the Gaussian conditional as integer tables, the
-// hyper-synthesis in fixed point (which replaces its float weights in the file).
+// entropy-model networks in fixed point (which replaces their float weights in the file).
 model_file::ModelFile make_codec_model_file(HyperpriorCodecImpl& network, const std::string& name,
                                             const std::string& description);
 

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "compression/convolution.h"
+
 namespace restora::compression {
 
 GDNImpl::GDNImpl(int64_t channels, bool inverse) : inverse_(inverse) {
@@ -17,7 +19,7 @@ GDNImpl::GDNImpl(int64_t channels, bool inverse) : inverse_(inverse) {
 torch::Tensor GDNImpl::forward(const torch::Tensor& x) {
   // The pedestal keeps β away from 0, where the division would blow up.
   const auto beta = beta_root.square() + 1e-6;
-  const auto norm = torch::conv2d(x.square(), gamma_root.square(), beta);
+  const auto norm = convolve(x.square(), gamma_root.square(), beta, {1, 1}, {0, 0});
   return inverse_ ? x * norm.sqrt() : x * norm.rsqrt();
 }
 

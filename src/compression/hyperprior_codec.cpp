@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "compression/convolution.h"
 #include "compression/gdn.h"
 #include "config/json_reader.h"
 #include "restora/errors.h"
@@ -14,8 +15,8 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1) {
-  return torch::nn::Conv2d(
+Convolution conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1) {
+  return Convolution(
       torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
 }
 
@@ -31,7 +32,7 @@ class UpsampleImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv_;
+  Convolution conv_;
 };
 TORCH_MODULE(Upsample);
 
@@ -49,7 +50,7 @@ class ResidualImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv1, conv2, skip{nullptr};
+  Convolution conv1, conv2, skip{nullptr};
 };
 TORCH_MODULE(Residual);
 
@@ -68,9 +69,9 @@ class ResidualDownImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv1, conv2;
+  Convolution conv1, conv2;
   GDN gdn;
-  torch::nn::Conv2d skip;
+  Convolution skip;
 };
 TORCH_MODULE(ResidualDown);
 
@@ -88,7 +89,7 @@ class ResidualUpImpl : public torch::nn::Module {
 
  private:
   Upsample up;
-  torch::nn::Conv2d conv2;
+  Convolution conv2;
   GDN igdn;
   Upsample skip;
 };
@@ -114,6 +115,14 @@ torch::Tensor gaussian_likelihood(const torch::Tensor& values, const GaussianPar
 
 }  // namespace
 
+torch::Tensor anchor_mask(int64_t height, int64_t width, const torch::TensorOptions& options) {
+  const auto rows = torch::arange(height, torch::kLong).view({height, 1});
+  const auto cols = torch::arange(width, torch::kLong).view({1, width});
+  return ((rows + cols) % 2 == 0)
+      .to(torch::TensorOptions().dtype(options.dtype()).device(options.device()))
+      .view({1, 1, height, width});
+}
+
 CodecShape CodecShape::from_json(const nlohmann::json& config) {
   config::JsonReader read("codec network", config);
   CodecShape shape;
@@ -121,6 +130,7 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   shape.latent_channels = read.get_int("latent_channels", shape.latent_channels, 8, 512);
   shape.hyper_channels = read.get_int("hyper_channels", shape.hyper_channels, 8, 512);
   shape.linear_shortcut = read.get_bool("linear_shortcut", false);
+  shape.checkerboard_context = read.get_bool("checkerboard_context", false);
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
   if (shape.lambdas.empty() || shape.lambdas.size() > 32)
@@ -136,6 +146,7 @@ nlohmann::json CodecShape::to_json() const {
           {"latent_channels", latent_channels},
           {"hyper_channels", hyper_channels},
           {"linear_shortcut", linear_shortcut},
+          {"checkerboard_context", checkerboard_context},
           {"lambdas", lambdas}};
 }
 
@@ -168,6 +179,17 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
         "synthesis_shortcut",
         torch::nn::Sequential(conv(m, 48 * 16, 1), torch::nn::PixelShuffle(4), conv(48, 3 * 16, 3),
                               torch::nn::PixelShuffle(4)));
+  }
+  if (shape.checkerboard_context) {
+    context_layers = register_module("context", torch::nn::Sequential(conv(m, m, 3)));
+    parameter_layers = register_module(
+        "parameters", torch::nn::Sequential(conv(3 * m, 2 * m, 1), torch::nn::ReLU(), conv(2 * m, 2 * m, 1)));
+    // The correction starts at 0: a network initialised from a model without context starts
+    // out coding exactly as that model does.
+    auto* last = parameter_layers->ptr(2)->as<torch::nn::Conv2dImpl>();
+    torch::NoGradGuard no_grad;
+    last->weight.zero_();
+    last->bias.zero_();
   }
   z_density = register_module("z_density", FactorizedDensity(h));
   // The rounding step is 1/gain: distortion ∝ step², so the optimum gain grows as √λ.
@@ -209,6 +231,24 @@ GaussianParameters HyperpriorCodecImpl::hyper_synthesis(const torch::Tensor& z_h
   return {both[0], both[1]};
 }
 
+GaussianParameters HyperpriorCodecImpl::entropy_parameters(
+    const torch::Tensor& hyper_output, const torch::Tensor& y,
+    const std::function<torch::Tensor(const torch::Tensor&)>& quantize) {
+  if (!context_layers) {
+    const auto both = hyper_output.chunk(2, 1);
+    return {both[0], both[1]};
+  }
+  const auto refine = [&](const torch::Tensor& context) {
+    return hyper_output + parameter_layers->forward(torch::cat({hyper_output, context}, 1)).to(torch::kFloat32);
+  };
+  const auto anchors = anchor_mask(y.size(2), y.size(3), y.options());
+  const auto first = refine(torch::zeros_like(y)).chunk(2, 1);
+  const auto anchors_hat = (quantize(y - first[0]) + first[0]) * anchors;
+  const auto second = refine(context_layers->forward(anchors_hat).to(torch::kFloat32)).chunk(2, 1);
+  return {first[0] * anchors + second[0] * (1 - anchors),
+          first[1] * anchors + second[1] * (1 - anchors)};
+}
+
 torch::Tensor HyperpriorCodecImpl::synthesis(const torch::Tensor& scaled_latent_hat, int level) {
   const auto levels = torch::full({scaled_latent_hat.size(0)}, level, torch::kLong);
   return synthesise(scaled_latent_hat * gains(levels, log_inverse_gain));
@@ -220,7 +260,9 @@ TrainingPass HyperpriorCodecImpl::forward_training(const torch::Tensor& images,
   const auto y = analyse(images) * gains(levels, log_gain);
   const auto z = hyper_analysis(y);
   const auto z_likelihood = z_density->likelihood(z + uniform_noise_like(z, noise));
-  const auto parameters = hyper_synthesis(round_straight_through(z));
+  const auto parameters = entropy_parameters(
+      hyper_synthesis_layers->forward(round_straight_through(z)).to(torch::kFloat32), y,
+      round_straight_through);
   const auto y_likelihood = gaussian_likelihood(y + uniform_noise_like(y, noise), parameters);
   const auto y_hat = round_straight_through(y - parameters.mean) + parameters.mean;
   const auto reconstruction = synthesise(y_hat * gains(levels, log_inverse_gain));
@@ -230,7 +272,9 @@ TrainingPass HyperpriorCodecImpl::forward_training(const torch::Tensor& images,
 TrainingPass HyperpriorCodecImpl::forward_rounded(const torch::Tensor& images, int level) {
   const auto y = analysis(images, level);
   const auto z_hat = torch::round(hyper_analysis(y));
-  const auto parameters = hyper_synthesis(z_hat);
+  const auto parameters = entropy_parameters(
+      hyper_synthesis_layers->forward(z_hat).to(torch::kFloat32), y,
+      [](const torch::Tensor& x) { return torch::round(x); });
   const auto y_hat = torch::round(y - parameters.mean) + parameters.mean;
   return {synthesis(y_hat, level), gaussian_likelihood(y_hat, parameters),
           z_density->likelihood(z_hat)};

@@ -7,8 +7,13 @@
 // and by a learned inverse gain before synthesis (Cui et al. 2021), so one network serves every
 // level; level l was trained for distortion weight λ_l.
 //
-// h_s has only convolutions, pixel shuffles and ReLUs, so it can be run exactly in integer
-// arithmetic at coding time (compression/integer_hyper.h); the float version here trains it.
+// Checkerboard context (He et al. 2021, optional): the latents at anchor positions ((row +
+// column) even) are coded first with parameters from ẑ alone; the others then also see the
+// decoded anchors around them through a context convolution. Both passes are parallel.
+//
+// h_s, the context convolution and the parameter network have only convolutions, pixel
+// shuffles and ReLUs, so they run exactly in integer arithmetic at coding time
+// (compression/integer_network.h); the float versions here train them.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,6 +21,7 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 
+#include <functional>
 #include <vector>
 
 #include "compression/factorized_density.h"
@@ -32,6 +38,9 @@ struct CodecShape {
   // a 4× shuffle, a 3×3 convolution and a 4× shuffle, a window of 24 pixels too, because a
   // transposed convolution trains 10× slower in bf16 on LibTorch 1.13's CPU backend.
   bool linear_shortcut = false;
+  // The checkerboard context: a 3×3 convolution over the decoded anchors (M -> M) and a 1×1
+  // parameter network (h_s's 2M outputs and the context -> a correction of the 2M).
+  bool checkerboard_context = false;
   std::vector<double> lambdas;  // one per quality level, ascending (level 1 = smallest files)
 
   static CodecShape from_json(const nlohmann::json& config);  // strict: unknown keys throw
@@ -55,6 +64,9 @@ struct GaussianParameters {
   torch::Tensor mean, log_scale;  // N×M×h×w float
 };
 
+// 1×1×h×w of `options`' type: 1 at checkerboard anchors ((row + column) even), else 0.
+torch::Tensor anchor_mask(int64_t height, int64_t width, const torch::TensorOptions& options);
+
 class HyperpriorCodecImpl : public torch::nn::Module {
  public:
   explicit HyperpriorCodecImpl(const CodecShape& shape);
@@ -65,7 +77,7 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   TrainingPass forward_training(const torch::Tensor& images, const torch::Tensor& levels,
                                 at::Generator noise);
   // The same pass with rounding everywhere, as coding does (rates are then the ideal code
-  // lengths of the rounded values); the hyper-synthesis is the float one.
+  // lengths of the rounded values); the entropy-model networks are the float ones.
   TrainingPass forward_rounded(const torch::Tensor& images, int level);
 
   // The coding-time pieces. `level` is 0-based.
@@ -77,9 +89,16 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   const CodecShape& shape() const { return shape_; }
   FactorizedDensity z_density{nullptr};
   torch::nn::Sequential hyper_synthesis_layers{nullptr};  // conv / pixel shuffle / ReLU only
+  // With checkerboard_context (else null); conv / ReLU only.
+  torch::nn::Sequential context_layers{nullptr}, parameter_layers{nullptr};
 
  private:
   torch::Tensor gains(const torch::Tensor& levels, const torch::Tensor& table) const;
+  // The latents' Gaussian parameters from h_s's output (2M channels), refined by the
+  // checkerboard context when there is one; `quantize` rounds y at the anchors (straight-through
+  // or plain).
+  GaussianParameters entropy_parameters(const torch::Tensor& hyper_output, const torch::Tensor& y,
+                                        const std::function<torch::Tensor(const torch::Tensor&)>& quantize);
   torch::Tensor analyse(const torch::Tensor& images);   // unscaled latent, float
   torch::Tensor synthesise(const torch::Tensor& latent);  // image, float
 

@@ -40,9 +40,49 @@ std::vector<uint16_t> y_table_of(const CodecModel& model, const torch::Tensor& l
   return table_of;
 }
 
-torch::Tensor means_of(const FixedPointParameters& p, int fraction_bits) {
-  return p.mean.to(torch::kFloat64) * std::ldexp(1.0, -fraction_bits);
+// Latents y (float64) minus their means, rounded: the symbols coded, within int32.
+torch::Tensor symbols_of(const torch::Tensor& y, const FixedPointParameters& p, int fraction_bits) {
+  const auto means = p.mean.to(torch::kFloat64) * std::ldexp(1.0, -fraction_bits);
+  return torch::round(y - means).clamp(INT32_MIN + 1.0, INT32_MAX - 1.0).to(torch::kLong);
 }
+
+// ẑ (integers) -> h_s's output in fixed point, 1×2M×h×w.
+torch::Tensor hyper_output(const CodecModel& model, const torch::Tensor& z_hat) {
+  return model.hyper.run(z_hat * (int64_t{1} << model.hyper.fraction_bits()));
+}
+
+// The values of a 1×C×h×w grid at the positions where `at` (h×w bool) is true: 1×C×N, the
+// positions in row-major order.
+torch::Tensor at_positions(const torch::Tensor& grid, const torch::Tensor& at) {
+  return grid.flatten(2).index_select(2, at.flatten().nonzero().squeeze(1));
+}
+
+// 1×C×N values put back at those positions of a zero 1×C×h×w grid.
+torch::Tensor on_grid(const torch::Tensor& values, const torch::Tensor& at) {
+  auto grid = torch::zeros({1, values.size(1), at.numel()}, values.options());
+  grid.index_copy_(2, at.flatten().nonzero().squeeze(1), values);
+  return grid.view({1, values.size(1), at.size(0), at.size(1)});
+}
+
+// With a checkerboard context: the latents' parameters at the positions `at` from h_s's output
+// and a context grid (zero for the anchors' pass, from the decoded anchors for the rest).
+FixedPointParameters refined_at(const CodecModel& model, const torch::Tensor& hyper,
+                                const torch::Tensor& context, const torch::Tensor& at) {
+  return split_parameters(at_positions(hyper, at) +
+                          model.parameters->run_at(torch::cat({hyper, context}, 1), at));
+}
+
+// The second pass's context: the decoded anchors in fixed point (symbol·2^bits + mean) through
+// the context network, at the other positions.
+torch::Tensor context_of(const CodecModel& model, const torch::Tensor& anchor_symbols,
+                         const FixedPointParameters& anchor_parameters, const torch::Tensor& anchors) {
+  const auto decoded = anchor_symbols * (int64_t{1} << model.hyper.fraction_bits()) + anchor_parameters.mean;
+  const auto others = ~anchors;
+  return on_grid(model.context->run_at(on_grid(decoded, anchors), others), others);
+}
+
+// Sections the model's files hold: ẑ, then ŷ in one pass or in two (anchors, the rest).
+size_t sections_of(const CodecModel& model) { return model.context ? 3 : 2; }
 
 // The transforms run over tiles, so their activations stay bounded whatever the image size:
 // tiles of 32 latents (512 pixels) plus 8 latents of context on each side, more than the
@@ -131,16 +171,28 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
   const auto y = analyze(network, mat_to_tensor(to_float01(padded)), level - 1).to(torch::kFloat64);
   const auto z_hat = torch::round(network.hyper_analysis(y.to(torch::kFloat32)))
                          .clamp(INT32_MIN + 1.0, INT32_MAX - 1.0).to(torch::kInt64);
-  const auto parameters = model.hyper.run(z_hat);
-  const auto symbols = torch::round(y - means_of(parameters, model.hyper.fraction_bits()))
-                           .clamp(INT32_MIN + 1.0, INT32_MAX - 1.0);
-
+  const auto hyper = hyper_output(model, z_hat);
+  const int bits = model.hyper.fraction_bits();
   file.sections.push_back(codec::encode_values(
       to_values(z_hat), z_table_of(z_hat.size(1), z_hat.size(2) * z_hat.size(3)),
       model.tables.z_tables));
-  file.sections.push_back(codec::encode_values(to_values(symbols),
-                                               y_table_of(model, parameters.log_scale),
-                                               model.tables.y_tables));
+  if (!model.context) {
+    const auto parameters = split_parameters(hyper);
+    file.sections.push_back(codec::encode_values(to_values(symbols_of(y, parameters, bits)),
+                                                 y_table_of(model, parameters.log_scale),
+                                                 model.tables.y_tables));
+  } else {
+    const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kBool)[0][0];
+    const auto first = refined_at(model, hyper, torch::zeros_like(y, torch::kLong), anchors);
+    const auto first_symbols = symbols_of(at_positions(y, anchors), first, bits);
+    const auto second =
+        refined_at(model, hyper, context_of(model, first_symbols, first, anchors), ~anchors);
+    file.sections.push_back(codec::encode_values(
+        to_values(first_symbols), y_table_of(model, first.log_scale), model.tables.y_tables));
+    file.sections.push_back(codec::encode_values(
+        to_values(symbols_of(at_positions(y, ~anchors), second, bits)),
+        y_table_of(model, second.log_scale), model.tables.y_tables));
+  }
   return codec::write_container(file);
 }
 
@@ -149,8 +201,8 @@ codec::Container read_header(const std::vector<uint8_t>& bytes) {
   if (file.pad_right != padding_for(file.width) || file.pad_bottom != padding_for(file.height))
     throw FormatError(fmt::format("padding {}x{} does not match a {}x{} image", file.pad_right,
                                   file.pad_bottom, file.width, file.height));
-  if (file.sections.size() != 2)
-    throw FormatError(fmt::format("{} sections where the codec writes 2", file.sections.size()));
+  if (file.sections.size() != 2 && file.sections.size() != 3)
+    throw FormatError(fmt::format("{} sections where the codec writes 2 or 3", file.sections.size()));
   return file;
 }
 
@@ -162,6 +214,9 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
   if (file.level > model.levels())
     throw FormatError(fmt::format("quality level {} is beyond the model's {}", file.level,
                                   model.levels()));
+  if (file.sections.size() != sections_of(model))
+    throw FormatError(fmt::format("{} sections where model '{}' writes {}", file.sections.size(),
+                                  model.meta.name, sections_of(model)));
   const auto& shape = model.network->shape();
   const int64_t height = (file.height + file.pad_bottom), width = (file.width + file.pad_right);
   const int64_t zh = height / multiple, zw = width / multiple;
@@ -171,11 +226,31 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
   const auto z_hat = torch::from_blob(const_cast<int32_t*>(z_values.data()),
                                       {1, shape.hyper_channels, zh, zw}, torch::kInt32)
                          .to(torch::kInt64);
-  const auto parameters = model.hyper.run(z_hat);
-  auto symbols = codec::decode_values(file.sections[1], y_table_of(model, parameters.log_scale),
-                                      model.tables.y_tables);
-  const auto y_hat = torch::from_blob(symbols.data(), parameters.mean.sizes(), torch::kInt32)
-                         .to(torch::kFloat64) + means_of(parameters, model.hyper.fraction_bits());
+  const auto hyper = hyper_output(model, z_hat);
+  const int bits = model.hyper.fraction_bits();
+  const auto decode_symbols = [&](size_t section, const torch::Tensor& log_scale) {
+    auto values = codec::decode_values(file.sections[section], y_table_of(model, log_scale),
+                                       model.tables.y_tables);
+    return torch::from_blob(values.data(), {static_cast<int64_t>(values.size())}, torch::kInt32)
+        .to(torch::kInt64);
+  };
+  torch::Tensor symbols, means;
+  if (!model.context) {
+    const auto parameters = split_parameters(hyper);
+    symbols = decode_symbols(1, parameters.log_scale).view(parameters.mean.sizes());
+    means = parameters.mean;
+  } else {
+    const int64_t m = hyper.size(1) / 2;
+    const auto anchors = anchor_mask(hyper.size(2), hyper.size(3), torch::kBool)[0][0];
+    const auto first = refined_at(model, hyper, torch::zeros({1, m, hyper.size(2), hyper.size(3)}, torch::kLong), anchors);
+    const auto first_symbols = decode_symbols(1, first.log_scale).view(first.mean.sizes());
+    const auto second =
+        refined_at(model, hyper, context_of(model, first_symbols, first, anchors), ~anchors);
+    const auto second_symbols = decode_symbols(2, second.log_scale).view(second.mean.sizes());
+    symbols = on_grid(first_symbols, anchors) + on_grid(second_symbols, ~anchors);
+    means = on_grid(first.mean, anchors) + on_grid(second.mean, ~anchors);
+  }
+  const auto y_hat = symbols.to(torch::kFloat64) + means.to(torch::kFloat64) * std::ldexp(1.0, -bits);
 
   torch::NoGradGuard no_grad;
   const auto x_hat = synthesize(*model.network, y_hat.to(torch::kFloat32), file.level - 1);

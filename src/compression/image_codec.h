@@ -4,7 +4,7 @@
 //   std::vector<uint8_t> file = compression::compress(model, rgb_u8, /*level=*/4);
 //   cv::Mat decoded = compression::decompress(model, file);   // RGB (or gray) 8-bit
 //
-// The entropy-coded symbols depend only on integer arithmetic (tables, integer hyper-synthesis),
+// The entropy-coded symbols depend only on integer arithmetic (tables, integer entropy-model networks),
 // so decoding reads back exactly the symbols written; the networks run in fp32.
 #pragma once
 

@@ -83,13 +83,17 @@ AutocastScope::~AutocastScope() {
     at::autocast::set_cpu_enabled(previous_);
 }
 
+torch::Tensor channels_last(const torch::Tensor& tensor) {
+  return torch::empty(tensor.sizes(), tensor.options().memory_format(torch::MemoryFormat::ChannelsLast))
+      .copy_(tensor);
+}
+
 void to_channels_last(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
   for (auto& parameter : module.parameters())
-    if (parameter.dim() == 4)
-      parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (parameter.dim() == 4) parameter.set_data(channels_last(parameter));
   for (auto& buffer : module.buffers())
-    if (buffer.dim() == 4) buffer.set_data(buffer.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (buffer.dim() == 4) buffer.set_data(channels_last(buffer));
 }
 
 }  // namespace restora::nn

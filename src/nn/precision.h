@@ -39,7 +39,13 @@ class AutocastScope {
   bool previous_ = false;
 };
 
-// Converts every 4-D parameter and buffer to channels-last in place (oneDNN's fast layout).
+// A copy of a 4-D tensor with channels-last strides (oneDNN's fast layout), one channel
+// included: contiguous(ChannelsLast) leaves a one-channel tensor's NCHW strides, as both layouts
+// count as contiguous then, and oneDNN takes a convolution's output layout from the strides, so
+// a gray network would run in NCHW from its first convolution on.
+torch::Tensor channels_last(const torch::Tensor& tensor);
+
+// Converts every 4-D parameter and buffer to channels-last in place.
 void to_channels_last(torch::nn::Module& module);
 
 }  // namespace restora::nn

@@ -32,7 +32,7 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region
 
   archs::NetworkInput input;
   input.scale = scale;
-  input.lq = mat_to_tensor(padded).to(options.device).contiguous(torch::MemoryFormat::ChannelsLast);
+  input.lq = nn::channels_last(mat_to_tensor(padded).to(options.device));
   if (traits.uses_condition)
     input.condition = torch::full({1, 1, padded.rows, padded.cols}, condition,
                                   input.lq.options().memory_format(torch::MemoryFormat::ChannelsLast));

@@ -6,6 +6,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <cmath>
+#include <map>
 
 #include "compression/codec_model.h"
 #include "degrade/random.h"
@@ -45,11 +46,32 @@ class CodecObjective : public Objective {
                                         compression::codec_size_multiple));
     const auto& start = experiment.training.init_from;
     if (!start.empty()) {
-      // Same shape required (import_weights names any mismatch); the float h_s comes from the
-      // file's integer copy, so a run can go on from a shipped model.
+      // Same shape required (import_weights names any mismatch); the float entropy-model
+      // networks come from the file's integer copies, so a run can go on from a shipped model.
+      // A model without a checkerboard context can start one: the context's modules keep
+      // their initialisation, whose correction is zero.
       auto loaded = compression::load_codec_model(resolve_model(start));
-      nn::import_weights(*network_, nn::export_weights(*loaded.network), start);
-      say(fmt::format("initialised from {}", start));
+      const auto loaded_weights = nn::export_weights(*loaded.network);
+      std::map<std::string, const model_file::Tensor*> started;
+      for (const auto& tensor : loaded_weights) started[tensor.name] = &tensor;
+      const bool adds_context =
+          shape_.checkerboard_context && !loaded.network->shape().checkerboard_context;
+      auto weights = nn::export_weights(*network_);
+      size_t taken = 0;
+      for (auto& tensor : weights) {
+        const auto found = started.find(tensor.name);
+        if (found != started.end()) {
+          tensor = *found->second;
+          ++taken;
+        } else if (!adds_context || (tensor.name.rfind("context.", 0) != 0 &&
+                                     tensor.name.rfind("parameters.", 0) != 0)) {
+          throw FormatError(fmt::format("init_from '{}': no tensor '{}'", start, tensor.name));
+        }
+      }
+      if (taken != started.size())
+        throw FormatError(fmt::format("init_from '{}': the model has tensors this network lacks", start));
+      nn::import_weights(*network_, weights, start);
+      say(fmt::format("initialised from {}{}", start, adds_context ? " (the checkerboard context is new)" : ""));
     }
   }
 

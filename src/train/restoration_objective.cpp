@@ -63,8 +63,8 @@ class RestorationObjective : public Objective {
 
   torch::Tensor loss(const Batch& batch, nn::Precision precision) override {
     archs::NetworkInput input;
-    input.lq = batch.lq.contiguous(torch::MemoryFormat::ChannelsLast);
-    input.condition = batch.condition.contiguous(torch::MemoryFormat::ChannelsLast);
+    input.lq = nn::channels_last(batch.lq);
+    input.condition = nn::channels_last(batch.condition);
     input.scale = batch.scale;
     torch::Tensor output;
     {

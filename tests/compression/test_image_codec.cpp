@@ -1,14 +1,22 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <map>
+
 #include <opencv2/imgproc.hpp>
 
 #include "codec/container.h"
+#include "compression/convolution.h"
+#include "compression/gdn.h"
 #include "compression/image_codec.h"
 #include "image/tensor_bridge.h"
+#include "model_file/model_meta.h"
+#include "model_file/safetensors.h"
+#include "nn/weights.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 #include "restore/runtime.h"
+#include "support/tiny_codec.h"
 #include "support/tiny_model.h"
 
 namespace restora::compression {
@@ -52,7 +60,8 @@ TEST_F(ImageCodec, DecodesWhatTheEncoderReconstructs) {
     const auto y = model.network->analysis(mat_to_tensor(to_float01(padded)).contiguous(channels_last),
                                            level - 1).to(torch::kDouble);
     const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
-    const auto parameters = model.hyper.run(z_hat);
+    const auto parameters =
+        split_parameters(model.hyper.run(z_hat * (int64_t{1} << model.hyper.fraction_bits())));
     const auto mean = parameters.mean.to(torch::kDouble) / double(1 << model.hyper.fraction_bits());
     const auto y_hat = torch::round(y - mean) + mean;
     const auto expected = quantize_u8(tensor_to_mat(
@@ -80,7 +89,8 @@ TEST_F(ImageCodec, LargeImagesRunInTilesThatMatchTheWholeImage) {
   const auto cl = torch::MemoryFormat::ChannelsLast;
   const auto y = model.network->analysis(mat_to_tensor(to_float01(padded)).contiguous(cl), 1).to(torch::kDouble);
   const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
-  const auto parameters = model.hyper.run(z_hat);
+  const auto parameters =
+      split_parameters(model.hyper.run(z_hat * (int64_t{1} << model.hyper.fraction_bits())));
   const auto mean = parameters.mean.to(torch::kDouble) / double(1 << model.hyper.fraction_bits());
   const auto y_hat = torch::round(y - mean) + mean;
   const auto whole = quantize_u8(tensor_to_mat(
@@ -103,6 +113,128 @@ TEST_F(ImageCodec, BitIdenticalAcrossRunsAndThreadCounts) {
   const auto two = decompress(model, bytes);
   EXPECT_EQ(cv::norm(one, two, cv::NORM_INF), 0.0);
   EXPECT_EQ(cv::norm(one, decompress(model, bytes), cv::NORM_INF), 0.0);
+}
+
+TEST_F(ImageCodec, KernelsAreStoredInHalfPrecisionAndWidenedOnLoading) {
+  auto network = testing::tiny_codec_network(6);
+  const auto path = folder / "half.safetensors";
+  model_file::write_model_file(path, make_codec_model_file(*network, "half", "test codec"));
+
+  int kernels = 0;
+  for (const auto& tensor : model_file::read_safetensors(path).tensors) {
+    if (tensor.name.rfind("coding.", 0) == 0) continue;
+    EXPECT_EQ(tensor.dtype, tensor.shape.size() == 4 ? model_file::DType::f16 : model_file::DType::f32)
+        << tensor.name;
+    kernels += tensor.shape.size() == 4;
+  }
+  EXPECT_GT(kernels, 10);
+
+  const auto loaded = load_codec_model(path);
+  std::map<std::string, torch::Tensor> original;
+  for (const auto& tensor : nn::export_weights(*network)) original[tensor.name] = nn::from_file_tensor(tensor);
+  for (const auto& tensor : nn::export_weights(*loaded.network)) {
+    if (tensor.name.rfind("hyper_synthesis.", 0) == 0) continue;  // from its integer copy
+    const auto value = nn::from_file_tensor(tensor);
+    ASSERT_EQ(value.scalar_type(), original.at(tensor.name).scalar_type()) << tensor.name;
+    const auto expected = value.dim() == 4
+                              ? original.at(tensor.name).to(torch::kFloat16).to(value.scalar_type())
+                              : original.at(tensor.name);
+    EXPECT_TRUE(torch::equal(value, expected)) << tensor.name;
+  }
+}
+
+// A checkerboard codec with the weights of `plain` wherever it has them; its correction is
+// random when `correct` (else zero, as initialised).
+HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct) {
+  auto network = testing::tiny_codec_network(11, true);
+  std::map<std::string, model_file::Tensor> given;
+  for (auto& tensor : nn::export_weights(*plain)) given[tensor.name] = tensor;
+  auto weights = nn::export_weights(*network);
+  for (auto& tensor : weights)
+    if (given.count(tensor.name)) tensor = given[tensor.name];
+  nn::import_weights(*network, weights, "test");
+  if (correct) {
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : network->parameter_layers->parameters()) parameter.normal_(0.0, 0.2);
+  }
+  network->eval();
+  return network;
+}
+
+TEST_F(ImageCodec, CheckerboardWithoutCorrectionDecodesAsTheModelWithout) {
+  auto plain = testing::tiny_codec_network(9);
+  auto context = with_context(plain, false);
+  model_file::write_model_file(folder / "plain.safetensors", make_codec_model_file(*plain, "plain", "test"));
+  model_file::write_model_file(folder / "context.safetensors",
+                               make_codec_model_file(*context, "context", "test"));
+  auto plain_model = load_codec_model(folder / "plain.safetensors");
+  auto context_model = load_codec_model(folder / "context.safetensors");
+  ASSERT_TRUE(context_model.context && context_model.parameters);
+  ASSERT_FALSE(plain_model.context);
+  const auto image = test_image(150, 90);
+  for (int level = 1; level <= 3; ++level) {
+    const auto plain_bytes = compress(plain_model, image, level);
+    const auto context_bytes = compress(context_model, image, level);
+    EXPECT_EQ(read_header(plain_bytes).sections.size(), 2u);
+    EXPECT_EQ(read_header(context_bytes).sections.size(), 3u);
+    EXPECT_EQ(cv::norm(decompress(plain_model, plain_bytes), decompress(context_model, context_bytes),
+                       cv::NORM_INF), 0.0) << "level " << level;
+  }
+}
+
+TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
+  auto plain = testing::tiny_codec_network(9);
+  auto network = with_context(plain, true);
+  model_file::write_model_file(folder / "cb.safetensors", make_codec_model_file(*network, "cb", "test"));
+  auto model = load_codec_model(folder / "cb.safetensors");
+  const auto image = test_image(128, 128);
+  const int level = 2;
+  set_compute_threads(1);
+  const auto bytes = compress(model, image, level);
+  const auto decoded = decompress(model, bytes);
+  set_compute_threads(2);
+  EXPECT_EQ(compress(model, image, level), bytes);
+  EXPECT_EQ(cv::norm(decompress(model, bytes), decoded, cv::NORM_INF), 0.0);
+
+  // The encoder's reconstruction, step by step: anchors from ẑ alone, the rest from ẑ and
+  // the decoded anchors.
+  torch::NoGradGuard no_grad;
+  const auto cl = torch::MemoryFormat::ChannelsLast;
+  const auto y = model.network->analysis(mat_to_tensor(to_float01(image)).contiguous(cl), level - 1)
+                     .to(torch::kDouble);
+  const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
+  const int bits = model.hyper.fraction_bits();
+  const auto hyper = model.hyper.run(z_hat * (int64_t{1} << bits));
+  const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kLong);
+  const auto first = split_parameters(hyper + model.parameters->run(torch::cat({hyper, torch::zeros_like(y, torch::kLong)}, 1)));
+  const auto first_symbols = torch::round(y - first.mean.to(torch::kDouble) / (1 << bits)).to(torch::kLong);
+  const auto context = model.context->run((first_symbols * (1 << bits) + first.mean) * anchors);
+  const auto second = split_parameters(hyper + model.parameters->run(torch::cat({hyper, context}, 1)));
+  const auto mean = torch::where(anchors.to(torch::kBool), first.mean, second.mean).to(torch::kDouble) / (1 << bits);
+  const auto y_hat = torch::round(y - mean) + mean;
+  const auto expected = quantize_u8(tensor_to_mat(
+      model.network->synthesis(y_hat.to(torch::kFloat).contiguous(cl), level - 1).clamp(0, 1)));
+  EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0);
+  // The context matters: the non-anchors' means differ from those of the anchors' pass.
+  EXPECT_FALSE(torch::equal(first.mean.masked_select(~anchors.to(torch::kBool).expand_as(first.mean)),
+                            second.mean.masked_select(~anchors.to(torch::kBool).expand_as(second.mean))));
+  // A file with a plain model's two sections is refused.
+  auto header = read_header(bytes);
+  header.sections.pop_back();
+  EXPECT_THROW(decompress(model, codec::write_container(header)), FormatError);
+}
+
+TEST(Convolution, SameBitsForAnyThreadCount) {
+  // LibTorch's own 1×1 kernel (one thread) and oneDNN (more) round differently.
+  torch::manual_seed(12);
+  Convolution conv(torch::nn::Conv2dOptions(64, 64, 1));
+  GDN gdn(64, true);
+  const auto x = torch::randn({1, 64, 32, 32}).contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::NoGradGuard no_grad;
+  set_compute_threads(1);
+  const auto one = gdn(conv(x));
+  set_compute_threads(2);
+  EXPECT_TRUE(torch::equal(one, gdn(conv(x))));
 }
 
 TEST_F(ImageCodec, GrayImagesComeBackGray) {

@@ -117,5 +117,20 @@ TEST(Precision, ChannelsLastKeepsValues) {
   for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(before[i].bytes, after[i].bytes);
 }
 
+TEST(Precision, OneChannelNetworksRunChannelsLast) {
+  torch::nn::Conv2d conv(torch::nn::Conv2dOptions(1, 8, 3).padding(1));
+  to_channels_last(*conv);
+  const auto image = torch::rand({1, 1, 16, 16});
+  const auto input = channels_last(image);
+  EXPECT_TRUE(torch::equal(input, image));
+  EXPECT_EQ(input.stride(1), 1);
+  torch::NoGradGuard no_grad;
+  for (const auto precision : {Precision::fp32, Precision::bf16}) {
+    AutocastScope autocast(precision, torch::kCPU);
+    // An NCHW output would put every later layer of a gray network in the slow layout.
+    EXPECT_EQ(conv(input).stride(1), 1) << model_file::precision_name(precision);
+  }
+}
+
 }  // namespace
 }  // namespace restora::nn

@@ -8,6 +8,7 @@
 #include "compression/codec_model.h"
 #include "nn/weights.h"
 #include "restore/model_loader.h"
+#include "support/tiny_codec.h"
 
 namespace restora::testing {
 
@@ -45,8 +46,7 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
   return path;
 }
 
-std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const std::string& name,
-                                       uint64_t seed) {
+compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard) {
   torch::manual_seed(seed);
   compression::CodecShape shape;
   shape.features = 8;
@@ -54,7 +54,13 @@ std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const 
   shape.hyper_channels = 8;
   shape.lambdas = {0.005, 0.02, 0.08};
   shape.linear_shortcut = true;  // so the coding tests cover the shipped shape
-  compression::HyperpriorCodec network(shape);
+  shape.checkerboard_context = checkerboard;
+  return compression::HyperpriorCodec(shape);
+}
+
+std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const std::string& name,
+                                       uint64_t seed) {
+  auto network = tiny_codec_network(seed);
   model_file::write_model_file(path, compression::make_codec_model_file(*network, name, "test codec"));
   return path;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "compression/codec_model.h"
+#include "compression/image_codec.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 #include "support/tiny_model.h"
@@ -270,6 +271,36 @@ TEST_F(TrainTest, CodecStartsFromAnotherCodecModel) {
   } catch (const FormatError& error) {
     EXPECT_NE(std::string(error.what()).find("has shape"), std::string::npos) << error.what();
   }
+}
+
+TEST_F(TrainTest, CodecGainsACheckerboardContextFromAModelWithout) {
+  const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
+  auto config = tiny_codec_config();
+  config["network"]["config"]["checkerboard_context"] = true;
+  config["training"]["init_from"] = plain.model_path.string();
+  config["training"]["steps"] = 1;
+  config["training"]["ema_decay"] = 0.0;
+  config["optimizer"]["learning_rate"] = 1e-12;  // the weights stay where they started
+  const auto started = run_training(parse_experiment(config, "c.json"), options("started"));
+
+  cv::Mat image(64, 128, CV_8UC3);
+  cv::randu(image, 0, 255);
+  auto plain_model = compression::load_codec_model(plain.model_path);
+  auto started_model = compression::load_codec_model(started.model_path);
+  ASSERT_TRUE(started_model.context);
+  // The context starts with a zero correction: the same images as the model it started from.
+  EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, 2)),
+                     compression::decompress(started_model, compression::compress(started_model, image, 2)),
+                     cv::NORM_INF),
+            0.0);
+
+  config["training"]["steps"] = 4;
+  config["optimizer"]["learning_rate"] = 1e-3;
+  const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
+  auto model = compression::load_codec_model(trained.model_path);
+  const auto* last = model.network->parameter_layers->ptr(2)->as<torch::nn::Conv2dImpl>();
+  EXPECT_GT(last->weight.abs().max().item<double>(), 0.0);  // the correction learned
+  EXPECT_EQ(compression::decompress(model, compression::compress(model, image, 1)).size(), image.size());
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ std::vector<Job> plan_codec_jobs(const CodecArgs& args, const GlobalOptions& glo
 
 // "PSNR 31.02 dB, MS-SSIM 0.9712 vs reference": PROTOCOLS.md's codec metrics (RGB, 8-bit).
 std::string compare_with_original(const cv::Mat& decoded, const std::string& reference_path) {
-  cv::Mat original = quantize_u8(read_image(reference_path).pixels);
+  cv::Mat original = quantize_u8(read_image(reference_path, integer_reading).pixels);
   if (original.size() != decoded.size() || original.channels() != decoded.channels())
     throw InvalidArgument(fmt::format("reference '{}' is {}x{}x{}, the decoded image {}x{}x{}",
                                       reference_path, original.cols, original.rows,
@@ -106,7 +106,7 @@ Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOpti
       throw InvalidArgument(fmt::format("-q {}: model '{}' has quality levels 1-{}", args->level,
                                         model.meta.name, model.levels()));
     JobStages stages;
-    stages.load = [](const Job& job) { return Payload{read_image(job.input), {}}; };
+    stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}}; };
     stages.process = [&](const Job&, const Payload& input, std::string& summary) {
       const auto& image = input.image;
       if (image.has_alpha()) throw InvalidArgument("the codec does not store alpha channels");

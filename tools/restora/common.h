@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.h"
+#include "restora/image_io.h"
 
 namespace restora::cli {
 
@@ -24,6 +25,10 @@ std::string command_line();
 
 // The first line of an exception's message: LibTorch appends its stack trace after it.
 std::string error_line(const std::exception& error);
+
+// How the subcommands read images: 8- and 16-bit files keep integer samples, so a 64 MP
+// image holds 0.2 GB rather than 0.8 GB of floats.
+inline const ReadOptions integer_reading{/*integer_samples=*/true};
 
 // Info lines go to stderr unless --quiet; results go to stdout.
 void info(const GlobalOptions& global, const std::string& text);

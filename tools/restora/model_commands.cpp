@@ -116,7 +116,7 @@ int print_info(const std::string& path, const GlobalOptions& global) {
     fmt::print("  (--json prints the whole metadata)\n");
     return 0;
   }
-  const auto image = read_image(path);
+  const auto image = read_image(path, integer_reading);
   nlohmann::json json = {{"path", path},
                          {"width", image.width()},
                          {"height", image.height()},

@@ -106,9 +106,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
     // Integer files stay integer through restore and save: a 16384² output holds 0.8 GB, not
     // 3.2 GB of floats. Outputs are the same; only a 16-bit input saved as 8-bit is rounded
     // twice (16 -> 16 -> 8), at most one level apart from rounding the float once.
-    ReadOptions compact;
-    compact.integer_samples = true;
-    stages.load = [compact](const Job& job) { return Payload{read_image(job.input, compact), {}}; };
+    stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}}; };
     stages.process = [&](const Job&, const Payload& input, std::string& summary) {
       const Image& image = input.image;
       const auto model = restorer.model_for(image.channels());
