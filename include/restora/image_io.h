@@ -78,6 +78,10 @@ cv::Mat quantize_u8(const cv::Mat& samples);
 // The same to CV_16U: floats times 65535, 8-bit values times 257.
 cv::Mat quantize_u16(const cv::Mat& samples);
 
+// samples: CV_32F, CV_8U or CV_16U -> `depth` (CV_8U, CV_16U: quantize_u8 / quantize_u16;
+// CV_32F: floats as they are, integers by to_float01).
+cv::Mat to_sample_depth(const cv::Mat& samples, int depth);
+
 // u8_or_u16: CV_8U or CV_16U, any channel count -> CV_32F divided by 255 or
 // 65535.
 cv::Mat to_float01(const cv::Mat& u8_or_u16);

@@ -59,14 +59,17 @@ std::vector<codec::SymbolTable> factorized_tables(FactorizedDensityImpl& density
   return tables;
 }
 
-// The float networks stored only in integer form, and the names of their integer copies.
+// The float networks stored only in integer form (context and parameters exist only with a
+// checkerboard context): their module names, the names of their integer copies, their layers.
 struct IntegerCoded {
   const char* module;
   const char* prefix;
+  torch::nn::Sequential HyperpriorCodecImpl::*layers;
 };
-constexpr IntegerCoded integer_coded[] = {{"hyper_synthesis", "coding.hyper"},
-                                          {"context", "coding.context"},
-                                          {"parameters", "coding.parameters"}};
+const IntegerCoded integer_coded[] = {
+    {"hyper_synthesis", "coding.hyper", &HyperpriorCodecImpl::hyper_synthesis_layers},
+    {"context", "coding.context", &HyperpriorCodecImpl::context_layers},
+    {"parameters", "coding.parameters", &HyperpriorCodecImpl::parameter_layers}};
 
 bool is_integer_coded(const std::string& tensor_name) {
   for (const auto& coded : integer_coded)
@@ -74,12 +77,23 @@ bool is_integer_coded(const std::string& tensor_name) {
   return false;
 }
 
-// The network's integer-coded modules by name (context and parameters exist only with a
-// checkerboard context).
-torch::nn::Sequential integer_coded_module(HyperpriorCodecImpl& network, const std::string& name) {
-  if (name == "hyper_synthesis") return network.hyper_synthesis_layers;
-  if (name == "context") return network.context_layers;
-  return network.parameter_layers;
+// Reads the integer copy of `coded`, writes its dequantized weights into the float layers, and
+// checks that a zero input of `in` channels gives `out` channels on a `side`× grid.
+IntegerNetwork load_integer_network(const model_file::Safetensors& file, const std::string& path,
+                                    HyperpriorCodecImpl& network, const IntegerCoded& coded,
+                                    int fraction_bits, int64_t in, int64_t out, int64_t side) {
+  auto integer = IntegerNetwork::from_file(file, coded.prefix, path);
+  try {
+    integer.dequantize_into(network.*coded.layers);
+    if (integer.fraction_bits() != fraction_bits)
+      throw FormatError("it and the coding tables disagree on the fixed point");
+    const auto probe = integer.run(torch::zeros({1, in, 1, 1}, torch::kLong));
+    if (probe.size(1) != out || probe.size(2) != side)
+      throw FormatError(fmt::format("it maps {} channels to {}, not {}", in, probe.size(1), out));
+  } catch (const Error& error) {
+    throw FormatError(fmt::format("model file '{}': {}: {}", path, coded.prefix, error.what()));
+  }
+  return integer;
 }
 
 // Convolution kernels, nearly all of the file, are stored in F16 and widened again on loading:
@@ -102,7 +116,7 @@ std::vector<model_file::Tensor> make_coding_tensors(HyperpriorCodecImpl& network
   tables.z_tables = factorized_tables(*network.z_density);
   auto tensors = codec::to_tensors(tables);
   for (const auto& coded : integer_coded) {
-    const auto layers = integer_coded_module(network, coded.module);
+    const auto& layers = network.*coded.layers;
     if (!layers) continue;
     for (auto& tensor : IntegerNetwork::quantize(layers, coded.prefix, fraction_bits).to_tensors())
       tensors.push_back(std::move(tensor));
@@ -155,40 +169,24 @@ CodecModel load_codec_model(const std::filesystem::path& path) {
   // The entropy-model networks are stored only in integer form: their float weights come from
   // there (placeholders first, overwritten by dequantize_into), the rest from the file.
   std::vector<model_file::Tensor> weights;
+  auto& network = *model.network;
   for (const auto& coded : integer_coded)
-    if (const auto layers = integer_coded_module(*model.network, coded.module))
+    if (const auto& layers = network.*coded.layers)
       for (auto& tensor : nn::export_weights(*layers)) {
         tensor.name = std::string(coded.module) + "." + tensor.name;
         weights.push_back(std::move(tensor));
       }
   for (const auto& tensor : file.tensors)
     if (tensor.name.rfind("coding.", 0) != 0) weights.push_back(tensor);
-  nn::import_weights(*model.network, weights, path.string());
-  for (const auto& coded : integer_coded) {
-    auto layers = integer_coded_module(*model.network, coded.module);
-    if (!layers) continue;
-    auto integer = IntegerNetwork::from_file(file, coded.prefix, path.string());
-    // A zero input of the right width must give the right output width (and h_s a 4× grid).
-    const std::string name = coded.module;
-    const int64_t m = shape.latent_channels;
-    const int64_t in = name == "hyper_synthesis" ? shape.hyper_channels : name == "context" ? m : 3 * m;
-    const int64_t out = name == "context" ? m : 2 * m, side = name == "hyper_synthesis" ? 4 : 1;
-    try {
-      integer.dequantize_into(layers);
-      if (integer.fraction_bits() != model.tables.fraction_bits)
-        throw FormatError("it and the coding tables disagree on the fixed point");
-      const auto probe = integer.run(torch::zeros({1, in, 1, 1}, torch::kLong));
-      if (probe.size(1) != out || probe.size(2) != side)
-        throw FormatError(fmt::format("it maps {} channels to {}, not {}", in, probe.size(1), out));
-    } catch (const Error& error) {
-      throw FormatError(fmt::format("model file '{}': {}: {}", path.string(), coded.prefix, error.what()));
-    }
-    if (name == "hyper_synthesis")
-      model.hyper = std::move(integer);
-    else if (name == "context")
-      model.context = std::move(integer);
-    else
-      model.parameters = std::move(integer);
+  nn::import_weights(network, weights, path.string());
+  const int bits = model.tables.fraction_bits;
+  const int64_t m = shape.latent_channels;
+  model.hyper = load_integer_network(file, path.string(), network, integer_coded[0], bits,
+                                     shape.hyper_channels, 2 * m, 4);
+  if (shape.checkerboard_context) {
+    model.context = load_integer_network(file, path.string(), network, integer_coded[1], bits, m, m, 1);
+    model.parameters =
+        load_integer_network(file, path.string(), network, integer_coded[2], bits, 3 * m, 2 * m, 1);
   }
   model.network->eval();
   if (static_cast<int64_t>(model.tables.z_tables.size()) != shape.hyper_channels)

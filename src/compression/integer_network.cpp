@@ -181,9 +181,11 @@ torch::Tensor IntegerNetwork::run_at(const torch::Tensor& input, const torch::Te
   const auto x = fixed_input(input);
   if (at.dim() != 2 || at.size(0) != x.size(2) || at.size(1) != x.size(3))
     throw InvalidArgument(fmt::format("integer network {}: positions of another size", prefix_));
-  for (size_t i = 1; i < layers_.size(); ++i)
-    if (layers_[i].weight.size(2) != 1 || layers_[i].shuffle != 1 || layers_.front().shuffle != 1)
-      throw InvalidArgument(fmt::format("integer network {}: run_at needs 1×1 layers after the first", prefix_));
+  const bool one_to_one = std::all_of(layers_.begin(), layers_.end(), [&](const Layer& layer) {
+    return layer.shuffle == 1 && (&layer == &layers_.front() || layer.weight.size(2) == 1);
+  });
+  if (!one_to_one)
+    throw InvalidArgument(fmt::format("integer network {}: run_at needs no pixel shuffle and 1×1 layers after the first", prefix_));
   const auto& first = layers_.front();
   const int64_t kernel = first.weight.size(2);
   // The first layer's windows at the chosen positions only: (C·k·k) × N, times the kernel.

@@ -48,8 +48,8 @@ class IntegerNetwork {
   // way. The input is clamped like every activation.
   torch::Tensor run(const torch::Tensor& x) const;
   // The same integers as run() at the positions where `at` (h×w bool) is true only, as 1×C×N
-  // in row-major position order: far less work where a pass needs half the grid. Every layer
-  // after the first must be 1×1 without pixel shuffle.
+  // in row-major position order: far less work where a pass needs half the grid. No layer may
+  // shuffle pixels, and every layer after the first must be 1×1.
   torch::Tensor run_at(const torch::Tensor& x, const torch::Tensor& at) const;
   int fraction_bits() const { return fraction_bits_; }
 

@@ -180,13 +180,6 @@ void check_writable_image(const Image& image, const fs::path& path) {
   }
 }
 
-// samples (CV_32F in [0,1], CV_8U or CV_16U) -> the written depth (8, 16 or 32 = float).
-cv::Mat to_bit_depth(const cv::Mat& samples, int bit_depth) {
-  if (bit_depth == 8) return quantize_u8(samples);
-  if (bit_depth == 16) return quantize_u16(samples);
-  return samples.depth() == CV_32F ? samples : to_float01(samples);
-}
-
 // The depth actually written: see WriteOptions in image_io.h.
 int resolve_bit_depth(const Image& image, Format format, const WriteOptions& options,
                       const fs::path& path) {
@@ -238,7 +231,7 @@ Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
   cv::Mat samples;
   cv::merge(planes, samples);
   planes.clear();
-  samples = to_bit_depth(samples, bit_depth);
+  samples = to_sample_depth(samples, bit_depth == 8 ? CV_8U : bit_depth == 16 ? CV_16U : CV_32F);
 
   Bytes bytes;
   std::vector<int> parameters;
@@ -357,6 +350,12 @@ cv::Mat quantize_u8(const cv::Mat& samples) {
 cv::Mat quantize_u16(const cv::Mat& samples) {
   if (is_integer(samples)) return rescale_integers(samples, CV_16U);
   return quantize<std::uint16_t>(samples, 65535.0, CV_16U);
+}
+
+cv::Mat to_sample_depth(const cv::Mat& samples, int depth) {
+  if (depth == CV_8U) return quantize_u8(samples);
+  if (depth == CV_16U) return quantize_u16(samples);
+  return samples.depth() == CV_32F ? samples : to_float01(samples);
 }
 
 cv::Mat to_float01(const cv::Mat& u8_or_u16) {

@@ -76,17 +76,7 @@ cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
                                    tile_rect.core.width * scale, tile_rect.core.height * scale);
     const cv::Rect core_in_output(tile_rect.core.x * scale, tile_rect.core.y * scale,
                                   tile_rect.core.width * scale, tile_rect.core.height * scale);
-    const cv::Mat core = restored(core_in_context);
-    switch (options.output_depth) {
-      case CV_8U:
-        quantize_u8(core).copyTo(output(core_in_output));
-        break;
-      case CV_16U:
-        quantize_u16(core).copyTo(output(core_in_output));
-        break;
-      default:
-        core.copyTo(output(core_in_output));
-    }
+    to_sample_depth(restored(core_in_context), options.output_depth).copyTo(output(core_in_output));
   }
   return output;
 }

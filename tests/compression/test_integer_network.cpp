@@ -51,7 +51,7 @@ TEST(IntegerNetwork, SameIntegersForAnyThreadCountAndThroughTheFile) {
   EXPECT_TRUE(torch::equal(one.log_scale, reloaded.log_scale));
 }
 
-TEST(IntegerNetwork, RunAtGivesRunsIntegersAtThePositions) {
+TEST(IntegerNetwork, RunAtGivesTheIntegersOfRunAtThePositions) {
   auto codec = testing::tiny_codec_network(4, true);
   {
     torch::NoGradGuard no_grad;
@@ -68,6 +68,11 @@ TEST(IntegerNetwork, RunAtGivesRunsIntegersAtThePositions) {
   // h_s upsamples: its positions do not map one to one.
   const auto hyper = IntegerNetwork::quantize(codec->hyper_synthesis_layers, "coding.hyper");
   EXPECT_THROW(hyper.run_at(torch::zeros({1, 8, 5, 7}, torch::kLong), at), InvalidArgument);
+  // So does a single shuffling layer.
+  const auto shuffling = IntegerNetwork::quantize(
+      torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 16, 1)), torch::nn::PixelShuffle(2)),
+      "coding.test");
+  EXPECT_THROW(shuffling.run_at(torch::zeros({1, 4, 5, 7}, torch::kLong), at), InvalidArgument);
 }
 
 // The tensor `name` of `tensors` with its values changed by `change` (stored as `type`).
