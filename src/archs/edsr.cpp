@@ -36,8 +36,16 @@ class EDSRImpl : public RestorationNetworkImpl {
     const int scale = input.scale;
     auto features = head(input.lq);
     features = features + body_end(body->forward(features));
-    auto expanded = found->second->expand(features) +
-                    input.lq.repeat_interleave(scale * scale, /*dim=*/1);
+    // The anchor is added by broadcasting in channels-last order (N, H, W, C, s²): with
+    // channels-last tensors both views are free and the sum comes out channels-last in fp32,
+    // where repeat_interleave made an NCHW copy and a mixed-layout add (2.5x slower at x4).
+    const auto residual = found->second->expand(features);
+    const int64_t batch = residual.size(0), height = residual.size(2), width = residual.size(3);
+    const auto summed = residual.permute({0, 2, 3, 1}).reshape(
+                            {batch, height, width, channels_, scale * scale}) +
+                        input.lq.permute({0, 2, 3, 1}).unsqueeze(-1);
+    const auto expanded =
+        summed.reshape({batch, height, width, channels_ * scale * scale}).permute({0, 3, 1, 2});
     return torch::nn::functional::pixel_shuffle(
         expanded, torch::nn::functional::PixelShuffleFuncOptions(scale));
   }
@@ -65,7 +73,7 @@ RestorationNetwork make_edsr(const nlohmann::json& config) {
   config::JsonReader read("arch 'edsr'", config);
   const int channels = read.get_int("channels", 3, 1, 4);
   const int num_features = read.get_int("num_features", 64, 1, 1024);
-  const int num_blocks = read.get_int("num_blocks", 16, 0, 256);
+  const int num_blocks = read.get_int("num_blocks", 16, 1, 256);
   const auto scales = read.get_ints("scales", {2}, 2, 8);
   const double res_scale = read.get_double("res_scale", 1.0, 0.0, 10.0);
   read.finish();

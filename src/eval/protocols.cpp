@@ -161,17 +161,23 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
 
   for (const auto& degradation : protocol.settings) {
     const auto measuring = protocol.task->protocol(degradation);
-    std::vector<Tally> tallies(methods.size());
+    std::vector<cv::Mat> gts, lqs;
     for (size_t index = 0; index < paths.size(); ++index) {
-      const auto gt = protocol.task->ground_truth(ground_truths[index], degradation);
-      const auto lq =
-          make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index));
-      for (size_t m = 0; m < methods.size(); ++m) {
-        auto& method = *methods[m];
-        if (!method.supports(protocol.task, degradation, result.channels)) continue;
-        if (index == 0) method.run(lq, degradation);  // warm-up, untimed
+      gts.push_back(protocol.task->ground_truth(ground_truths[index], degradation));
+      lqs.push_back(
+          make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index)));
+    }
+    // One method goes over the whole set before the next starts, so its timings are not
+    // disturbed by another method's thread pool still spinning (OpenCV's TBB, LibTorch's OpenMP).
+    std::vector<Tally> tallies(methods.size());
+    for (size_t m = 0; m < methods.size(); ++m) {
+      auto& method = *methods[m];
+      if (!method.supports(protocol.task, degradation, result.channels)) continue;
+      method.run(lqs.front(), degradation);  // warm-up, untimed
+      for (size_t index = 0; index < paths.size(); ++index) {
+        const auto& gt = gts[index];
         const auto start = Clock::now();
-        cv::Mat restored = method.run(lq, degradation);
+        cv::Mat restored = method.run(lqs[index], degradation);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         if (restored.depth() != CV_8U) restored = quantize_u8(restored);
         if (restored.size() != gt.size() || restored.channels() != gt.channels())

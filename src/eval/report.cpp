@@ -136,7 +136,8 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
       "need 8-bit images (MATLAB bicubic, OpenCV resize, fastNlMeans, dnn_superres) get it "
       "clipped and rounded to 8 bits.\n"
       "- ms/MP: wall-clock milliseconds per megapixel of output for one call, median over the "
-      "images, after one untimed warm-up call per setting (model loading excluded); CPU, the "
+      "images, after one untimed warm-up call per setting (model loading excluded); each method "
+      "runs over the whole set before the next starts; CPU, the "
       "thread count above. Absolute times on shared machines are noisy; compare rows of one "
       "run.\n";
   Task current = nullptr;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "archs/network.h"
+#include "nn/precision.h"
 #include "restora/errors.h"
 
 namespace restora::archs {
@@ -36,6 +37,7 @@ TEST(Archs, MisspeltConfigKeyIsRejected) {
   EXPECT_THROW(build_network("edsr", {{"num_feature", 8}}), InvalidArgument);
   EXPECT_THROW(build_network("dncnn", {{"depth", "17"}}), InvalidArgument);
   EXPECT_THROW(build_network("resunet", {{"num_blocks", 0}}), InvalidArgument);
+  EXPECT_THROW(build_network("edsr", {{"num_blocks", 0}}), InvalidArgument);
   EXPECT_THROW(build_network("edsr", {{"scales", {1}}}), InvalidArgument);
 }
 
@@ -77,15 +79,33 @@ TEST(Archs, EDSRUpscalesEveryConfiguredScale) {
 }
 
 TEST(Archs, EDSRAnchorIsNearestNeighbourUpscaling) {
-  // With every head zeroed the output is the input repeated s×s: the heads learn a residual.
-  auto network = build_network("edsr", {{"channels", 1}, {"num_features", 4}, {"num_blocks", 1},
-                                        {"scales", {3}}});
-  torch::NoGradGuard no_grad;
-  for (auto& item : network->named_parameters())
-    if (item.key().rfind("up_x3.", 0) == 0) item.value().zero_();
-  auto lq = torch::rand({1, 1, 4, 5});
-  auto expected = lq.repeat_interleave(3, 2).repeat_interleave(3, 3);
-  EXPECT_TRUE(torch::allclose(run(*network, lq, 3), expected));
+  // With every head zeroed the output is the input repeated s×s, each channel its own: the
+  // heads learn a residual.
+  for (const int channels : {1, 3}) {
+    auto network = build_network("edsr", {{"channels", channels}, {"num_features", 4},
+                                          {"num_blocks", 1}, {"scales", {3}}});
+    torch::NoGradGuard no_grad;
+    for (auto& item : network->named_parameters())
+      if (item.key().rfind("up_x3.", 0) == 0) item.value().zero_();
+    auto lq = torch::rand({2, channels, 4, 5});
+    auto expected = lq.repeat_interleave(3, 2).repeat_interleave(3, 3);
+    EXPECT_TRUE(torch::allclose(run(*network, lq, 3), expected));
+    EXPECT_TRUE(torch::allclose(run(*network, nn::channels_last(lq), 3), expected));
+  }
+}
+
+TEST(Archs, EDSROutputDoesNotDependOnTheMemoryLayout) {
+  auto network = build_network("edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 1},
+                                        {"scales", {2, 4}}});
+  network->eval();
+  auto lq = torch::rand({2, 3, 6, 7});
+  const auto x2 = run(*network, lq, 2), x4 = run(*network, lq, 4);
+  nn::to_channels_last(*network);
+  for (const auto& [scale, nchw] : {std::pair{2, x2}, std::pair{4, x4}}) {
+    const auto channels_last = run(*network, nn::channels_last(lq), scale);
+    EXPECT_TRUE(channels_last.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    EXPECT_TRUE(torch::allclose(channels_last, nchw, 1e-5, 1e-6));
+  }
 }
 
 }  // namespace
