@@ -94,6 +94,25 @@ TEST(Archs, EDSRAnchorIsNearestNeighbourUpscaling) {
   }
 }
 
+TEST(Archs, EDSRHeadChannelsAreShuffledAsPixelShuffle) {
+  // A head whose output channel j is the constant j: the residual must land where
+  // pixel_shuffle puts channel j, on top of the nearest-neighbour anchor.
+  auto network = build_network("edsr", {{"channels", 3}, {"num_features", 4}, {"num_blocks", 1},
+                                        {"scales", {2}}});
+  torch::NoGradGuard no_grad;
+  for (auto& item : network->named_parameters()) {
+    if (item.key() == "up_x2.conv.weight") item.value().zero_();
+    if (item.key() == "up_x2.conv.bias")
+      item.value().copy_(torch::arange(item.value().numel(), torch::kFloat32));
+  }
+  auto lq = torch::rand({2, 3, 4, 5});
+  const auto channel_index = torch::arange(12, torch::kFloat32).view({1, 12, 1, 1}).expand({2, 12, 4, 5});
+  const auto expected = lq.repeat_interleave(2, 2).repeat_interleave(2, 3) +
+                        torch::pixel_shuffle(channel_index, 2);
+  EXPECT_TRUE(torch::allclose(run(*network, lq, 2), expected));
+  EXPECT_TRUE(torch::allclose(run(*network, nn::channels_last(lq), 2), expected));
+}
+
 TEST(Archs, EDSROutputDoesNotDependOnTheMemoryLayout) {
   auto network = build_network("edsr", {{"channels", 3}, {"num_features", 8}, {"num_blocks", 1},
                                         {"scales", {2, 4}}});
