@@ -282,7 +282,7 @@ def main():
     parser.add_argument("--data", default=os.environ.get("RESTORA_DATA", str(REPO.parent / "shared/data")))
     parser.add_argument("--restora", default=str(REPO / "build/tools/restora/restora"))
     parser.add_argument("--bench-binary", default=str(REPO / "build/bench/bench_networks"))
-    parser.add_argument("--sr-models", nargs="*", default=["sr", "sr-fast"])
+    parser.add_argument("--sr-models", nargs="*", default=["sr", "sr-fast", "sr-tiny"])
     parser.add_argument("--train-configs", nargs="*", default=["configs/sr.json",
                                                                "configs/denoise-color.json"])
     parser.add_argument("--train-steps", type=int, default=40)

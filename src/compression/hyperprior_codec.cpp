@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "compression/convolution.h"
@@ -278,6 +279,27 @@ TrainingPass HyperpriorCodecImpl::forward_rounded(const torch::Tensor& images, i
   const auto y_hat = torch::round(y - parameters.mean) + parameters.mean;
   return {synthesis(y_hat, level), gaussian_likelihood(y_hat, parameters),
           z_density->likelihood(z_hat)};
+}
+
+torch::Tensor remap_gain_rows(const torch::Tensor& rows, const std::vector<double>& trained,
+                              const std::vector<double>& lambdas) {
+  if (trained.empty() || rows.size(0) != static_cast<int64_t>(trained.size()))
+    throw InvalidArgument("remap_gain_rows: one gain row per trained λ needed");
+  auto result = torch::empty({static_cast<int64_t>(lambdas.size()), rows.size(1)}, rows.options());
+  for (size_t level = 0; level < lambdas.size(); ++level) {
+    const double lambda = lambdas[level];
+    const auto same = std::find(trained.begin(), trained.end(), lambda);
+    if (same != trained.end() || trained.size() == 1) {
+      result[level].copy_(rows[same != trained.end() ? same - trained.begin() : 0]);
+      continue;
+    }
+    // The two trained levels around λ, or the two nearest ones outside the trained range.
+    size_t low = 0;
+    while (low + 2 < trained.size() && trained[low + 1] < lambda) ++low;
+    const double t = std::log(lambda / trained[low]) / std::log(trained[low + 1] / trained[low]);
+    result[level].copy_(rows[low] + t * (rows[low + 1] - rows[low]));
+  }
+  return result;
 }
 
 }  // namespace restora::compression

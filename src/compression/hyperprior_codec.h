@@ -111,4 +111,11 @@ class HyperpriorCodecImpl : public torch::nn::Module {
 };
 TORCH_MODULE(HyperpriorCodec);
 
+// Gain rows (levels × M, as log_gain or log_inverse_gain) for quality levels `lambdas` from rows
+// trained for `trained`: a trained λ keeps its row; another λ gets the row interpolated, or
+// extrapolated, linearly in log λ from the two nearest trained levels (the optimal log gain is
+// about linear in log λ), so a model can go on training with levels added.
+torch::Tensor remap_gain_rows(const torch::Tensor& rows, const std::vector<double>& trained,
+                              const std::vector<double>& lambdas);
+
 }  // namespace restora::compression

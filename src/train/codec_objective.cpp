@@ -24,6 +24,10 @@ namespace {
 using compression::HyperpriorCodec;
 using compression::HyperpriorCodecImpl;
 
+bool is_gain_table(const std::string& name) {
+  return name == "log_gain" || name == "log_inverse_gain";
+}
+
 // −log2 of the likelihoods summed per sample: N×… -> N.
 torch::Tensor bits_per_sample(const torch::Tensor& likelihood) {
   return -likelihood.log2().flatten(1).sum(1);
@@ -54,13 +58,17 @@ class CodecObjective : public Objective {
       const auto loaded_weights = nn::export_weights(*loaded.network);
       std::map<std::string, const model_file::Tensor*> started;
       for (const auto& tensor : loaded_weights) started[tensor.name] = &tensor;
+      const auto& trained_lambdas = loaded.network->shape().lambdas;
       const bool adds_context =
           shape_.checkerboard_context && !loaded.network->shape().checkerboard_context;
+      const bool new_levels = trained_lambdas != shape_.lambdas;
       auto weights = nn::export_weights(*network_);
       size_t taken = 0;
       for (auto& tensor : weights) {
         const auto found = started.find(tensor.name);
-        if (found != started.end()) {
+        if (new_levels && is_gain_table(tensor.name)) {
+          ++taken;  // remapped below
+        } else if (found != started.end()) {
           tensor = *found->second;
           ++taken;
         } else if (!adds_context || (tensor.name.rfind("context.", 0) != 0 &&
@@ -71,7 +79,16 @@ class CodecObjective : public Objective {
       if (taken != started.size())
         throw FormatError(fmt::format("init_from '{}': the model has tensors this network lacks", start));
       nn::import_weights(*network_, weights, start);
-      say(fmt::format("initialised from {}{}", start, adds_context ? " (the checkerboard context is new)" : ""));
+      if (new_levels) {
+        torch::NoGradGuard no_grad;
+        const auto trained = loaded.network->named_parameters();
+        for (auto& parameter : network_->named_parameters())
+          if (is_gain_table(parameter.key()))
+            parameter.value().copy_(compression::remap_gain_rows(trained[parameter.key()], trained_lambdas, shape_.lambdas));
+      }
+      say(fmt::format("initialised from {}{}{}", start,
+                      adds_context ? " (the checkerboard context is new)" : "",
+                      new_levels ? " (quality levels remapped by λ)" : ""));
     }
   }
 

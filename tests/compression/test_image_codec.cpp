@@ -8,6 +8,7 @@
 #include "codec/container.h"
 #include "compression/convolution.h"
 #include "compression/gdn.h"
+#include "compression/hyperprior_codec.h"
 #include "compression/image_codec.h"
 #include "image/tensor_bridge.h"
 #include "model_file/model_meta.h"
@@ -283,6 +284,16 @@ TEST_F(ImageCodec, RefusesBadRequests) {
   EXPECT_THROW(compress(model, test_image(64, 64), 0), InvalidArgument);
   EXPECT_THROW(compress(model, test_image(64, 64), 4), InvalidArgument);
   EXPECT_THROW(compress(model, cv::Mat(8, 8, CV_32FC3), 1), InvalidArgument);
+}
+
+TEST(GainRows, KeepTrainedLevelsAndContinueLinearlyInLogLambda) {
+  const auto rows = torch::tensor({1.0f, 2.0f, 3.0f, 5.0f}).view({2, 2});  // λ 0.01, 0.04
+  const auto remapped = remap_gain_rows(rows, {0.01, 0.04}, {0.005, 0.01, 0.02, 0.04, 0.16});
+  const auto expected =
+      torch::tensor({0.0f, 0.5f, 1.0f, 2.0f, 2.0f, 3.5f, 3.0f, 5.0f, 5.0f, 8.0f}).view({5, 2});
+  EXPECT_TRUE(torch::allclose(remapped, expected, 1e-6, 1e-6)) << remapped;
+  EXPECT_TRUE(torch::equal(remap_gain_rows(rows, {0.01, 0.04}, {0.04}), rows[1].view({1, 2})));
+  EXPECT_THROW(remap_gain_rows(rows, {0.01}, {0.01}), InvalidArgument);
 }
 
 }  // namespace

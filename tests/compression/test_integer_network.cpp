@@ -111,9 +111,11 @@ TEST(IntegerNetwork, WeightsFitSixteenBitsWithFewerFractionBitsWhereLarge) {
   file.tensors = integer.to_tensors();
   const auto bits = nn::from_file_tensor(*file.find("coding.hyper.weight_bits"));
   EXPECT_LT(bits.min().item<int64_t>(), 16);  // weights beyond 0.5 cannot keep 16 bits in int16
-  for (const auto& tensor : file.tensors)
-    if (tensor.name.find(".weight") != std::string::npos && tensor.shape.size() == 4)
+  for (const auto& tensor : file.tensors) {
+    if (tensor.name.find(".weight") != std::string::npos && tensor.shape.size() == 4) {
       EXPECT_EQ(tensor.dtype, model_file::DType::i16) << tensor.name;
+    }
+  }
   const auto z_hat = torch::randint(-3, 4, {1, 8, 3, 5}, torch::kLong);
   const auto fixed = parameters_of(IntegerNetwork::from_file(file, "coding.hyper", "test"), z_hat);
   const auto reference = codec->hyper_synthesis(z_hat.to(torch::kFloat32));

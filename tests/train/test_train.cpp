@@ -55,6 +55,16 @@ nlohmann::json tiny_codec_config() {
                         {"log_every", 1}}}};
 }
 
+// One step from `model` at a learning rate so small that the weights stay where they started.
+nlohmann::json tiny_codec_started_from(const fs::path& model) {
+  auto config = tiny_codec_config();
+  config["training"]["init_from"] = model.string();
+  config["training"]["steps"] = 1;
+  config["training"]["ema_decay"] = 0.0;
+  config["optimizer"]["learning_rate"] = 1e-12;
+  return config;
+}
+
 class TrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -251,11 +261,7 @@ TEST_F(TrainTest, CodecTrainsResumesExactlyAndLoadsAsACodec) {
 
 TEST_F(TrainTest, CodecStartsFromAnotherCodecModel) {
   const auto first = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("first"));
-  auto config = tiny_codec_config();
-  config["training"]["init_from"] = first.model_path.string();
-  config["training"]["steps"] = 1;
-  config["training"]["ema_decay"] = 0.0;
-  config["optimizer"]["learning_rate"] = 1e-12;  // the weights stay where they started
+  auto config = tiny_codec_started_from(first.model_path);
   const auto next = run_training(parse_experiment(config, "c.json"), options("next"));
   const auto before = compression::load_codec_model(first.model_path);
   const auto after = compression::load_codec_model(next.model_path);
@@ -275,12 +281,8 @@ TEST_F(TrainTest, CodecStartsFromAnotherCodecModel) {
 
 TEST_F(TrainTest, CodecGainsACheckerboardContextFromAModelWithout) {
   const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
-  auto config = tiny_codec_config();
+  auto config = tiny_codec_started_from(plain.model_path);
   config["network"]["config"]["checkerboard_context"] = true;
-  config["training"]["init_from"] = plain.model_path.string();
-  config["training"]["steps"] = 1;
-  config["training"]["ema_decay"] = 0.0;
-  config["optimizer"]["learning_rate"] = 1e-12;  // the weights stay where they started
   const auto started = run_training(parse_experiment(config, "c.json"), options("started"));
 
   cv::Mat image(64, 128, CV_8UC3);
@@ -301,6 +303,29 @@ TEST_F(TrainTest, CodecGainsACheckerboardContextFromAModelWithout) {
   const auto* last = model.network->parameter_layers->ptr(2)->as<torch::nn::Conv2dImpl>();
   EXPECT_GT(last->weight.abs().max().item<double>(), 0.0);  // the correction learned
   EXPECT_EQ(compression::decompress(model, compression::compress(model, image, 1)).size(), image.size());
+}
+
+TEST_F(TrainTest, CodecGainsQualityLevelsFromAModelWithFewer) {
+  const auto first = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("two"));
+  auto config = tiny_codec_started_from(first.model_path);
+  config["network"]["config"]["lambdas"] = {0.001, 0.01, 0.1};  // a new lowest level
+  const auto next = run_training(parse_experiment(config, "c.json"), options("three"));
+
+  cv::Mat image(64, 128, CV_8UC3);
+  cv::randu(image, 0, 255);
+  auto two = compression::load_codec_model(first.model_path);
+  auto three = compression::load_codec_model(next.model_path);
+  ASSERT_EQ(three.levels(), 3);
+  // The trained levels code as before, one level up.
+  for (int level = 1; level <= 2; ++level)
+    EXPECT_EQ(cv::norm(compression::decompress(two, compression::compress(two, image, level)),
+                       compression::decompress(three, compression::compress(three, image, level + 1)),
+                       cv::NORM_INF),
+              0.0)
+        << "level " << level;
+  // The new level's gains continue the trained ones: smaller than level 1's.
+  const auto gains = three.network->named_parameters()["log_gain"];
+  EXPECT_LT(gains[0].mean().item<double>(), gains[1].mean().item<double>());
 }
 
 }  // namespace
