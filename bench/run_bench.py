@@ -134,7 +134,8 @@ def inference_section(args, lines):
                      f"{speedup_nchw:.2f}× / {speedup_fp32:.2f}× | {speedup_bf16:.2f}× |")
         summary.append({"model": model, "scale": int(scale), "size": int(size),
                         "precision": precision, "ours_ms": ours_ms, "gflops": gflops,
-                        "of_peak": gflops / peak[precision],
+                        "of_peak": gflops / peak[precision], "flops": flops,
+                        "peak_bf16": peak["bf16"],
                         "torch_nchw_ms": torch_nchw["median_ms"],
                         "torch_fp32_ms": torch_fp32["median_ms"],
                         "torch_bf16_ms": torch_bf16["median_ms"]})
@@ -144,27 +145,35 @@ def inference_section(args, lines):
 
 
 def targets(summary):
-    """Issue 3's inference targets, judged on this run's rows."""
+    """Issue 3's inference targets, judged on this run's rows. A speed-up target a row misses is
+    set against its roofline bound: the ratio ours would reach at 100 % of the measured bf16
+    peak (the peer's time ÷ the convolutions' FLOPs at peak)."""
     bf16 = [row for row in summary if row["precision"] == "bf16"]
     if not bf16:
         return []
-    worst = lambda rows, key: min(rows, key=key)
-    vs_nchw = worst(bf16, lambda r: r["torch_nchw_ms"] / r["ours_ms"])
-    vs_fp32 = worst(bf16, lambda r: r["torch_fp32_ms"] / r["ours_ms"])
-    vs_bf16 = worst(bf16, lambda r: r["torch_bf16_ms"] / r["ours_ms"])
     describe = lambda r: f"{r['model']} x{r['scale']} {r['size']}²"
-    lines = ["Targets (bf16 rows; the worst row is named):", "",
-             f"- ours bf16 ≥ 3× PyTorch fp32 eager (NCHW): worst "
-             f"{vs_nchw['torch_nchw_ms'] / vs_nchw['ours_ms']:.2f}× ({describe(vs_nchw)})",
-             f"- the same against PyTorch fp32 in channels-last: worst "
-             f"{vs_fp32['torch_fp32_ms'] / vs_fp32['ours_ms']:.2f}× ({describe(vs_fp32)})",
-             f"- ours bf16 ≥ 1.2× PyTorch bf16 autocast: worst {vs_bf16['torch_bf16_ms'] / vs_bf16['ours_ms']:.2f}× "
-             f"({describe(vs_bf16)})"]
+    at_peak_ms = lambda r: r["flops"] / r["peak_bf16"] / 1e6
+    lines = ["Targets (bf16 rows; a row that misses one is named with its roofline bound, the "
+             "ratio at 100 % of the bf16 peak):", ""]
+    for label, key, goal in (("PyTorch fp32 eager (NCHW)", "torch_nchw_ms", 3.0),
+                             ("PyTorch fp32 in channels-last", "torch_fp32_ms", 3.0),
+                             ("PyTorch bf16 autocast", "torch_bf16_ms", 1.2)):
+        ratio = lambda r: r[key] / r["ours_ms"]
+        missed = sorted((r for r in bf16 if ratio(r) < goal), key=ratio)
+        text = (f"- ours bf16 ≥ {goal:g}× {label}: {len(bf16) - len(missed)} of {len(bf16)} rows; "
+                f"worst {min(map(ratio, bf16)):.2f}×")
+        if missed:
+            text += "; missed by " + ", ".join(
+                f"{describe(r)} {ratio(r):.2f}× (bound {r[key] / at_peak_ms(r):.2f}×)" for r in missed)
+        lines.append(text)
     for precision in ("fp32", "bf16"):
         rows = [row for row in summary if row["precision"] == precision]
-        low = worst(rows, lambda r: r["of_peak"])
-        lines.append(f"- {precision} at ≥ 60 % of the measured peak: lowest {low['of_peak']:.0%} "
-                     f"({describe(low)}), highest {max(r['of_peak'] for r in rows):.0%}")
+        below = sorted((r for r in rows if r["of_peak"] < 0.6), key=lambda r: r["of_peak"])
+        text = (f"- {precision} at ≥ 60 % of the measured peak: {len(rows) - len(below)} of "
+                f"{len(rows)} rows; highest {max(r['of_peak'] for r in rows):.0%}")
+        if below:
+            text += "; below: " + ", ".join(f"{describe(r)} {r['of_peak']:.0%}" for r in below)
+        lines.append(text)
     return lines + [""]
 
 

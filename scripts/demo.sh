@@ -21,8 +21,8 @@ echo "== JPEG artifact removal (quality 10): coffee.png"
 "$restora" degrade -i "$samples/coffee.png" -o "$out/coffee-q10.png" --quality 10 --overwrite --quiet
 "$restora" dejpeg -i "$out/coffee-q10.png" -o "$out/coffee-dejpeg.png" --reference "$samples/coffee.png" --overwrite
 
-echo "== Learned compression: coffee.png at quality levels 2 and 6, then decoded"
-for level in 2 6; do
+echo "== Learned compression: coffee.png at quality levels 3 and 7, then decoded"
+for level in 3 7; do
   "$restora" compress -q "$level" -i "$samples/coffee.png" -o "$out/coffee-q$level.rci" --overwrite
   "$restora" decompress -i "$out/coffee-q$level.rci" -o "$out/coffee-q$level-decoded.png" --reference "$samples/coffee.png" --overwrite
 done

@@ -22,7 +22,7 @@ TEST_F(CliUsage, HelpOfEverySubcommandExitsZeroAndShowsDefaults) {
       {"eval", "--output TEXT=docs/RESULTS.md"},
       {"models", "--json"},
       {"info", "--json"},
-      {"compress", "--quality INT:INT in [1 - 255]=4"},
+      {"compress", "--quality INT:INT in [1 - 255]=5"},
       {"decompress", "--precision TEXT:{auto,fp32,bf16}=fp32"}};
   for (const auto& [command, shown] : cases) {
     SCOPED_TRACE(command);

@@ -18,11 +18,14 @@
 namespace restora::cli {
 namespace {
 
+// One row of the model table; the arch column fits "hyperprior_codec".
+constexpr const char* model_row = "{:<16} {:<18} {:<16} {:<7} {:<8} {}\n";
+
 int print_models(const GlobalOptions& global) {
   const auto paths = shipped_models();
   nlohmann::json list = nlohmann::json::array();
   if (!global.json)
-    fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", "name", "task", "arch", "colour", "scales",
+    fmt::print(model_row, "name", "task", "arch", "colour", "scales",
                "scores");
   for (const auto& path : paths) {
     const auto model = model_file::read_model_file(path);
@@ -32,7 +35,7 @@ int print_models(const GlobalOptions& global) {
     entry["path"] = path.string();
     list.push_back(entry);
     if (!global.json)
-      fmt::print("{:<16} {:<18} {:<8} {:<7} {:<8} {}\n", meta.name, meta.task, meta.arch,
+      fmt::print(model_row, meta.name, meta.task, meta.arch,
                  model_file::color_space_name(meta.color_space),
                  fmt::format("x{}", fmt::join(meta.scales, ",x")),
                  eval::score_summary(meta.scores));
