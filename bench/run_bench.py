@@ -184,13 +184,15 @@ def peers_section(args, lines):
     with tempfile.TemporaryDirectory() as work:
         evaluation = json.loads(run([args.restora, "eval", "--task", "super_resolution",
                                      "--model", ",".join(args.sr_models), "--threads",
-                                     args.threads, "--data", args.data, "--json",
+                                     args.threads, "--timing-runs", args.repetitions,
+                                     "--data", args.data, "--json",
                                      "-o", Path(work) / "sr.md"]))
     lines += ["## Super-resolution speed and quality against OpenCV dnn_superres", "",
               f"`restora eval --task super_resolution --model {','.join(args.sr_models)} "
-              f"--threads {args.threads}` (PROTOCOLS.md: "
-              "Y-PSNR, border cropped by the scale; ms/MP: median over the set's images of one "
-              "call per image, output megapixels). Ours runs at `--precision auto`.", ""]
+              f"--threads {args.threads} --timing-runs {args.repetitions}` (PROTOCOLS.md: "
+              "Y-PSNR, border cropped by the scale; ms/MP: output megapixels, each image's time "
+              f"the median of {args.repetitions} calls, then the median over the set's images). "
+              "Ours runs at `--precision auto`.", ""]
     verdicts = []
     for table in evaluation["results"]:
         scales = sorted({cell["scale"] for m in table["methods"] for cell in m["cells"]})

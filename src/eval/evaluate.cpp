@@ -87,6 +87,8 @@ void add_note(std::vector<std::string>& notes, const std::string& note) {
 
 Evaluation run_evaluation(const EvalOptions& options) {
   if (options.limit < 0) throw InvalidArgument(fmt::format("limit {} must be >= 0", options.limit));
+  if (options.timing_runs < 1)
+    throw InvalidArgument(fmt::format("timing runs {} must be >= 1", options.timing_runs));
   if (options.threads < 0)
     throw InvalidArgument(fmt::format("threads {} must be >= 0", options.threads));
   if (options.precisions.empty()) throw InvalidArgument("no precision to evaluate our models in");
@@ -106,6 +108,7 @@ Evaluation run_evaluation(const EvalOptions& options) {
 
   Evaluation evaluation;
   evaluation.limit = options.limit;
+  evaluation.timing_runs = options.timing_runs;
   evaluation.threads = options.threads > 0 ? options.threads : available_cores();
   cv::setNumThreads(evaluation.threads);
   RestoreOptions restore_options;
@@ -162,7 +165,8 @@ Evaluation run_evaluation(const EvalOptions& options) {
       for (size_t i = 0; i < entry.ours.size(); ++i)
         if (!entry.missing.count({i, channels_of(set.color)})) rows.push_back(entry.ours[i].get());
       evaluation.sets.push_back(
-          evaluate_set(protocol, set, test_folder(set), rows, options.limit, options.progress));
+          evaluate_set(protocol, set, test_folder(set), rows, options.limit,
+                       options.timing_runs, options.progress));
     }
     for (const auto& method : entry.baselines) add_note(evaluation.notes, method->details());
     for (const auto& ours : entry.ours) add_note(evaluation.notes, ours->details());

@@ -25,6 +25,7 @@ struct EvalOptions {
   std::vector<std::string> models;   // our models' names or files, one row each; empty = the
                                      // task's shipped default (then one task only)
   int limit = 0;                     // first N images of each set; 0 = all
+  int timing_runs = 1;               // calls per image and method; its time is their median
   int threads = 0;                   // OpenCV and LibTorch threads; 0 = every available core
   int tile = 0;                      // our models' tile size; 0 = automatic
   std::string device = "cpu";        // our models' device: "cpu" or "cuda"
@@ -41,6 +42,7 @@ struct Evaluation {
   std::vector<std::string> notes;  // method details and skipped rows, one sentence each
   int threads = 0;                 // the thread count actually used
   int limit = 0;
+  int timing_runs = 1;
 };
 
 // Checks everything it can before the slow part: data folder, set names and folders, peer

@@ -143,8 +143,9 @@ struct Tally {
 
 SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                        const std::filesystem::path& folder, const std::vector<Method*>& methods,
-                       int limit, const Progress& progress) {
+                       int limit, int timing_runs, const Progress& progress) {
   using Clock = std::chrono::steady_clock;
+  if (timing_runs < 1) throw InvalidArgument(fmt::format("timing runs {} must be >= 1", timing_runs));
   const auto paths = test_set_images(set, folder, limit);
   std::vector<cv::Mat> ground_truths;
   for (const auto& path : paths) ground_truths.push_back(read_ground_truth(path, set.color));
@@ -176,9 +177,15 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
       method.run(lqs.front(), degradation);  // warm-up, untimed
       for (size_t index = 0; index < paths.size(); ++index) {
         const auto& gt = gts[index];
-        const auto start = Clock::now();
-        cv::Mat restored = method.run(lqs[index], degradation);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        cv::Mat restored;
+        std::vector<double> call_ms;
+        for (int run = 0; run < timing_runs; ++run) {
+          const auto start = Clock::now();
+          cv::Mat output = method.run(lqs[index], degradation);
+          call_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          if (run == 0) restored = std::move(output);
+        }
+        const double ms = median(call_ms);
         if (restored.depth() != CV_8U) restored = quantize_u8(restored);
         if (restored.size() != gt.size() || restored.channels() != gt.channels())
           throw Error(fmt::format("method '{}' returned {}×{}×{} for '{}'; expected {}×{}×{}",

@@ -111,9 +111,10 @@ using Progress = std::function<void(const std::string&)>;
 // Scores every method on test_set_images(set, folder, limit). For each setting and image: ground
 // truth, seeded input, then each supporting method's output, clipped and rounded to 8 bits,
 // measured with metrics::measure and task->protocol(). Each method runs once untimed on the first
-// image of each setting (warm-up: model loading, allocations) before the timed runs.
+// image of each setting (warm-up: model loading, allocations) before the timed runs. An image's
+// time is the median of `timing_runs` calls (≥ 1); the first call's output is measured.
 SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                        const std::filesystem::path& folder, const std::vector<Method*>& methods,
-                       int limit = 0, const Progress& progress = {});
+                       int limit = 0, int timing_runs = 1, const Progress& progress = {});
 
 }  // namespace restora::eval

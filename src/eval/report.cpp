@@ -135,11 +135,14 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
       "- Our model and the Input row take the float input (unclipped noisy images); methods that "
       "need 8-bit images (MATLAB bicubic, OpenCV resize, fastNlMeans, dnn_superres) get it "
       "clipped and rounded to 8 bits.\n"
-      "- ms/MP: wall-clock milliseconds per megapixel of output for one call, median over the "
-      "images, after one untimed warm-up call per setting (model loading excluded); each method "
-      "runs over the whole set before the next starts; CPU, the "
-      "thread count above. Absolute times on shared machines are noisy; compare rows of one "
-      "run.\n";
+      + fmt::format("- ms/MP: wall-clock milliseconds per megapixel of output ({}), median "
+                    "over the images, after one untimed warm-up call per setting (model loading "
+                    "excluded); each method runs over the whole set before the next starts; CPU, "
+                    "the thread count above. Absolute times on shared machines are noisy; compare "
+                    "rows of one run.\n",
+                    evaluation.timing_runs > 1
+                        ? fmt::format("an image's time: the median of {} calls", evaluation.timing_runs)
+                        : std::string("one call per image"));
   Task current = nullptr;
   for (const auto& set : evaluation.sets) {
     if (set.task != current) {
@@ -218,6 +221,7 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
   }
   return {{"threads", evaluation.threads},
           {"limit", evaluation.limit},
+          {"timing_runs", evaluation.timing_runs},
           {"notes", evaluation.notes},
           {"results", results}};
 }

@@ -232,6 +232,45 @@ TEST_F(FakeData, LimitTakesTheFirstImages) {
   EXPECT_EQ(Row(evaluation.sets[0], "Input").cells.at(0).images, 1);
 }
 
+// Upscales by nearest neighbour and counts its calls. After the warm-up, each image is expected
+// `runs` times in a row; only the first of them gets the real output, the others black, so the
+// scores show which call was measured.
+class CountingUpscaler : public eval::Method {
+ public:
+  explicit CountingUpscaler(int runs) : runs(runs) {}
+  std::string name(int) override { return "counting"; }
+  bool supports(Task task, const Degradation&, int) const override {
+    return task == super_resolution;
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
+    cv::Mat output;
+    cv::resize(lq, output, {}, degradation.scale, degradation.scale, cv::INTER_NEAREST);
+    const bool first_of_image = calls == 0 || (calls - 1) % runs == 0;
+    if (!first_of_image) output.setTo(0);
+    ++calls;
+    return output;
+  }
+  const int runs;
+  int calls = 0;
+};
+
+TEST_F(FakeData, TimingRunsRepeatEachCallAndMeasureTheFirst) {
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored}}, {Degradation{}}, {}};
+  x2.settings[0].scale = 2;
+  const auto folder_of_set = folder.path() / "test/Set5";
+  CountingUpscaler once(1), thrice(3);
+  const auto one = eval::evaluate_set(x2, x2.sets[0], folder_of_set, {&once});
+  EXPECT_EQ(once.calls, 1 + 2);  // the warm-up, then each of the 2 images once
+  const auto three =
+      eval::evaluate_set(x2, x2.sets[0], folder_of_set, {&thrice}, /*limit=*/0, /*timing_runs=*/3);
+  EXPECT_EQ(thrice.calls, 1 + 2 * 3);
+  EXPECT_EQ(Row(three, "counting").cells.at(0).psnr, Row(one, "counting").cells.at(0).psnr);
+  EXPECT_THROW(eval::evaluate_set(x2, x2.sets[0], folder_of_set, {&once}, 0, 0), InvalidArgument);
+  auto options = Options(super_resolution, "Set5");
+  options.timing_runs = 0;
+  EXPECT_THROW(eval::run_evaluation(options), InvalidArgument);
+}
+
 TEST_F(FakeData, BadInputsThrowTypedErrors) {
   auto options = Options(super_resolution, "Set14");  // not in the fake data folder
   EXPECT_THROW(eval::run_evaluation(options), FileError);

@@ -23,6 +23,7 @@ struct EvalArgs {
   std::vector<std::string> models;
   std::vector<std::string> sets;
   int limit = 0;
+  int timing_runs = 1;
   std::string output = "docs/RESULTS.md";
   int threads = 0;
   int tile = 0;
@@ -42,6 +43,8 @@ int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   if (!args.models.empty()) options.models = args.models;
   options.peers = !args.no_peers;
   options.limit = args.limit;
+  if (args.timing_runs != 1)
+    throw InvalidArgument("--timing-runs: --task codec times every file's encoding and decoding once");
   options.threads = args.threads;
   for (const auto& precision : args.precisions)
     if (precision == "bf16")
@@ -101,6 +104,10 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("--limit", args->limit, "Only the first N images of each set (0 = all)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
+  command->add_option("--timing-runs", args->timing_runs,
+                      "Timed calls per image and method; an image's time is their median")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
       ->capture_default_str()
       ->description("Markdown report, written atomically (--task codec: docs/CODEC.md and its "
@@ -137,6 +144,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.sets = args->sets;
     options.models = args->models;
     options.limit = args->limit;
+    options.timing_runs = args->timing_runs;
     options.threads = args->threads;
     options.tile = args->tile;
     options.device = args->device;
