@@ -286,6 +286,10 @@ def training_section(args, lines):
 
 # ---------------------------------------------------------------------------------------------
 
+# Everything from this line on in the output file is hand-written and survives a regeneration.
+NOTES_MARKER = "<!-- Hand-written notes: bench/run_bench.py keeps everything from here on. -->"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
@@ -333,6 +337,9 @@ def main():
 
     text = "\n".join(header + lines) + "\n"
     output = Path(args.output)
+    previous = output.read_text() if output.exists() else ""
+    if NOTES_MARKER in previous:  # the hand-written analysis below the tables stays
+        text += "\n" + previous[previous.index(NOTES_MARKER):]
     temporary = output.with_suffix(".md.tmp")
     temporary.write_text(text)
     temporary.replace(output)
