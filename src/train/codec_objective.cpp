@@ -84,7 +84,8 @@ class CodecObjective : public Objective {
         const auto trained = loaded.network->named_parameters();
         for (auto& parameter : network_->named_parameters())
           if (is_gain_table(parameter.key()))
-            parameter.value().copy_(compression::remap_gain_rows(trained[parameter.key()], trained_lambdas, shape_.lambdas));
+            parameter.value().copy_(compression::remap_gain_rows(
+                trained[parameter.key()], trained_lambdas, shape_.lambdas));
       }
       say(fmt::format("initialised from {}{}{}", start,
                       adds_context ? " (the checkerboard context is new)" : "",
