@@ -135,16 +135,15 @@ def inference_section(args, lines):
         summary.append({"model": model, "scale": int(scale), "size": int(size),
                         "precision": precision, "ours_ms": ours_ms, "gflops": gflops,
                         "of_peak": gflops / peak[precision], "flops": flops,
-                        "peak_bf16": peak["bf16"],
                         "torch_nchw_ms": torch_nchw["median_ms"],
                         "torch_fp32_ms": torch_fp32["median_ms"],
                         "torch_bf16_ms": torch_bf16["median_ms"]})
     lines.append("")
-    lines += targets(summary)
+    lines += targets(summary, peak["bf16"])
     return summary, context
 
 
-def targets(summary):
+def targets(summary, peak_bf16):
     """Issue 3's inference targets, judged on this run's rows. A speed-up target a row misses is
     set against its roofline bound: the ratio ours would reach at 100 % of the measured bf16
     peak (the peer's time ÷ the convolutions' FLOPs at peak)."""
@@ -152,7 +151,7 @@ def targets(summary):
     if not bf16:
         return []
     describe = lambda r: f"{r['model']} x{r['scale']} {r['size']}²"
-    at_peak_ms = lambda r: r["flops"] / r["peak_bf16"] / 1e6
+    at_peak_ms = lambda r: r["flops"] / peak_bf16 / 1e6
     lines = ["Targets (bf16 rows; a row that misses one is named with its roofline bound, the "
              "ratio at 100 % of the bf16 peak):", ""]
     for label, key, goal in (("PyTorch fp32 eager (NCHW)", "torch_nchw_ms", 3.0),
@@ -168,6 +167,8 @@ def targets(summary):
         lines.append(text)
     for precision in ("fp32", "bf16"):
         rows = [row for row in summary if row["precision"] == precision]
+        if not rows:  # --filter may select one precision only
+            continue
         below = sorted((r for r in rows if r["of_peak"] < 0.6), key=lambda r: r["of_peak"])
         text = (f"- {precision} at ≥ 60 % of the measured peak: {len(rows) - len(below)} of "
                 f"{len(rows)} rows; highest {max(r['of_peak'] for r in rows):.0%}")
