@@ -114,6 +114,18 @@ torch::Tensor gaussian_likelihood(const torch::Tensor& values, const GaussianPar
   return (upper - lower).clamp_min(1e-9);
 }
 
+// The layers in order, each followed by the extra blocks registered after its index.
+torch::Tensor run_with_extra(torch::nn::SequentialImpl& layers,
+                             const std::map<size_t, torch::nn::Sequential>& extra, torch::Tensor x) {
+  size_t index = 0;
+  for (auto& layer : layers) {
+    x = layer.forward(x);
+    const auto blocks = extra.find(index++);
+    if (blocks != extra.end()) x = torch::nn::Sequential(blocks->second)->forward(x);
+  }
+  return x;
+}
+
 }  // namespace
 
 torch::Tensor anchor_mask(int64_t height, int64_t width, const torch::TensorOptions& options) {
@@ -132,6 +144,7 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   shape.hyper_channels = read.get_int("hyper_channels", shape.hyper_channels, 8, 512);
   shape.linear_shortcut = read.get_bool("linear_shortcut", false);
   shape.checkerboard_context = read.get_bool("checkerboard_context", false);
+  shape.extra_blocks = read.get_int("extra_blocks", 0, 0, 8);
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
   if (shape.lambdas.empty() || shape.lambdas.size() > 32)
@@ -143,13 +156,17 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
 }
 
 nlohmann::json CodecShape::to_json() const {
-  return {{"features", features},
-          {"latent_channels", latent_channels},
-          {"hyper_channels", hyper_channels},
-          {"linear_shortcut", linear_shortcut},
-          {"checkerboard_context", checkerboard_context},
-          {"lambdas", lambdas}};
+  nlohmann::json config = {{"features", features},
+                           {"latent_channels", latent_channels},
+                           {"hyper_channels", hyper_channels},
+                           {"linear_shortcut", linear_shortcut},
+                           {"checkerboard_context", checkerboard_context},
+                           {"lambdas", lambdas}};
+  if (extra_blocks) config["extra_blocks"] = extra_blocks;  // older models' metadata unchanged
+  return config;
 }
+
+int tile_context_latents(const CodecShape& shape) { return 8 + 4 * shape.extra_blocks; }
 
 HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape) {
   const int64_t n = shape.features, m = shape.latent_channels, h = shape.hyper_channels;
@@ -161,6 +178,22 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
       "synthesis", torch::nn::Sequential(Residual(m, n), ResidualUp(n, n), Residual(n, n),
                                          ResidualUp(n, n), Residual(n, n), ResidualUp(n, n),
                                          Residual(n, n), Upsample(n, 3, 3)));
+  if (shape.extra_blocks) {
+    const auto extra = [&](const std::string& name) {
+      torch::nn::Sequential blocks;
+      for (int i = 0; i < shape.extra_blocks; ++i) {
+        Residual block(n, n);
+        torch::NoGradGuard no_grad;
+        for (auto& parameter : block->named_parameters())
+          if (parameter.key().rfind("conv2.", 0) == 0) parameter.value().zero_();
+        blocks->push_back(block);
+      }
+      return register_module(name, blocks);
+    };
+    // After g_a's layers 3 (1/4) and 5 (1/8); after g_s's layers 0 (1/16), 2 (1/8), 4 (1/4).
+    for (size_t after : {3, 5}) analysis_extra[after] = extra(fmt::format("analysis_extra{}", after));
+    for (size_t after : {0, 2, 4}) synthesis_extra[after] = extra(fmt::format("synthesis_extra{}", after));
+  }
   hyper_analysis_layers = register_module(
       "hyper_analysis",
       torch::nn::Sequential(conv(m, n, 3), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)),
@@ -207,13 +240,13 @@ torch::Tensor HyperpriorCodecImpl::gains(const torch::Tensor& levels, const torc
 
 // The shortcut works on images centred on 0, so its bias need not learn the mean grey.
 torch::Tensor HyperpriorCodecImpl::analyse(const torch::Tensor& images) {
-  auto latent = analysis_layers->forward(images);
+  auto latent = run_with_extra(*analysis_layers, analysis_extra, images);
   if (analysis_shortcut) latent = latent + analysis_shortcut(images - 0.5);
   return latent.to(torch::kFloat32);
 }
 
 torch::Tensor HyperpriorCodecImpl::synthesise(const torch::Tensor& latent) {
-  auto image = synthesis_layers->forward(latent).to(torch::kFloat32);
+  auto image = run_with_extra(*synthesis_layers, synthesis_extra, latent).to(torch::kFloat32);
   if (synthesis_shortcut) image = image + synthesis_shortcut->forward(latent).to(torch::kFloat32) + 0.5;
   return image;
 }

@@ -22,6 +22,7 @@
 #include <torch/nn/modules/conv.h>
 
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "compression/factorized_density.h"
@@ -41,6 +42,10 @@ struct CodecShape {
   // The checkerboard context: a 3×3 convolution over the decoded anchors (M -> M) and a 1×1
   // parameter network (h_s's 2M outputs and the context -> a correction of the 2M).
   bool checkerboard_context = false;
+  // Residual blocks added at the low resolutions, where they cost little: this many at 1/4 and
+  // 1/8 in g_a, and at 1/16, 1/8 and 1/4 in g_s. Their second convolution starts at zero, so a
+  // model trained without them codes exactly as before when they are added (init_from).
+  int extra_blocks = 0;
   std::vector<double> lambdas;  // one per quality level, ascending (level 1 = smallest files)
 
   static CodecShape from_json(const nlohmann::json& config);  // strict: unknown keys throw
@@ -50,6 +55,11 @@ struct CodecShape {
 
 // Image side multiple the networks need (y at 1/16, z at 1/64).
 constexpr int codec_size_multiple = 64;
+
+// Latents of context a tile of the transforms needs on each side: at least the transforms'
+// reach, so tiles join exactly. A change at one latent reaches 7, 10 and 14 latents through g_s
+// with 0, 1 and 2 extra blocks (g_a: 4, 5, 7), as the tests measure.
+int tile_context_latents(const CodecShape& shape);
 
 // Lower bound of a latent's Gaussian scale, in training and in the coding tables alike.
 constexpr double min_scale = 0.11;
@@ -86,6 +96,8 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   GaussianParameters hyper_synthesis(const torch::Tensor& z_hat);    // float reference of h_s
   torch::Tensor synthesis(const torch::Tensor& scaled_latent_hat, int level);  // -> image
 
+  // The M factors that scale a rounded latent back before synthesis at `level` (0-based).
+  torch::Tensor inverse_gains(int level) const { return log_inverse_gain[level].exp(); }
   const CodecShape& shape() const { return shape_; }
   FactorizedDensity z_density{nullptr};
   torch::nn::Sequential hyper_synthesis_layers{nullptr};  // conv / pixel shuffle / ReLU only
@@ -105,6 +117,8 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   CodecShape shape_;
   torch::nn::Sequential analysis_layers{nullptr}, synthesis_layers{nullptr},
       hyper_analysis_layers{nullptr};
+  // The extra blocks (CodecShape::extra_blocks), each run after the layer of its index.
+  std::map<size_t, torch::nn::Sequential> analysis_extra, synthesis_extra;
   torch::nn::Conv2d analysis_shortcut{nullptr};
   torch::nn::Sequential synthesis_shortcut{nullptr};
   torch::Tensor log_gain, log_inverse_gain;  // levels × M

@@ -17,8 +17,15 @@
 
 namespace restora::compression {
 
+// How the encoder turns latents into integers; the decoder reads either the same way.
+enum class Quantization {
+  rounding,         // the nearest integer, as in training
+  rate_distortion,  // of the two integers around a latent, the one cheaper in distortion + bits
+};
+
 // image: H×W CV_8UC3 (RGB) or CV_8UC1; level: 1 … model.levels() (1 = smallest files).
-std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level);
+std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level,
+                              Quantization quantization = Quantization::rate_distortion);
 
 // Bytes of an .rci file made with this model -> the image (CV_8UC3 RGB or CV_8UC1).
 // FormatError for anything malformed, ModelMismatch when the file names another model.

@@ -52,15 +52,21 @@ class CodecObjective : public Objective {
     if (!start.empty()) {
       // Same shape required (import_weights names any mismatch); the float entropy-model
       // networks come from the file's integer copies, so a run can go on from a shipped model.
-      // A model without a checkerboard context can start one: the context's modules keep
-      // their initialisation, whose correction is zero.
+      // A model without a checkerboard context can start one, and one with fewer extra blocks
+      // more: the new modules keep their initialisation, which leaves the coding unchanged.
       auto loaded = compression::load_codec_model(resolve_model(start));
       const auto loaded_weights = nn::export_weights(*loaded.network);
       std::map<std::string, const model_file::Tensor*> started;
       for (const auto& tensor : loaded_weights) started[tensor.name] = &tensor;
-      const auto& trained_lambdas = loaded.network->shape().lambdas;
-      const bool adds_context =
-          shape_.checkerboard_context && !loaded.network->shape().checkerboard_context;
+      const auto& loaded_shape = loaded.network->shape();
+      const auto& trained_lambdas = loaded_shape.lambdas;
+      const bool adds_context = shape_.checkerboard_context && !loaded_shape.checkerboard_context;
+      const bool adds_blocks = shape_.extra_blocks > loaded_shape.extra_blocks;
+      const auto is_new = [&](const std::string& name) {
+        const auto starts = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
+        return (adds_context && (starts("context.") || starts("parameters."))) ||
+               (adds_blocks && (starts("analysis_extra") || starts("synthesis_extra")));
+      };
       const bool new_levels = trained_lambdas != shape_.lambdas;
       auto weights = nn::export_weights(*network_);
       size_t taken = 0;
@@ -71,8 +77,7 @@ class CodecObjective : public Objective {
         } else if (found != started.end()) {
           tensor = *found->second;
           ++taken;
-        } else if (!adds_context || (tensor.name.rfind("context.", 0) != 0 &&
-                                     tensor.name.rfind("parameters.", 0) != 0)) {
+        } else if (!is_new(tensor.name)) {
           throw FormatError(fmt::format("init_from '{}': no tensor '{}'", start, tensor.name));
         }
       }
@@ -87,8 +92,9 @@ class CodecObjective : public Objective {
             parameter.value().copy_(compression::remap_gain_rows(
                 trained[parameter.key()], trained_lambdas, shape_.lambdas));
       }
-      say(fmt::format("initialised from {}{}{}", start,
+      say(fmt::format("initialised from {}{}{}{}", start,
                       adds_context ? " (the checkerboard context is new)" : "",
+                      adds_blocks ? " (extra blocks added)" : "",
                       new_levels ? " (quality levels remapped by λ)" : ""));
     }
   }

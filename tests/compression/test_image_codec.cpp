@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 
 #include <opencv2/imgproc.hpp>
@@ -49,7 +50,7 @@ TEST_F(ImageCodec, DecodesWhatTheEncoderReconstructs) {
   auto model = tiny_model(folder, 1);
   const auto image = test_image(100, 70);  // padded to 128×128
   for (int level = 1; level <= 3; ++level) {
-    const auto bytes = compress(model, image, level);
+    const auto bytes = compress(model, image, level, Quantization::rounding);
     const auto decoded = decompress(model, bytes);
     ASSERT_EQ(decoded.size(), image.size());
     ASSERT_EQ(decoded.type(), CV_8UC3);
@@ -81,7 +82,7 @@ TEST_F(ImageCodec, DecodesWhatTheEncoderReconstructs) {
 TEST_F(ImageCodec, LargeImagesRunInTilesThatMatchTheWholeImage) {
   auto model = tiny_model(folder, 8);
   const auto image = test_image(700, 90);  // 44 latents wide: two tiles across
-  const auto decoded = decompress(model, compress(model, image, 2));
+  const auto decoded = decompress(model, compress(model, image, 2, Quantization::rounding));
   ASSERT_EQ(decoded.size(), image.size());
   // The whole image through the networks at once.
   torch::NoGradGuard no_grad;
@@ -101,6 +102,59 @@ TEST_F(ImageCodec, LargeImagesRunInTilesThatMatchTheWholeImage) {
   cv::Mat difference;
   cv::absdiff(decoded, whole, difference);
   EXPECT_LT(cv::countNonZero(difference.reshape(1)), static_cast<int>(difference.total()) / 100);
+}
+
+// How far, in latents, a change at one latent position reaches: `transform` maps a 1×C×n×n
+// grid whose cells are `cell` values wide to one of another cell size, `out_cell`.
+int64_t reach_in_latents(const std::function<torch::Tensor(const torch::Tensor&)>& transform,
+                         torch::Tensor input, int64_t cell, int64_t out_cell) {
+  torch::NoGradGuard no_grad;
+  const auto before = transform(input);
+  const int64_t centre = input.size(2) / cell / 2;
+  input.slice(2, centre * cell, (centre + 1) * cell).slice(3, centre * cell, (centre + 1) * cell) += 0.5;
+  const auto changed = (transform(input) != before).any(1)[0].any(1).nonzero().squeeze(1);
+  EXPECT_GT(changed.numel(), 0);
+  const auto latent = torch::div(changed, out_cell, "floor");
+  return (latent - centre).abs().max().item<int64_t>();
+}
+
+TEST(CodecTiles, MarginsCoverTheTransformsReceptiveFields) {
+  for (int extra_blocks : {0, 1, 2}) {
+    auto network = testing::tiny_codec_network(5, false, extra_blocks);
+    const int64_t margin = tile_context_latents(network->shape());
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    const int64_t synthesis_reach = reach_in_latents(
+        [&](const torch::Tensor& y) { return network->synthesis(y.contiguous(cl), 0); },
+        torch::randn({1, 12, 40, 40}), 1, 16);
+    const int64_t analysis_reach = reach_in_latents(
+        [&](const torch::Tensor& x) { return network->analysis(x.contiguous(cl), 0); },
+        torch::rand({1, 3, 640, 640}), 16, 1);
+    EXPECT_LE(synthesis_reach, margin) << extra_blocks << " extra blocks";
+    EXPECT_LE(analysis_reach, margin) << extra_blocks << " extra blocks";
+    EXPECT_GE(synthesis_reach, margin - 4) << "a margin much wider than needed costs time";
+  }
+}
+
+TEST_F(ImageCodec, RateDistortionQuantizationSpendsFewerBitsForLittleError) {
+  auto network = testing::tiny_codec_network(4);
+  {  // 8× finer steps than the random initialisation, so that there are many latents to code
+    torch::NoGradGuard no_grad;
+    auto parameters = network->named_parameters();
+    parameters["log_gain"] += std::log(8.0);
+    parameters["log_inverse_gain"] -= std::log(8.0);
+  }
+  model_file::write_model_file(folder / "fine.safetensors", make_codec_model_file(*network, "fine", "test"));
+  auto model = load_codec_model(folder / "fine.safetensors");
+  const auto image = test_image(192, 128);
+  for (int level = 1; level <= 3; ++level) {
+    const auto rounded = compress(model, image, level, Quantization::rounding);
+    const auto optimized = compress(model, image, level, Quantization::rate_distortion);
+    EXPECT_LT(optimized.size(), rounded.size()) << "level " << level;
+    // Each latent moves by less than one step from its rounding, so the image stays close.
+    const double psnr_rounded = cv::PSNR(decompress(model, rounded), image);
+    const double psnr_optimized = cv::PSNR(decompress(model, optimized), image);
+    EXPECT_NEAR(psnr_optimized, psnr_rounded, 1.0) << "level " << level;
+  }
 }
 
 TEST_F(ImageCodec, BitIdenticalAcrossRunsAndThreadCounts) {
@@ -191,10 +245,10 @@ TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
   const auto image = test_image(128, 128);
   const int level = 2;
   set_compute_threads(1);
-  const auto bytes = compress(model, image, level);
+  const auto bytes = compress(model, image, level, Quantization::rounding);
   const auto decoded = decompress(model, bytes);
   set_compute_threads(2);
-  EXPECT_EQ(compress(model, image, level), bytes);
+  EXPECT_EQ(compress(model, image, level, Quantization::rounding), bytes);
   EXPECT_EQ(cv::norm(decompress(model, bytes), decoded, cv::NORM_INF), 0.0);
 
   // The encoder's reconstruction, step by step: anchors from ẑ alone, the rest from ẑ and

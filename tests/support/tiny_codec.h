@@ -9,7 +9,8 @@
 namespace restora::testing {
 
 // 8 features, 12 latent and 8 side channels, 3 quality levels, the shipped linear shortcut, a
-// checkerboard context if asked; weights from torch::manual_seed(seed).
-compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard = false);
+// checkerboard context and extra blocks if asked; weights from torch::manual_seed(seed).
+compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard = false,
+                                                int extra_blocks = 0);
 
 }  // namespace restora::testing

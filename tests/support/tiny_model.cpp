@@ -46,7 +46,7 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
   return path;
 }
 
-compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard) {
+compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard, int extra_blocks) {
   torch::manual_seed(seed);
   compression::CodecShape shape;
   shape.features = 8;
@@ -55,7 +55,15 @@ compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard
   shape.lambdas = {0.005, 0.02, 0.08};
   shape.linear_shortcut = true;  // so the coding tests cover the shipped shape
   shape.checkerboard_context = checkerboard;
-  return compression::HyperpriorCodec(shape);
+  shape.extra_blocks = extra_blocks;
+  compression::HyperpriorCodec network(shape);
+  // The extra blocks start as identities; random ones let the tests see their receptive field.
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : network->named_parameters())
+    if (parameter.key().find("_extra") != std::string::npos &&
+        parameter.key().find(".conv2.weight") != std::string::npos)
+      parameter.value().normal_(0.0, 0.1);
+  return network;
 }
 
 std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const std::string& name,

@@ -305,6 +305,33 @@ TEST_F(TrainTest, CodecGainsACheckerboardContextFromAModelWithout) {
   EXPECT_EQ(compression::decompress(model, compression::compress(model, image, 1)).size(), image.size());
 }
 
+TEST_F(TrainTest, CodecGainsExtraBlocksFromAModelWithout) {
+  const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
+  auto config = tiny_codec_started_from(plain.model_path);
+  config["network"]["config"]["extra_blocks"] = 1;
+  const auto started = run_training(parse_experiment(config, "c.json"), options("deeper"));
+
+  cv::Mat image(64, 128, CV_8UC3);
+  cv::randu(image, 0, 255);
+  auto plain_model = compression::load_codec_model(plain.model_path);
+  auto deeper = compression::load_codec_model(started.model_path);
+  ASSERT_EQ(deeper.network->shape().extra_blocks, 1);
+  // The blocks start as identities: the same images as the model it started from.
+  for (int level = 1; level <= 2; ++level)
+    EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, level)),
+                       compression::decompress(deeper, compression::compress(deeper, image, level)),
+                       cv::NORM_INF),
+              0.0)
+        << "level " << level;
+
+  config["training"]["steps"] = 2;
+  config["optimizer"]["learning_rate"] = 1e-3;
+  const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
+  const auto parameters = compression::load_codec_model(trained.model_path).network->named_parameters();
+  for (const char* name : {"analysis_extra3.0.conv2.weight", "synthesis_extra0.0.conv2.weight"})
+    EXPECT_GT(parameters[name].abs().max().item<double>(), 0.0) << name << " learned nothing";
+}
+
 TEST_F(TrainTest, CodecGainsQualityLevelsFromAModelWithFewer) {
   const auto first = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("two"));
   auto config = tiny_codec_started_from(first.model_path);
