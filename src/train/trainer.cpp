@@ -30,7 +30,8 @@ std::atomic<bool> stop_requested{false};
 
 using Clock = std::chrono::steady_clock;
 
-// The config keys that change the trajectory: a resumed run must agree on them.
+// The config keys that change the trajectory: a resumed run must agree on them. The name only
+// names the outputs, so a run can be renamed (its folder moved) and resumed.
 nlohmann::json trajectory_keys(nlohmann::json config) {
   for (auto* section : {"training", "data"})
     if (config.contains(section) && config[section].is_object())
@@ -38,6 +39,7 @@ nlohmann::json trajectory_keys(nlohmann::json config) {
                         "validate_every", "log_every"})
         config[section].erase(key);
   config.erase("description");
+  config.erase("name");
   return config;
 }
 

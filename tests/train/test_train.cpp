@@ -221,11 +221,16 @@ TEST_F(TrainTest, StopBetweenLogRowsAndValidationsResumesExactly) {
   EXPECT_EQ(resumed.meta.scores, straight.meta.scores);
 }
 
-TEST_F(TrainTest, ResumeWithAnotherConfigIsRefused) {
+TEST_F(TrainTest, ResumeWithAnotherConfigIsRefusedButARenameIsNot) {
   auto config = tiny_config("denoise");
   auto first = options("run");
   first.stop_at_step = 3;
   run_training(parse_experiment(config, "c.json"), first);
+  config["name"] = "renamed";  // names the outputs only: the run goes on under the new name
+  auto renamed = options("run");
+  renamed.resume = true;
+  renamed.stop_at_step = 4;
+  EXPECT_EQ(run_training(parse_experiment(config, "c.json"), renamed).step, 4);
   config["optimizer"]["learning_rate"] = 5e-4;
   auto again = options("run");
   again.resume = true;
