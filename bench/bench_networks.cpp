@@ -1,6 +1,7 @@
 // Google Benchmark micro-benchmarks of what inference spends its time in:
 //   Peak/conv3x3_<precision>       one large 3×3 convolution (128→128 on 256², channels-last):
 //                                  this machine's practical peak, in GFLOP/s
+//   ConvWidth/<precision>/<c>      the same convolution with c → c channels (32, 64)
 //   ResidualBlock/<precision>/<n>  one EDSR residual block (64 features) on n×n
 //   Network/<model>/x<s>/<n>/<p>   each shipped model through the real engine (run_tiled: image
 //                                  to tensor, network, tensor to image) on an n×n input, one tile
@@ -40,8 +41,9 @@ void set_rates(benchmark::State& state, double flops_per_run, double output_pixe
       output_pixels * runs / 1e6 / 1e3, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void peak_conv(benchmark::State& state, Precision precision) {
-  constexpr int64_t channels = 128, size = 256;
+// One 3×3 convolution, channels → channels on 256², channels-last.
+void conv3x3(benchmark::State& state, Precision precision, int64_t channels) {
+  constexpr int64_t size = 256;
   torch::InferenceMode inference;
   torch::nn::Conv2d conv(torch::nn::Conv2dOptions(channels, channels, 3).padding(1));
   nn::to_channels_last(*conv);
@@ -81,7 +83,16 @@ void network(benchmark::State& state, const std::shared_ptr<LoadedModel>& model,
 void register_benchmarks() {
   for (const auto precision : {Precision::fp32, Precision::bf16}) {
     const std::string name = model_file::precision_name(precision);
-    benchmark::RegisterBenchmark(("Peak/conv3x3_" + name).c_str(), peak_conv, precision)
+    benchmark::RegisterBenchmark(("Peak/conv3x3_" + name).c_str(), conv3x3, precision, 128)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    // How much of the peak narrower convolutions reach (the shipped networks use 32 and 64).
+    benchmark::RegisterBenchmark(("ConvWidth/" + name).c_str(),
+                                 [precision](benchmark::State& state) {
+                                   conv3x3(state, precision, state.range(0));
+                                 })
+        ->Arg(32)
+        ->Arg(64)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(("ResidualBlock/" + name).c_str(), residual_block, precision)
