@@ -7,7 +7,7 @@ dnn_superres peers, measured in one run on this machine, written to docs/PERFORM
 
 Sections (medians of --repetitions runs; compare rows of one run, as ratios):
   peak      one large fp32 and one large bf16 3×3 convolution (bench_networks Peak/*): this
-            machine's practical peak in GFLOP/s
+            machine's practical peak in GFLOP/s; narrower ones (ConvWidth/*) beside it
   inference every shipped model at each scale, 256² and 512² inputs, fp32 and bf16: ms per
             output megapixel through our engine (bench_networks Network/*), GFLOP/s from the
             convolutions' FLOPs (bench/torch_reference.py counts them), fraction of the peak,
@@ -96,6 +96,15 @@ def inference_section(args, lines):
         if match:
             p, size = match.groups()
             lines.append(f"| {p} | {size}² | {times[name]:.1f} | {entry['GFLOP/s']:.0f} | "
+                         f"{entry['GFLOP/s'] / peak[p]:.0%} |")
+
+    lines += ["", "One 3×3 convolution c → c on 256² (`bench_networks ConvWidth/*`; the peak is c = 128):",
+              "", "| precision | channels | ms | GFLOP/s | of peak |", "|---|---|---|---|---|"]
+    for name, entry in counters.items():
+        match = re.fullmatch(r"ConvWidth/(\w+)/(\d+)", name)
+        if match:
+            p, channels = match.groups()
+            lines.append(f"| {p} | {channels} | {times[name]:.2f} | {entry['GFLOP/s']:.0f} | "
                          f"{entry['GFLOP/s'] / peak[p]:.0%} |")
 
     lines += ["", "## Inference", "",
