@@ -8,7 +8,7 @@ with numpy), and then
           give the same output on an image: prints max |difference| and PSNR; exit 1 when the
           difference exceeds --tolerance (both fp32 and bf16 agree bit for bit today);
   infer   times the forward pass on a random size×size input (fp32 or bf16 autocast,
-          channels-last or not) as our engine runs it;
+          channels-last or not) as our engine runs it; --profile adds PyTorch's operator profile;
   train   times training steps (Adam, L1 loss, random lq/gt of the recipe's shapes) as
           `restora train` runs them.
 Run it with Debian's Python, which has torch 1.13, numpy and cv2:
@@ -392,6 +392,13 @@ def infer(args):
             output = output.float()  # the engine hands fp32 to OpenCV
             if repetition >= args.warmup:
                 times.append((time.perf_counter() - start) * 1000)
+        if args.profile:  # where the time goes, operator by operator
+            with torch.profiler.profile() as profile:
+                for _ in range(args.repeat):
+                    with autocast(args.precision):
+                        network(lq, condition, scale).float()
+            print(profile.key_averages().table(sort_by="self_cpu_time_total", row_limit=12),
+                  file=sys.stderr)
     median = statistics.median(times)
     megapixels = output.shape[2] * output.shape[3] / 1e6
     flops = conv_flops(network, lq, condition, scale)
@@ -508,6 +515,8 @@ def main():
     command.add_argument("--size", type=int, default=256, help="input height and width")
     command.add_argument("--warmup", type=int, default=1)
     command.add_argument("--repeat", type=int, default=5)
+    command.add_argument("--profile", action="store_true",
+                         help="also print PyTorch's profile of --repeat passes (stderr)")
 
     # precision None: the recipe's training.precision, as `restora train`.
     command = add("train", train, "time training steps", precision=None)
