@@ -51,20 +51,21 @@ double bits_of(const codec::SymbolTable& table, int64_t value) {
 
 // Latents y (float64) minus their means, quantized: the symbols coded, within int32. Plain
 // rounding, or with `weights` (per channel: the cost of a squared latent error in bits) the
-// cheaper of the two integers around each value in distortion·weight + bits.
-torch::Tensor symbols_of(const CodecModel& model, const torch::Tensor& y, const FixedPointParameters& p,
-                         int fraction_bits, const std::vector<double>& weights = {}) {
+// cheaper of the two integers around each value in distortion·weight + its bits in the table
+// that codes it (`tables[table_of[i]]`).
+torch::Tensor symbols_of(const torch::Tensor& y, const FixedPointParameters& p, int fraction_bits,
+                         const std::vector<codec::SymbolTable>& tables,
+                         const std::vector<uint16_t>& table_of, const std::vector<double>& weights) {
   const auto means = p.mean.to(torch::kFloat64) * std::ldexp(1.0, -fraction_bits);
   const auto residual = (y - means).clamp(INT32_MIN + 1.0, INT32_MAX - 1.0).contiguous();
-  auto symbols = torch::round(residual).to(torch::kLong).contiguous();
-  if (weights.empty()) return symbols;
-  const auto tables = y_table_of(model, p.log_scale);
+  if (weights.empty()) return torch::round(residual).to(torch::kLong);
+  auto symbols = torch::empty(residual.sizes(), torch::kLong);
   const double* r = residual.data_ptr<double>();
   int64_t* q = symbols.data_ptr<int64_t>();
   const int64_t channels = residual.size(1), plane = residual.numel() / channels;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t i = c * plane; i < (c + 1) * plane; ++i) {
-      const auto& table = model.tables.y_tables[tables[i]];
+      const auto& table = tables[table_of[i]];
       const int64_t low = static_cast<int64_t>(std::floor(r[i])), high = low + 1;
       const double cost_low = weights[c] * (r[i] - low) * (r[i] - low) + bits_of(table, low);
       const double cost_high = weights[c] * (high - r[i]) * (high - r[i]) + bits_of(table, high);
@@ -172,17 +173,15 @@ torch::Tensor synthesize(HyperpriorCodecImpl& network, const torch::Tensor& y_ha
 // The price in bits of a squared error of each latent channel at `level` (0-based), from the
 // training loss λ·255²·MSE + bpp. A latent error e in channel c adds about G_c·e² to the image's
 // squared error; G_c, the energy of g_s's response to the channel (estimated by a backward pass
-// on Kodak24 images), came out 0.025-0.09 times the square of the channel's inverse gain for
-// every image and level, so the price follows the inverse gain. The scale 0.16 was the best of
-// 0.08, 0.16 and 0.32 on eight BSDS400 training images (BD-rate -0.86 % against rounding).
+// on three Kodak24 images at levels 1, 5 and 10), came out 0.025-0.09 times the square of the
+// channel's inverse gain in every case, so the price follows the inverse gain. The scale 0.16
+// was the best of 0.08, 0.16 and 0.32 on eight BSDS400 training images (BD-rate -0.86 % against
+// rounding).
 std::vector<double> distortion_weights(HyperpriorCodecImpl& network, int level) {
   constexpr double scale = 0.16;
-  const auto inverse_gain = network.inverse_gains(level).to(torch::kFloat64).contiguous();
-  const double price = scale * network.shape().lambdas[level] * 255.0 * 255.0;
-  std::vector<double> weights(inverse_gain.numel());
-  for (size_t c = 0; c < weights.size(); ++c)
-    weights[c] = price * std::pow(inverse_gain.data_ptr<double>()[c], 2);
-  return weights;
+  const auto weights = (network.inverse_gains(level).to(torch::kFloat64).square() *
+                        (scale * network.shape().lambdas[level] * 255.0 * 255.0)).contiguous();
+  return {weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel()};
 }
 
 }  // namespace
@@ -225,22 +224,21 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
   file.sections.push_back(codec::encode_values(
       to_values(z_hat), z_table_of(z_hat.size(1), z_hat.size(2) * z_hat.size(3)),
       model.tables.z_tables));
+  // Quantizes latents against their parameters and codes them as the next section.
+  const auto code = [&](const torch::Tensor& latents, const FixedPointParameters& parameters) {
+    const auto table_of = y_table_of(model, parameters.log_scale);
+    const auto symbols = symbols_of(latents, parameters, bits, model.tables.y_tables, table_of, weights);
+    file.sections.push_back(codec::encode_values(to_values(symbols), table_of, model.tables.y_tables));
+    return symbols;
+  };
   if (!model.context) {
-    const auto parameters = split_parameters(hyper);
-    file.sections.push_back(codec::encode_values(to_values(symbols_of(model, y, parameters, bits, weights)),
-                                                 y_table_of(model, parameters.log_scale),
-                                                 model.tables.y_tables));
+    code(y, split_parameters(hyper));
   } else {
     const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kBool)[0][0];
     const auto first = refined_at(model, hyper, torch::zeros_like(y, torch::kLong), anchors);
-    const auto first_symbols = symbols_of(model, at_positions(y, anchors), first, bits, weights);
-    const auto second =
-        refined_at(model, hyper, context_of(model, first_symbols, first, anchors), ~anchors);
-    file.sections.push_back(codec::encode_values(
-        to_values(first_symbols), y_table_of(model, first.log_scale), model.tables.y_tables));
-    file.sections.push_back(codec::encode_values(
-        to_values(symbols_of(model, at_positions(y, ~anchors), second, bits, weights)),
-        y_table_of(model, second.log_scale), model.tables.y_tables));
+    const auto first_symbols = code(at_positions(y, anchors), first);
+    code(at_positions(y, ~anchors),
+         refined_at(model, hyper, context_of(model, first_symbols, first, anchors), ~anchors));
   }
   return codec::write_container(file);
 }
