@@ -24,12 +24,13 @@ cv::Mat tensor_to_mat(const torch::Tensor& tensor) {
   auto chw = tensor.dim() == 4 ? tensor.squeeze(0) : tensor;
   if (chw.dim() != 3)
     throw InvalidArgument(fmt::format("tensor_to_mat: expected C×H×W, got {} dims", chw.dim()));
-  auto hwc = chw.detach().to(torch::kCPU, torch::kFloat32).permute({1, 2, 0}).contiguous();
-  const int height = static_cast<int>(hwc.size(0));
-  const int width = static_cast<int>(hwc.size(1));
-  const int channels = static_cast<int>(hwc.size(2));
+  const int height = static_cast<int>(chw.size(1));
+  const int width = static_cast<int>(chw.size(2));
+  const int channels = static_cast<int>(chw.size(0));
   cv::Mat out(height, width, CV_32FC(channels));
-  std::memcpy(out.data, hwc.data_ptr<float>(), hwc.numel() * sizeof(float));
+  // One pass converts type, device and layout straight into the Mat's pixels.
+  torch::from_blob(out.data, {height, width, channels}, torch::kFloat32)
+      .copy_(chw.detach().permute({1, 2, 0}));
   return out;
 }
 

@@ -64,6 +64,10 @@ cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
                   int scale, const archs::NetworkTraits& traits, int tile, int overlap,
                   const EngineOptions& options) {
   const auto tiles = plan_tiles(lq.size(), tile, overlap, traits.size_multiple);
+  if (tiles.size() == 1 && tiles.front().context == cv::Rect(0, 0, lq.cols, lq.rows))
+    // The tile is the image: its result is the output, without a copy.
+    return to_sample_depth(run_region(network, lq, condition, scale, traits, options),
+                           options.output_depth);
   cv::Mat output;
   for (const auto& tile_rect : tiles) {
     cv::Mat restored =
