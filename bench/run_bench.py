@@ -50,14 +50,27 @@ def cpu_name():
     return platform.machine()
 
 
+def bf16_units():
+    """Which native bf16 units the CPU has: they set the bf16 peak, so runs on different CPUs
+    compare only as ratios."""
+    flags = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    units = [name for flag, name in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16"))
+             if flag in flags]
+    return " and ".join(units) or "none"
+
+
 # ---------------------------------------------------------------------------------------------
 # Inference: bench_networks (ours) and torch_reference.py infer (PyTorch-Python)
 
-def our_benchmarks(args):
-    """-> ({benchmark name: median real ms}, {name: median counters}, context)."""
+def our_benchmarks(args, pattern):
+    """-> ({benchmark name: median real ms}, {name: median counters}, context) of the
+    benchmarks whose names match `pattern`."""
     output = run([args.bench_binary, "--threads", args.threads, "--benchmark_format=json",
                   f"--benchmark_repetitions={args.repetitions}", "--benchmark_min_time=0.3",
-                  f"--benchmark_filter=Peak|{args.filter}"])
+                  f"--benchmark_filter={pattern}"])
     report = json.loads(output)
     runs = {}
     for entry in report["benchmarks"]:
@@ -71,6 +84,21 @@ def our_benchmarks(args):
                        for key in entries[0] if isinstance(entries[0][key], float)}
                 for name, entries in runs.items()}
     return times, counters, report["context"]
+
+
+def listed_benchmarks(args):
+    """-> (names of the other benchmarks --filter selects, the Network/<model>/x<scale>/<size>
+    prefixes it selects), in bench_networks' order; the peak convolutions always run."""
+    listed = run([args.bench_binary, "--benchmark_list_tests=true",
+                  f"--benchmark_filter=Peak|{args.filter}"]).split()
+    others, groups = [], []
+    for name in (name.removesuffix("/real_time") for name in listed):
+        match = re.fullmatch(r"(Network/[\w-]+/x\d+/\d+)/\w+", name)
+        if not match:
+            others.append(name)
+        elif match.group(1) not in groups:
+            groups.append(match.group(1))
+    return others, groups
 
 
 @functools.lru_cache(maxsize=None)  # each setting is timed once, whichever row asks
@@ -94,7 +122,9 @@ def rate_table(times, counters, peak, pattern, column, cell):
 
 
 def inference_section(args, lines):
-    times, counters, context = our_benchmarks(args)
+    others, groups = listed_benchmarks(args)
+    times, counters, context = our_benchmarks(
+        args, "^(" + "|".join(re.escape(name) for name in others) + ")(/real_time)?$")
     peak = {p: counters[f"Peak/conv3x3_{p}"]["GFLOP/s"] for p in ("fp32", "bf16")}
     lines += ["## Peak", "",
               "One 3×3 convolution, 128→128 channels on a 256×256 channels-last input "
@@ -119,11 +149,19 @@ def inference_section(args, lines):
               "ours vs PyTorch fp32 NCHW / channels-last | ours vs PyTorch bf16 |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     summary = []
-    for name in times:
-        match = re.fullmatch(r"Network/([\w-]+)/x(\d+)/(\d+)/(\w+)", name)
-        if not match:
-            continue
-        model, scale, size, precision = match.groups()
+    # Each network's rows run right before PyTorch's runs of it, so a change in the machine's
+    # load moves both sides of a ratio alike (run apart, ratios moved by up to 28 %).
+    network_times = {}
+    for group in groups:
+        network_times.update(our_benchmarks(args, f"^{group}/")[0])
+        model, scale, size = re.fullmatch(r"Network/([\w-]+)/x(\d+)/(\d+)", group).groups()
+        for p in ("fp32", "bf16"):
+            torch_infer(model, scale, size, p, args.threads, args.repetitions)
+        torch_infer(model, scale, size, "fp32", args.threads, args.repetitions,
+                    channels_last=False)
+    for name, ours_ms in network_times.items():
+        model, scale, size, precision = re.fullmatch(
+            r"Network/([\w-]+)/x(\d+)/(\d+)/(\w+)", name).groups()
         torch_fp32, torch_bf16 = (
             torch_infer(model, scale, size, p, args.threads, args.repetitions)
             for p in ("fp32", "bf16"))
@@ -131,7 +169,6 @@ def inference_section(args, lines):
                                  channels_last=False)
         flops = torch_fp32["flops"]
         megapixels = (int(size) * int(scale)) ** 2 / 1e6
-        ours_ms = times[name]
         gflops = flops / ours_ms / 1e6
         speedup_nchw = torch_nchw["median_ms"] / ours_ms
         speedup_fp32 = torch_fp32["median_ms"] / ours_ms
@@ -330,7 +367,7 @@ def main():
     if not args.skip_inference:
         _, context = inference_section(args, lines)
         header[-1] += "  "
-        header.append(f"Native bf16 (AMX-BF16 or AVX512-BF16): {context.get('native_bf16')}; "
+        header.append(f"Native bf16: {context.get('native_bf16')} ({bf16_units()}); "
                       f"{context.get('library_build_type', '?')} Google Benchmark library.  ")
     if not args.skip_peers:
         peers_section(args, lines)
