@@ -2,6 +2,7 @@
 //   lq (+ condition map) -> conv+relu -> (depth-2)×[conv (+bn) + relu] -> conv -> + lq
 #include "archs/dncnn.h"
 
+#include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 

@@ -14,7 +14,8 @@ torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& weight, cons
 }
 
 torch::Tensor ConvolutionImpl::forward(const torch::Tensor& x) {
-  const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
+  using std::get;  // LibTorch ≥ 2.2 pads with a std::variant; older ones' c10::get comes by ADL
+  const auto& padding = get<torch::ExpandingArray<2>>(options.padding());
   return convolve(x, weight, bias, *options.stride(), *padding);
 }
 

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "restora/errors.h"
 
@@ -31,9 +33,12 @@ void release(void* data) {
   base->raw_deleter()(block);
 }
 
+// LibTorch 1.x declares allocate() const, 2.x not, and 2.x adds copy_data(): both allocate()s
+// and copy_data() are defined, without `override`, so that either version finds what it needs.
 class CountingAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(std::size_t bytes) const override {
+  c10::DataPtr allocate(std::size_t bytes) { return std::as_const(*this).allocate(bytes); }
+  c10::DataPtr allocate(std::size_t bytes) const {
     const std::size_t now = in_use.fetch_add(bytes) + bytes;
     const std::size_t cap = limit.load();
     if (cap != 0 && now > cap) {
@@ -56,6 +61,9 @@ class CountingAllocator final : public c10::Allocator {
     return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
   }
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
+  void copy_data(void* destination, const void* source, std::size_t bytes) const {
+    std::memcpy(destination, source, bytes);
+  }
 };
 
 }  // namespace

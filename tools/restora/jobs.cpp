@@ -69,10 +69,9 @@ std::vector<Job> plan_jobs(const fs::path& input, const fs::path& output,
   else if (options.output == FileKind::image && !options.format.empty())
     target.replace_extension("." + options.format);
   if (!is_kind(options.output, target))
-    throw InvalidArgument(fmt::format(options.output == FileKind::image
-                                          ? "output '{}' has no known image extension"
-                                          : "output '{}' must end in .rci",
-                                      target.string()));
+    throw InvalidArgument(options.output == FileKind::image
+                              ? fmt::format("output '{}' has no known image extension", target.string())
+                              : fmt::format("output '{}' must end in .rci", target.string()));
   if (fs::exists(target, error) && fs::equivalent(input, target, error))
     throw InvalidArgument(fmt::format("output '{}' would overwrite the input", target.string()));
   jobs.push_back({input, target, 0});
