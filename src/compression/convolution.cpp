@@ -1,13 +1,14 @@
 #include "compression/convolution.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+
+#include "nn/precision.h"
 
 namespace restora::compression {
 
 torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                        at::IntArrayRef stride, at::IntArrayRef padding) {
-  if (!torch::GradMode::is_enabled() && !at::autocast::is_cpu_enabled() && x.device().is_cpu() &&
+  if (!torch::GradMode::is_enabled() && !nn::autocast_enabled(torch::kCPU) && x.device().is_cpu() &&
       x.scalar_type() == torch::kFloat32 && weight.scalar_type() == torch::kFloat32)
     return at::mkldnn_convolution(x, weight, bias, padding, stride, {1, 1}, 1);
   return torch::conv2d(x, weight, bias, stride, padding);

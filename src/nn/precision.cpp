@@ -3,6 +3,7 @@
 #include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <algorithm>
 
@@ -58,18 +59,40 @@ Precision choose_precision(const std::string& requested, const std::vector<Preci
                                                                      : Precision::fp32;
 }
 
-AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
-    : enabled_(precision == Precision::bf16), cuda_(device.is_cuda()) {
-  if (!enabled_) return;
-  if (cuda_) {
-    previous_ = at::autocast::is_enabled();
+// LibTorch 2.4 takes the device type in its autocast calls and warns at every call of the older
+// per-device ones, which 1.x has alone.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocast_enabled(const torch::Device& device) {
+  return at::autocast::is_autocast_enabled(device.type());
+}
+namespace {
+void set_bf16_autocast(const torch::Device& device, bool enabled) {
+  at::autocast::set_autocast_dtype(device.type(), at::kBFloat16);
+  at::autocast::set_autocast_enabled(device.type(), enabled);
+}
+}  // namespace
+#else
+bool autocast_enabled(const torch::Device& device) {
+  return device.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+namespace {
+void set_bf16_autocast(const torch::Device& device, bool enabled) {
+  if (device.is_cuda()) {
     at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(true);
+    at::autocast::set_enabled(enabled);
   } else {
-    previous_ = at::autocast::is_cpu_enabled();
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_cpu_enabled(enabled);
   }
+}
+}  // namespace
+#endif
+
+AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
+    : enabled_(precision == Precision::bf16), device_(device) {
+  if (!enabled_) return;
+  previous_ = autocast_enabled(device_);
+  set_bf16_autocast(device_, true);
   at::autocast::increment_nesting();
 }
 
@@ -77,10 +100,7 @@ AutocastScope::~AutocastScope() {
   if (!enabled_) return;
   // Leaving the outermost scope drops the cached bf16 copies of the weights.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_)
-    at::autocast::set_enabled(previous_);
-  else
-    at::autocast::set_cpu_enabled(previous_);
+  set_bf16_autocast(device_, previous_);
 }
 
 torch::Tensor channels_last(const torch::Tensor& tensor) {

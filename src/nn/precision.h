@@ -24,6 +24,9 @@ bool cpu_has_native_bf16();
 Precision choose_precision(const std::string& requested, const std::vector<Precision>& validated,
                            const torch::Device& device);
 
+// Whether autocast is on for `device`'s type in the current thread.
+bool autocast_enabled(const torch::Device& device);
+
 // Enables bf16 autocast for the current thread while alive (a no-op for fp32). Inputs,
 // the global skips and the outputs stay fp32: autocast only lowers conv/matmul.
 class AutocastScope {
@@ -35,7 +38,7 @@ class AutocastScope {
 
  private:
   bool enabled_ = false;
-  bool cuda_ = false;
+  torch::Device device_;
   bool previous_ = false;
 };
 

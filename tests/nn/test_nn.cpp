@@ -5,8 +5,6 @@
 #include "archs/network.h"
 #include "nn/precision.h"
 #include "nn/weights.h"
-
-#include <ATen/autocast_mode.h>
 #include "restora/errors.h"
 
 namespace restora::nn {
@@ -105,7 +103,26 @@ TEST(Precision, Bf16AutocastStaysCloseToFp32) {
   }
   EXPECT_EQ(bf16.scalar_type(), torch::kFloat32);  // the global skip keeps the output fp32
   EXPECT_LT((bf16 - fp32).abs().max().item<double>(), 2.0 / 255.0);
-  EXPECT_FALSE(at::autocast::is_cpu_enabled());  // the scope restored the state
+  EXPECT_FALSE(autocast_enabled(torch::kCPU));  // the scope restored the state
+}
+
+TEST(Precision, AutocastScopesNestAndRestoreTheState) {
+  ASSERT_FALSE(autocast_enabled(torch::kCPU));
+  {
+    AutocastScope outer(Precision::bf16, torch::kCPU);
+    EXPECT_TRUE(autocast_enabled(torch::kCPU));
+    EXPECT_EQ(torch::conv2d(torch::rand({1, 2, 5, 5}), torch::rand({2, 2, 3, 3})).scalar_type(),
+              torch::kBFloat16);
+    {
+      AutocastScope inner(Precision::fp32, torch::kCPU);  // fp32 leaves the state alone
+      EXPECT_TRUE(autocast_enabled(torch::kCPU));
+    }
+    {
+      AutocastScope inner(Precision::bf16, torch::kCPU);
+    }
+    EXPECT_TRUE(autocast_enabled(torch::kCPU));  // the inner bf16 scope restored "on"
+  }
+  EXPECT_FALSE(autocast_enabled(torch::kCPU));
 }
 
 TEST(Precision, ChannelsLastKeepsValues) {
