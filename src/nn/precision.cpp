@@ -61,22 +61,24 @@ Precision choose_precision(const std::string& requested, const std::vector<Preci
 
 // LibTorch 2.4 takes the device type in its autocast calls and warns at every call of the older
 // per-device ones, which 1.x has alone.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define RESTORA_DEVICE_TYPE_AUTOCAST \
+  (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
 bool autocast_enabled(const torch::Device& device) {
+#if RESTORA_DEVICE_TYPE_AUTOCAST
   return at::autocast::is_autocast_enabled(device.type());
+#else
+  return device.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
 }
+
 namespace {
+
 void set_bf16_autocast(const torch::Device& device, bool enabled) {
+#if RESTORA_DEVICE_TYPE_AUTOCAST
   at::autocast::set_autocast_dtype(device.type(), at::kBFloat16);
   at::autocast::set_autocast_enabled(device.type(), enabled);
-}
-}  // namespace
 #else
-bool autocast_enabled(const torch::Device& device) {
-  return device.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-}
-namespace {
-void set_bf16_autocast(const torch::Device& device, bool enabled) {
   if (device.is_cuda()) {
     at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
     at::autocast::set_enabled(enabled);
@@ -84,9 +86,10 @@ void set_bf16_autocast(const torch::Device& device, bool enabled) {
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
     at::autocast::set_cpu_enabled(enabled);
   }
-}
-}  // namespace
 #endif
+}
+
+}  // namespace
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
     : enabled_(precision == Precision::bf16), device_(device) {
