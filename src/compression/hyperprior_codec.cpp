@@ -22,6 +22,7 @@ Convolution conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1) {
 }
 
 torch::Tensor leaky(const torch::Tensor& x) { return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.01)); }
+torch::nn::LeakyReLU leaky_layer() { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)); }
 
 // Sub-pixel upsampling: a convolution to out·4 channels, then a 2× pixel shuffle.
 class UpsampleImpl : public torch::nn::Module {
@@ -145,6 +146,7 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   shape.linear_shortcut = read.get_bool("linear_shortcut", false);
   shape.checkerboard_context = read.get_bool("checkerboard_context", false);
   shape.extra_blocks = read.get_int("extra_blocks", 0, 0, 8);
+  shape.latent_residual_prediction = read.get_bool("latent_residual_prediction", false);
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
   if (shape.lambdas.empty() || shape.lambdas.size() > 32)
@@ -162,7 +164,9 @@ nlohmann::json CodecShape::to_json() const {
                            {"linear_shortcut", linear_shortcut},
                            {"checkerboard_context", checkerboard_context},
                            {"lambdas", lambdas}};
-  if (extra_blocks) config["extra_blocks"] = extra_blocks;  // older models' metadata unchanged
+  // Older models' metadata unchanged:
+  if (extra_blocks) config["extra_blocks"] = extra_blocks;
+  if (latent_residual_prediction) config["latent_residual_prediction"] = true;
   return config;
 }
 
@@ -196,9 +200,7 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
   }
   hyper_analysis_layers = register_module(
       "hyper_analysis",
-      torch::nn::Sequential(conv(m, n, 3), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)),
-                            conv(n, n, 3, 2), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)),
-                            conv(n, h, 3, 2)));
+      torch::nn::Sequential(conv(m, n, 3), leaky_layer(), conv(n, n, 3, 2), leaky_layer(), conv(n, h, 3, 2)));
   const int64_t wide = m * 3 / 2;
   hyper_synthesis_layers = register_module(
       "hyper_synthesis",
@@ -221,6 +223,15 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
     // The correction starts at 0: a network initialised from a model without context starts
     // out coding exactly as that model does.
     auto* last = parameter_layers->ptr(2)->as<torch::nn::Conv2dImpl>();
+    torch::NoGradGuard no_grad;
+    last->weight.zero_();
+    last->bias.zero_();
+  }
+  if (shape.latent_residual_prediction) {
+    residual_prediction_layers = register_module(
+        "residual_prediction",
+        torch::nn::Sequential(conv(3 * m, m, 3), leaky_layer(), conv(m, m, 1), leaky_layer(), conv(m, m, 1)));
+    auto* last = residual_prediction_layers->ptr(4)->as<torch::nn::Conv2dImpl>();
     torch::NoGradGuard no_grad;
     last->weight.zero_();
     last->bias.zero_();
@@ -288,6 +299,16 @@ torch::Tensor HyperpriorCodecImpl::synthesis(const torch::Tensor& scaled_latent_
   return synthesise(scaled_latent_hat * gains(levels, log_inverse_gain));
 }
 
+torch::Tensor HyperpriorCodecImpl::predict_latent(const torch::Tensor& scaled_latent_hat,
+                                                 const GaussianParameters& coded_with) {
+  if (!residual_prediction_layers) return scaled_latent_hat;
+  // Scales below min_scale code as min_scale: the same input whatever the network said below it.
+  const auto input = torch::cat(
+      {scaled_latent_hat, coded_with.mean, coded_with.log_scale.clamp_min(std::log(min_scale))}, 1);
+  return scaled_latent_hat +
+         0.5 * torch::tanh(residual_prediction_layers->forward(input).to(torch::kFloat32));
+}
+
 TrainingPass HyperpriorCodecImpl::forward_training(const torch::Tensor& images,
                                                   const torch::Tensor& levels,
                                                   at::Generator noise) {
@@ -298,7 +319,8 @@ TrainingPass HyperpriorCodecImpl::forward_training(const torch::Tensor& images,
       hyper_synthesis_layers->forward(round_straight_through(z)).to(torch::kFloat32), y,
       round_straight_through);
   const auto y_likelihood = gaussian_likelihood(y + uniform_noise_like(y, noise), parameters);
-  const auto y_hat = round_straight_through(y - parameters.mean) + parameters.mean;
+  const auto y_hat =
+      predict_latent(round_straight_through(y - parameters.mean) + parameters.mean, parameters);
   const auto reconstruction = synthesise(y_hat * gains(levels, log_inverse_gain));
   return {reconstruction, y_likelihood, z_likelihood};
 }
@@ -310,7 +332,8 @@ TrainingPass HyperpriorCodecImpl::forward_rounded(const torch::Tensor& images, i
       hyper_synthesis_layers->forward(z_hat).to(torch::kFloat32), y,
       [](const torch::Tensor& x) { return torch::round(x); });
   const auto y_hat = torch::round(y - parameters.mean) + parameters.mean;
-  return {synthesis(y_hat, level), gaussian_likelihood(y_hat, parameters),
+  return {synthesis(predict_latent(y_hat, parameters), level),
+          gaussian_likelihood(y_hat, parameters),
           z_density->likelihood(z_hat)};
 }
 

@@ -46,6 +46,12 @@ struct CodecShape {
   // 1/8 in g_a, and at 1/16, 1/8 and 1/4 in g_s. Their second convolution starts at zero, so a
   // model trained without them codes exactly as before when they are added (init_from).
   int extra_blocks = 0;
+  // Latent residual prediction (Minnen & Singh 2020): before synthesis, a small network adds
+  // to ŷ its estimate of the rounding error y − ŷ (within ±½) from ŷ and the Gaussian parameters
+  // that coded it, which the decoder knows too. Float, decoder-side only: the coded symbols do
+  // not change. Its last convolution starts at zero, so a model trained without it codes and
+  // decodes exactly as before when it is added (init_from).
+  bool latent_residual_prediction = false;
   std::vector<double> lambdas;  // one per quality level, ascending (level 1 = smallest files)
 
   static CodecShape from_json(const nlohmann::json& config);  // strict: unknown keys throw
@@ -95,6 +101,10 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   torch::Tensor hyper_analysis(const torch::Tensor& scaled_latent);  // -> z, float
   GaussianParameters hyper_synthesis(const torch::Tensor& z_hat);    // float reference of h_s
   torch::Tensor synthesis(const torch::Tensor& scaled_latent_hat, int level);  // -> image
+  // ŷ (scaled, float) plus the predicted rounding error from ŷ and `coded_with`, the parameters
+  // that coded it (with latent_residual_prediction; else ŷ itself).
+  torch::Tensor predict_latent(const torch::Tensor& scaled_latent_hat,
+                               const GaussianParameters& coded_with);
 
   // The M factors that scale a rounded latent back before synthesis at `level` (0-based).
   torch::Tensor inverse_gains(int level) const { return log_inverse_gain[level].exp(); }
@@ -103,6 +113,7 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   torch::nn::Sequential hyper_synthesis_layers{nullptr};  // conv / pixel shuffle / ReLU only
   // With checkerboard_context (else null); conv / ReLU only.
   torch::nn::Sequential context_layers{nullptr}, parameter_layers{nullptr};
+  torch::nn::Sequential residual_prediction_layers{nullptr};  // with latent_residual_prediction
 
  private:
   torch::Tensor gains(const torch::Tensor& levels, const torch::Tensor& table) const;

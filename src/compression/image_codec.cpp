@@ -281,11 +281,12 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
     return torch::from_blob(values.data(), {static_cast<int64_t>(values.size())}, torch::kInt32)
         .to(torch::kInt64);
   };
-  torch::Tensor symbols, means;
+  torch::Tensor symbols, means, log_scales;
   if (!model.context) {
     const auto parameters = split_parameters(hyper);
     symbols = decode_symbols(1, parameters.log_scale).view(parameters.mean.sizes());
     means = parameters.mean;
+    log_scales = parameters.log_scale;
   } else {
     const int64_t m = hyper.size(1) / 2;
     const auto anchors = anchor_mask(hyper.size(2), hyper.size(3), torch::kBool)[0][0];
@@ -296,11 +297,17 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
     const auto second_symbols = decode_symbols(2, second.log_scale).view(second.mean.sizes());
     symbols = on_grid(first_symbols, anchors) + on_grid(second_symbols, ~anchors);
     means = on_grid(first.mean, anchors) + on_grid(second.mean, ~anchors);
+    log_scales = on_grid(first.log_scale, anchors) + on_grid(second.log_scale, ~anchors);
   }
-  const auto y_hat = symbols.to(torch::kFloat64) + means.to(torch::kFloat64) * std::ldexp(1.0, -bits);
+  const auto to_float = [&](const torch::Tensor& fixed) {
+    return (fixed.to(torch::kFloat64) * std::ldexp(1.0, -bits)).to(torch::kFloat32);
+  };
+  const auto y_hat = (symbols.to(torch::kFloat64) + means.to(torch::kFloat64) * std::ldexp(1.0, -bits))
+                         .to(torch::kFloat32);
 
   torch::NoGradGuard no_grad;
-  const auto x_hat = synthesize(*model.network, y_hat.to(torch::kFloat32), file.level - 1);
+  const auto predicted = model.network->predict_latent(y_hat, {to_float(means), to_float(log_scales)});
+  const auto x_hat = synthesize(*model.network, predicted, file.level - 1);
   cv::Mat decoded = quantize_u8(tensor_to_mat(x_hat.clamp(0.0, 1.0)))(cv::Rect(0, 0, file.width, file.height)).clone();
   if (file.color == codec::ColorFormat::gray8) cv::cvtColor(decoded, decoded, cv::COLOR_RGB2GRAY);
   return decoded;

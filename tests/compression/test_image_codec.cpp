@@ -198,6 +198,38 @@ TEST_F(ImageCodec, KernelsAreStoredInHalfPrecisionAndWidenedOnLoading) {
   }
 }
 
+TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
+  auto network = testing::tiny_codec_network(12, false, 0, true);
+  model_file::write_model_file(folder / "lrp.safetensors", make_codec_model_file(*network, "lrp", "test"));
+  auto model = load_codec_model(folder / "lrp.safetensors");
+  const auto image = test_image(128, 64);
+  const int level = 3;
+  const auto bytes = compress(model, image, level, Quantization::rounding);
+  set_compute_threads(1);
+  const auto decoded = decompress(model, bytes);
+  set_compute_threads(2);
+  EXPECT_EQ(cv::norm(decompress(model, bytes), decoded, cv::NORM_INF), 0.0);
+
+  // ŷ as coded, then the prediction from ŷ and the parameters the decoder knows.
+  torch::NoGradGuard no_grad;
+  const auto cl = torch::MemoryFormat::ChannelsLast;
+  const auto y = model.network->analysis(mat_to_tensor(to_float01(image)).contiguous(cl), level - 1)
+                     .to(torch::kDouble);
+  const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
+  const int bits = model.hyper.fraction_bits();
+  const auto parameters = split_parameters(model.hyper.run(z_hat * (int64_t{1} << bits)));
+  const auto mean = parameters.mean.to(torch::kDouble) / (1 << bits);
+  const auto y_hat = (torch::round(y - mean) + mean).to(torch::kFloat);
+  const auto predicted = model.network->predict_latent(
+      y_hat, {mean.to(torch::kFloat), (parameters.log_scale.to(torch::kDouble) / (1 << bits)).to(torch::kFloat)});
+  const auto change = (predicted - y_hat).abs();
+  EXPECT_GT(change.max().item<double>(), 1e-3);  // the prediction is used ...
+  EXPECT_LE(change.max().item<double>(), 0.5);   // ... and stays within the rounding step
+  const auto expected = quantize_u8(tensor_to_mat(
+      model.network->synthesis(predicted.contiguous(cl), level - 1).clamp(0, 1)));
+  EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0);
+}
+
 // A checkerboard codec with the weights of `plain` wherever it has them; its correction is
 // random when `correct` (else zero, as initialised).
 HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct) {

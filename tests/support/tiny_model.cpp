@@ -46,7 +46,8 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
   return path;
 }
 
-compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard, int extra_blocks) {
+compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard, int extra_blocks,
+                                                bool residual_prediction) {
   torch::manual_seed(seed);
   compression::CodecShape shape;
   shape.features = 8;
@@ -56,12 +57,15 @@ compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard
   shape.linear_shortcut = true;  // so the coding tests cover the shipped shape
   shape.checkerboard_context = checkerboard;
   shape.extra_blocks = extra_blocks;
+  shape.latent_residual_prediction = residual_prediction;
   compression::HyperpriorCodec network(shape);
-  // The extra blocks start as identities; random ones let the tests see their receptive field.
+  // The extra blocks and the prediction start as identities; random ones let the tests see
+  // their effect.
   torch::NoGradGuard no_grad;
   for (auto& parameter : network->named_parameters())
-    if (parameter.key().find("_extra") != std::string::npos &&
-        parameter.key().find(".conv2.weight") != std::string::npos)
+    if ((parameter.key().find("_extra") != std::string::npos &&
+         parameter.key().find(".conv2.weight") != std::string::npos) ||
+        parameter.key() == "residual_prediction.4.weight")
       parameter.value().normal_(0.0, 0.1);
   return network;
 }

@@ -337,6 +337,30 @@ TEST_F(TrainTest, CodecGainsExtraBlocksFromAModelWithout) {
     EXPECT_GT(parameters[name].abs().max().item<double>(), 0.0) << name << " learned nothing";
 }
 
+TEST_F(TrainTest, CodecGainsResidualPredictionFromAModelWithout) {
+  const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
+  auto config = tiny_codec_started_from(plain.model_path);
+  config["network"]["config"]["latent_residual_prediction"] = true;
+  const auto started = run_training(parse_experiment(config, "c.json"), options("predicting"));
+
+  cv::Mat image(64, 128, CV_8UC3);
+  cv::randu(image, 0, 255);
+  auto plain_model = compression::load_codec_model(plain.model_path);
+  auto predicting = compression::load_codec_model(started.model_path);
+  ASSERT_TRUE(predicting.network->residual_prediction_layers);
+  // The prediction starts at zero: the same images as the model it started from.
+  EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, 2)),
+                     compression::decompress(predicting, compression::compress(predicting, image, 2)),
+                     cv::NORM_INF),
+            0.0);
+
+  config["training"]["steps"] = 2;
+  config["optimizer"]["learning_rate"] = 1e-3;
+  const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
+  const auto parameters = compression::load_codec_model(trained.model_path).network->named_parameters();
+  EXPECT_GT(parameters["residual_prediction.4.weight"].abs().max().item<double>(), 0.0);
+}
+
 TEST_F(TrainTest, CodecGainsQualityLevelsFromAModelWithFewer) {
   const auto first = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("two"));
   auto config = tiny_codec_started_from(first.model_path);
