@@ -198,6 +198,18 @@ TEST_F(ImageCodec, KernelsAreStoredInHalfPrecisionAndWidenedOnLoading) {
   }
 }
 
+// The encoder's side of `image` at `level`: y (float64) and ẑ through the integer h_s (fixed point).
+struct EncoderSide {
+  torch::Tensor y, hyper;
+};
+EncoderSide encoder_side(CodecModel& model, const cv::Mat& image, int level) {
+  torch::NoGradGuard no_grad;
+  const auto y = model.network->analysis(mat_to_tensor(to_float01(image)).contiguous(torch::MemoryFormat::ChannelsLast),
+                                         level - 1).to(torch::kDouble);
+  const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
+  return {y, model.hyper.run(z_hat * (int64_t{1} << model.hyper.fraction_bits()))};
+}
+
 TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
   auto network = testing::tiny_codec_network(12, false, 0, true);
   model_file::write_model_file(folder / "lrp.safetensors", make_codec_model_file(*network, "lrp", "test"));
@@ -213,11 +225,9 @@ TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
   // ŷ as coded, then the prediction from ŷ and the parameters the decoder knows.
   torch::NoGradGuard no_grad;
   const auto cl = torch::MemoryFormat::ChannelsLast;
-  const auto y = model.network->analysis(mat_to_tensor(to_float01(image)).contiguous(cl), level - 1)
-                     .to(torch::kDouble);
-  const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
+  const auto [y, hyper] = encoder_side(model, image, level);
   const int bits = model.hyper.fraction_bits();
-  const auto parameters = split_parameters(model.hyper.run(z_hat * (int64_t{1} << bits)));
+  const auto parameters = split_parameters(hyper);
   const auto mean = parameters.mean.to(torch::kDouble) / (1 << bits);
   const auto y_hat = (torch::round(y - mean) + mean).to(torch::kFloat);
   const auto predicted = model.network->predict_latent(
@@ -287,11 +297,8 @@ TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
   // the decoded anchors.
   torch::NoGradGuard no_grad;
   const auto cl = torch::MemoryFormat::ChannelsLast;
-  const auto y = model.network->analysis(mat_to_tensor(to_float01(image)).contiguous(cl), level - 1)
-                     .to(torch::kDouble);
-  const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
+  const auto [y, hyper] = encoder_side(model, image, level);
   const int bits = model.hyper.fraction_bits();
-  const auto hyper = model.hyper.run(z_hat * (int64_t{1} << bits));
   const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kLong);
   const auto first = split_parameters(hyper + model.parameters->run(torch::cat({hyper, torch::zeros_like(y, torch::kLong)}, 1)));
   const auto first_symbols = torch::round(y - first.mean.to(torch::kDouble) / (1 << bits)).to(torch::kLong);
