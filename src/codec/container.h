@@ -9,7 +9,7 @@
 //   …       2+2   width − 1, height − 1 (little-endian)
 //   …       1     colour format: 0 = RGB 8-bit, 1 = gray 8-bit
 //   …       1+1   padding right, padding bottom (pixels added up to the model's size multiple)
-//   …       1     section count k (1..8), then k section lengths as LEB128 varints
+//   …       1     section count k (1..16), then k section lengths as LEB128 varints
 //   …       Σ     the k sections' bytes
 //   end−4   4     CRC-32 (zlib) of every byte before it, little-endian
 //

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/weights.h"
@@ -59,37 +60,42 @@ std::vector<codec::SymbolTable> factorized_tables(FactorizedDensityImpl& density
   return tables;
 }
 
-// The float networks stored only in integer form (context and parameters exist only with a
-// checkerboard context): their module names, the names of their integer copies, their layers.
+// The float networks stored only in integer form: their module names, the names of their
+// integer copies, their layers, and the channels a zero probe goes in and comes out with on a
+// `side`× grid. h_s first, then the checkerboard context's two and the channel context's ones,
+// where the network has them.
 struct IntegerCoded {
-  const char* module;
-  const char* prefix;
-  torch::nn::Sequential HyperpriorCodecImpl::*layers;
+  std::string module, prefix;
+  torch::nn::Sequential layers;
+  int64_t in, out, side;
 };
-const IntegerCoded integer_coded[] = {
-    {"hyper_synthesis", "coding.hyper", &HyperpriorCodecImpl::hyper_synthesis_layers},
-    {"context", "coding.context", &HyperpriorCodecImpl::context_layers},
-    {"parameters", "coding.parameters", &HyperpriorCodecImpl::parameter_layers}};
-
-bool is_integer_coded(const std::string& tensor_name) {
-  for (const auto& coded : integer_coded)
-    if (tensor_name.rfind(std::string(coded.module) + ".", 0) == 0) return true;
-  return false;
+std::vector<IntegerCoded> integer_coded(const HyperpriorCodecImpl& network) {
+  const auto& shape = network.shape();
+  const int64_t m = shape.latent_channels, slice = m / shape.channel_slices;
+  std::vector<IntegerCoded> coded = {
+      {"hyper_synthesis", "coding.hyper", network.hyper_synthesis_layers, shape.hyper_channels, 2 * m, 4}};
+  if (network.context_layers) {
+    coded.push_back({"context", "coding.context", network.context_layers, m, m, 1});
+    coded.push_back({"parameters", "coding.parameters", network.parameter_layers, 3 * m, 2 * m, 1});
+  }
+  for (size_t k = 1; k <= network.channel_context_layers.size(); ++k)
+    coded.push_back({fmt::format("channel_context{}", k), fmt::format("coding.channel_context{}", k),
+                     network.channel_context_layers[k - 1], static_cast<int64_t>(k + 2) * slice, 2 * slice, 1});
+  return coded;
 }
 
 // Reads the integer copy of `coded`, writes its dequantized weights into the float layers, and
-// checks that a zero input of `in` channels gives `out` channels on a `side`× grid.
+// checks its input and output channels with a zero probe.
 IntegerNetwork load_integer_network(const model_file::Safetensors& file, const std::string& path,
-                                    HyperpriorCodecImpl& network, const IntegerCoded& coded,
-                                    int fraction_bits, int64_t in, int64_t out, int64_t side) {
+                                    IntegerCoded& coded, int fraction_bits) {
   auto integer = IntegerNetwork::from_file(file, coded.prefix, path);
   try {
-    integer.dequantize_into(network.*coded.layers);
+    integer.dequantize_into(coded.layers);
     if (integer.fraction_bits() != fraction_bits)
       throw FormatError("it and the coding tables disagree on the fixed point");
-    const auto probe = integer.run(torch::zeros({1, in, 1, 1}, torch::kLong));
-    if (probe.size(1) != out || probe.size(2) != side)
-      throw FormatError(fmt::format("it maps {} channels to {}, not {}", in, probe.size(1), out));
+    const auto probe = integer.run(torch::zeros({1, coded.in, 1, 1}, torch::kLong));
+    if (probe.size(1) != coded.out || probe.size(2) != coded.side)
+      throw FormatError(fmt::format("it maps {} channels to {}, not {}", coded.in, probe.size(1), coded.out));
   } catch (const Error& error) {
     throw FormatError(fmt::format("model file '{}': {}: {}", path, coded.prefix, error.what()));
   }
@@ -115,12 +121,9 @@ std::vector<model_file::Tensor> make_coding_tensors(HyperpriorCodecImpl& network
   tables.y_tables = gaussian_tables(tables);
   tables.z_tables = factorized_tables(*network.z_density);
   auto tensors = codec::to_tensors(tables);
-  for (const auto& coded : integer_coded) {
-    const auto& layers = network.*coded.layers;
-    if (!layers) continue;
-    for (auto& tensor : IntegerNetwork::quantize(layers, coded.prefix, fraction_bits).to_tensors())
+  for (const auto& coded : integer_coded(network))
+    for (auto& tensor : IntegerNetwork::quantize(coded.layers, coded.prefix, fraction_bits).to_tensors())
       tensors.push_back(std::move(tensor));
-  }
   return tensors;
 }
 
@@ -142,6 +145,12 @@ model_file::ModelFile make_codec_model_file(HyperpriorCodecImpl& network, const 
   meta.size_multiple = codec_size_multiple;
   meta.tile_overlap = 0;
   meta.created = model_file::today_utc();
+  const auto coded = integer_coded(network);
+  const auto is_integer_coded = [&](const std::string& tensor_name) {
+    return std::any_of(coded.begin(), coded.end(), [&](const IntegerCoded& integer) {
+      return tensor_name.rfind(integer.module + ".", 0) == 0;
+    });
+  };
   for (auto& tensor : nn::export_weights(network))
     if (!is_integer_coded(tensor.name)) file.tensors.push_back(stored(std::move(tensor)));
   for (auto& tensor : make_coding_tensors(network)) file.tensors.push_back(std::move(tensor));
@@ -170,24 +179,23 @@ CodecModel load_codec_model(const std::filesystem::path& path) {
   // there (placeholders first, overwritten by dequantize_into), the rest from the file.
   std::vector<model_file::Tensor> weights;
   auto& network = *model.network;
-  for (const auto& coded : integer_coded)
-    if (const auto& layers = network.*coded.layers)
-      for (auto& tensor : nn::export_weights(*layers)) {
-        tensor.name = std::string(coded.module) + "." + tensor.name;
-        weights.push_back(std::move(tensor));
-      }
+  auto coded = integer_coded(network);
+  for (const auto& integer : coded)
+    for (auto& tensor : nn::export_weights(*integer.layers)) {
+      tensor.name = integer.module + "." + tensor.name;
+      weights.push_back(std::move(tensor));
+    }
   for (const auto& tensor : file.tensors)
     if (tensor.name.rfind("coding.", 0) != 0) weights.push_back(tensor);
   nn::import_weights(network, weights, path.string());
   const int bits = model.tables.fraction_bits;
-  const int64_t m = shape.latent_channels;
-  model.hyper = load_integer_network(file, path.string(), network, integer_coded[0], bits,
-                                     shape.hyper_channels, 2 * m, 4);
+  model.hyper = load_integer_network(file, path.string(), coded[0], bits);
   if (shape.checkerboard_context) {
-    model.context = load_integer_network(file, path.string(), network, integer_coded[1], bits, m, m, 1);
-    model.parameters =
-        load_integer_network(file, path.string(), network, integer_coded[2], bits, 3 * m, 2 * m, 1);
+    model.context = load_integer_network(file, path.string(), coded[1], bits);
+    model.parameters = load_integer_network(file, path.string(), coded[2], bits);
   }
+  for (size_t k = 3; k < coded.size(); ++k)  // the channel context's, after the checkerboard's
+    model.channel_context.push_back(load_integer_network(file, path.string(), coded[k], bits));
   model.network->eval();
   if (static_cast<int64_t>(model.tables.z_tables.size()) != shape.hyper_channels)
     throw FormatError(fmt::format("model file '{}': {} z tables for {} channels", path.string(),

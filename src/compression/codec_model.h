@@ -1,5 +1,5 @@
 // A learned codec model file: the float networks (analysis, synthesis, hyper-analysis), the
-// integer entropy-model networks (h_s; the checkerboard context's two when it has one) and the
+// integer entropy-model networks (h_s; the checkerboard and channel contexts' when it has them) and the
 // integer coding tables, with the fingerprint files carry.
 #pragma once
 
@@ -20,6 +20,7 @@ struct CodecModel {
   HyperpriorCodec network{nullptr};  // eval mode, CPU, fp32
   IntegerNetwork hyper;                          // h_s: ẑ -> 2M
   std::optional<IntegerNetwork> context, parameters;  // with a checkerboard context
+  std::vector<IntegerNetwork> channel_context;         // slices 1 … channel_slices − 1
   codec::CodingTables tables;
   uint32_t fingerprint = 0;
   std::filesystem::path path;

@@ -24,6 +24,15 @@ Convolution conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1) {
 torch::Tensor leaky(const torch::Tensor& x) { return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.01)); }
 torch::nn::LeakyReLU leaky_layer() { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)); }
 
+// A correction network's last convolution starts at zero: a network initialised from a model
+// without it starts out coding exactly as that model does.
+void start_at_zero(const torch::nn::Sequential& layers) {
+  auto* last = layers->ptr(layers->size() - 1)->as<torch::nn::Conv2dImpl>();
+  torch::NoGradGuard no_grad;
+  last->weight.zero_();
+  last->bias.zero_();
+}
+
 // Sub-pixel upsampling: a convolution to out·4 channels, then a 2× pixel shuffle.
 class UpsampleImpl : public torch::nn::Module {
  public:
@@ -147,8 +156,15 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   shape.checkerboard_context = read.get_bool("checkerboard_context", false);
   shape.extra_blocks = read.get_int("extra_blocks", 0, 0, 8);
   shape.latent_residual_prediction = read.get_bool("latent_residual_prediction", false);
+  // A file holds ẑ and two sections per slice, at most 16 sections.
+  shape.channel_slices = read.get_int("channel_slices", 1, 1, 7);
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
+  if (shape.channel_slices > 1 && !shape.checkerboard_context)
+    throw InvalidArgument("codec network: 'channel_slices' needs 'checkerboard_context'");
+  if (shape.latent_channels % shape.channel_slices != 0)
+    throw InvalidArgument(fmt::format("codec network: {} channel slices do not divide {} latent channels",
+                                      shape.channel_slices, shape.latent_channels));
   if (shape.lambdas.empty() || shape.lambdas.size() > 32)
     throw InvalidArgument("codec network: 'lambdas' needs 1 to 32 values (one per quality level)");
   for (size_t i = 1; i < shape.lambdas.size(); ++i)
@@ -167,6 +183,7 @@ nlohmann::json CodecShape::to_json() const {
   // Older models' metadata unchanged:
   if (extra_blocks) config["extra_blocks"] = extra_blocks;
   if (latent_residual_prediction) config["latent_residual_prediction"] = true;
+  if (channel_slices > 1) config["channel_slices"] = channel_slices;
   return config;
 }
 
@@ -220,21 +237,22 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
     context_layers = register_module("context", torch::nn::Sequential(conv(m, m, 3)));
     parameter_layers = register_module(
         "parameters", torch::nn::Sequential(conv(3 * m, 2 * m, 1), torch::nn::ReLU(), conv(2 * m, 2 * m, 1)));
-    // The correction starts at 0: a network initialised from a model without context starts
-    // out coding exactly as that model does.
-    auto* last = parameter_layers->ptr(2)->as<torch::nn::Conv2dImpl>();
-    torch::NoGradGuard no_grad;
-    last->weight.zero_();
-    last->bias.zero_();
+    start_at_zero(parameter_layers);
+  }
+  const int64_t slice = m / shape.channel_slices;
+  for (int k = 1; k < shape.channel_slices; ++k) {
+    const int64_t in = (k + 2) * slice, width = 4 * slice;
+    channel_context_layers.push_back(register_module(
+        fmt::format("channel_context{}", k),
+        torch::nn::Sequential(conv(in, width, 1), torch::nn::ReLU(), conv(width, width, 1),
+                              torch::nn::ReLU(), conv(width, 2 * slice, 1))));
+    start_at_zero(channel_context_layers.back());
   }
   if (shape.latent_residual_prediction) {
     residual_prediction_layers = register_module(
         "residual_prediction",
         torch::nn::Sequential(conv(3 * m, m, 3), leaky_layer(), conv(m, m, 1), leaky_layer(), conv(m, m, 1)));
-    auto* last = residual_prediction_layers->ptr(4)->as<torch::nn::Conv2dImpl>();
-    torch::NoGradGuard no_grad;
-    last->weight.zero_();
-    last->bias.zero_();
+    start_at_zero(residual_prediction_layers);
   }
   z_density = register_module("z_density", FactorizedDensity(h));
   // The rounding step is 1/gain: distortion ∝ step², so the optimum gain grows as √λ.
@@ -287,11 +305,37 @@ GaussianParameters HyperpriorCodecImpl::entropy_parameters(
     return hyper_output + parameter_layers->forward(torch::cat({hyper_output, context}, 1)).to(torch::kFloat32);
   };
   const auto anchors = anchor_mask(y.size(2), y.size(3), y.options());
-  const auto first = refine(torch::zeros_like(y)).chunk(2, 1);
-  const auto anchors_hat = (quantize(y - first[0]) + first[0]) * anchors;
-  const auto second = refine(context_layers->forward(anchors_hat).to(torch::kFloat32)).chunk(2, 1);
-  return {first[0] * anchors + second[0] * (1 - anchors),
-          first[1] * anchors + second[1] * (1 - anchors)};
+  const auto [first, first_hat] = channel_pass(refine(torch::zeros_like(y)), y, quantize);
+  const auto second =
+      channel_pass(refine(context_layers->forward(first_hat * anchors).to(torch::kFloat32)), y, quantize).first;
+  return {first.mean * anchors + second.mean * (1 - anchors),
+          first.log_scale * anchors + second.log_scale * (1 - anchors)};
+}
+
+std::pair<GaussianParameters, torch::Tensor> HyperpriorCodecImpl::channel_pass(
+    const torch::Tensor& parameters, const torch::Tensor& y,
+    const std::function<torch::Tensor(const torch::Tensor&)>& quantize) {
+  const int64_t slices = shape_.channel_slices;
+  const auto both = parameters.chunk(2, 1);
+  const auto means = both[0].chunk(slices, 1), log_scales = both[1].chunk(slices, 1);
+  const auto latents = y.chunk(slices, 1);
+  std::vector<torch::Tensor> mean, log_scale, decoded;
+  for (int64_t k = 0; k < slices; ++k) {
+    auto slice_mean = means[k], slice_log_scale = log_scales[k];
+    if (k > 0) {
+      auto inputs = decoded;
+      inputs.push_back(slice_mean);
+      inputs.push_back(slice_log_scale);
+      const auto correction =
+          channel_context_layers[k - 1]->forward(torch::cat(inputs, 1)).to(torch::kFloat32).chunk(2, 1);
+      slice_mean = slice_mean + correction[0];
+      slice_log_scale = slice_log_scale + correction[1];
+    }
+    decoded.push_back(quantize(latents[k] - slice_mean) + slice_mean);
+    mean.push_back(slice_mean);
+    log_scale.push_back(slice_log_scale);
+  }
+  return {{torch::cat(mean, 1), torch::cat(log_scale, 1)}, torch::cat(decoded, 1)};
 }
 
 torch::Tensor HyperpriorCodecImpl::synthesis(const torch::Tensor& scaled_latent_hat, int level) {

@@ -11,7 +11,12 @@
 // column) even) are coded first with parameters from ẑ alone; the others then also see the
 // decoded anchors around them through a context convolution. Both passes are parallel.
 //
-// h_s, the context convolution and the parameter network have only convolutions, pixel
+// Channel context (optional, with the checkerboard): the M channels are cut into equal slices,
+// coded one after another within each pass; a slice's parameters are refined by a pointwise
+// network from the decoded slices before it at the same position (Minnen & Singh 2020's
+// channel conditioning, kept to 1×1 so that it never looks at a position not yet decoded).
+//
+// h_s, the context convolution and the parameter networks have only convolutions, pixel
 // shuffles and ReLUs, so they run exactly in integer arithmetic at coding time
 // (compression/integer_network.h); the float versions here train them.
 #pragma once
@@ -23,6 +28,7 @@
 
 #include <functional>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "compression/factorized_density.h"
@@ -42,6 +48,11 @@ struct CodecShape {
   // The checkerboard context: a 3×3 convolution over the decoded anchors (M -> M) and a 1×1
   // parameter network (h_s's 2M outputs and the context -> a correction of the 2M).
   bool checkerboard_context = false;
+  // Slices of the channel context (1: none; more needs the checkerboard context and divides M).
+  // Slice k > 0 has a network of 1×1 convolutions: the decoded slices 0..k−1 and the slice's
+  // own parameters from the passes before -> a correction of them. Its last convolution starts
+  // at zero, so a model trained without it codes exactly as before when it is added.
+  int channel_slices = 1;
   // Residual blocks added at the low resolutions, where they cost little: this many at 1/4 and
   // 1/8 in g_a, and at 1/16, 1/8 and 1/4 in g_s. Their second convolution starts at zero, so a
   // model trained without them codes exactly as before when they are added (init_from).
@@ -114,6 +125,8 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   // With checkerboard_context (else null); conv / ReLU only.
   torch::nn::Sequential context_layers{nullptr}, parameter_layers{nullptr};
   torch::nn::Sequential residual_prediction_layers{nullptr};  // with latent_residual_prediction
+  // The channel context's networks, for slices 1 … channel_slices − 1; conv / ReLU only.
+  std::vector<torch::nn::Sequential> channel_context_layers;
 
  private:
   torch::Tensor gains(const torch::Tensor& levels, const torch::Tensor& table) const;
@@ -122,6 +135,11 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   // or plain).
   GaussianParameters entropy_parameters(const torch::Tensor& hyper_output, const torch::Tensor& y,
                                         const std::function<torch::Tensor(const torch::Tensor&)>& quantize);
+  // One pass's parameters (2M channels) refined slice by slice by the channel context, and the
+  // latents quantized against them (ŷ = quantize(y − mean) + mean).
+  std::pair<GaussianParameters, torch::Tensor> channel_pass(
+      const torch::Tensor& parameters, const torch::Tensor& y,
+      const std::function<torch::Tensor(const torch::Tensor&)>& quantize);
   torch::Tensor analyse(const torch::Tensor& images);   // unscaled latent, float
   torch::Tensor synthesise(const torch::Tensor& latent);  // image, float
 

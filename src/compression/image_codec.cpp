@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 
 #include "image/tensor_bridge.h"
@@ -100,17 +101,55 @@ FixedPointParameters refined_at(const CodecModel& model, const torch::Tensor& hy
                           model.parameters->run_at(torch::cat({hyper, context}, 1), at));
 }
 
+// The symbols of one pass's latents (1×M×N) and the parameters that coded them.
+struct CodedPass {
+  torch::Tensor symbols;
+  FixedPointParameters parameters;
+};
+
+// Codes one pass's latents slice by slice (one slice without a channel context):
+// `symbols_for(k, parameters)` codes or decodes slice k, a section of its own, with its
+// parameters: `base`'s channels of the slice, corrected by the channel context from the slices
+// decoded before it at the same positions.
+CodedPass code_pass(const CodecModel& model, const FixedPointParameters& base,
+                    const std::function<torch::Tensor(int64_t, const FixedPointParameters&)>& symbols_for) {
+  const int64_t slices = static_cast<int64_t>(model.channel_context.size()) + 1;
+  const int64_t one = int64_t{1} << model.hyper.fraction_bits();
+  const auto means = base.mean.chunk(slices, 1), log_scales = base.log_scale.chunk(slices, 1);
+  std::vector<torch::Tensor> symbols, mean, log_scale, decoded;
+  for (int64_t k = 0; k < slices; ++k) {
+    FixedPointParameters parameters{means[k], log_scales[k]};
+    if (k > 0) {
+      auto inputs = decoded;
+      inputs.push_back(parameters.mean);
+      inputs.push_back(parameters.log_scale);
+      // 1×C×N as a grid of N×1: the network is pointwise.
+      const auto correction = split_parameters(
+          model.channel_context[k - 1].run(torch::cat(inputs, 1).unsqueeze(3)).squeeze(3));
+      parameters = {parameters.mean + correction.mean, parameters.log_scale + correction.log_scale};
+    }
+    symbols.push_back(symbols_for(k, parameters));
+    decoded.push_back(symbols.back() * one + parameters.mean);
+    mean.push_back(parameters.mean);
+    log_scale.push_back(parameters.log_scale);
+  }
+  return {torch::cat(symbols, 1), {torch::cat(mean, 1), torch::cat(log_scale, 1)}};
+}
+
 // The second pass's context: the decoded anchors in fixed point (symbol·2^bits + mean) through
 // the context network, at the other positions.
-torch::Tensor context_of(const CodecModel& model, const torch::Tensor& anchor_symbols,
-                         const FixedPointParameters& anchor_parameters, const torch::Tensor& anchors) {
-  const auto decoded = anchor_symbols * (int64_t{1} << model.hyper.fraction_bits()) + anchor_parameters.mean;
+torch::Tensor context_of(const CodecModel& model, const CodedPass& anchor_pass, const torch::Tensor& anchors) {
+  const auto decoded = anchor_pass.symbols * (int64_t{1} << model.hyper.fraction_bits()) +
+                       anchor_pass.parameters.mean;
   const auto others = ~anchors;
   return on_grid(model.context->run_at(on_grid(decoded, anchors), others), others);
 }
 
-// Sections the model's files hold: ẑ, then ŷ in one pass or in two (anchors, the rest).
-size_t sections_of(const CodecModel& model) { return model.context ? 3 : 2; }
+// Sections the model's files hold: ẑ, then ŷ in one pass, or in two (anchors, the rest) of one
+// section per channel slice.
+size_t sections_of(const CodecModel& model) {
+  return model.context ? 1 + 2 * (model.channel_context.size() + 1) : 2;
+}
 
 // The transforms run over tiles, so their activations stay bounded whatever the image size:
 // tiles of 32 latents (512 pixels) plus tile_context_latents() on each side, more than the
@@ -224,21 +263,35 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
   file.sections.push_back(codec::encode_values(
       to_values(z_hat), z_table_of(z_hat.size(1), z_hat.size(2) * z_hat.size(3)),
       model.tables.z_tables));
-  // Quantizes latents against their parameters and codes them as the next section.
-  const auto code = [&](const torch::Tensor& latents, const FixedPointParameters& parameters) {
+  // Quantizes latents against their parameters and codes them as the next section; they are
+  // channels first_channel… of the M, for their distortion weights.
+  const auto code = [&](const torch::Tensor& latents, const FixedPointParameters& parameters,
+                        int64_t first_channel) {
     const auto table_of = y_table_of(model, parameters.log_scale);
-    const auto symbols = symbols_of(latents, parameters, bits, model.tables.y_tables, table_of, weights);
+    const auto channel_weights =
+        weights.empty() ? weights
+                        : std::vector<double>(weights.begin() + first_channel,
+                                              weights.begin() + first_channel + latents.size(1));
+    const auto symbols =
+        symbols_of(latents, parameters, bits, model.tables.y_tables, table_of, channel_weights);
     file.sections.push_back(codec::encode_values(to_values(symbols), table_of, model.tables.y_tables));
     return symbols;
   };
   if (!model.context) {
-    code(y, split_parameters(hyper));
+    code(y, split_parameters(hyper), 0);
   } else {
     const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kBool)[0][0];
-    const auto first = refined_at(model, hyper, torch::zeros_like(y, torch::kLong), anchors);
-    const auto first_symbols = code(at_positions(y, anchors), first);
-    code(at_positions(y, ~anchors),
-         refined_at(model, hyper, context_of(model, first_symbols, first, anchors), ~anchors));
+    // Codes a pass's latents, 1×M×N at its positions, slice by slice.
+    const auto code_slices = [&](const torch::Tensor& latents) {
+      const auto slices = latents.chunk(static_cast<int64_t>(model.channel_context.size()) + 1, 1);
+      return [&, slices](int64_t k, const FixedPointParameters& parameters) {
+        return code(slices[k], parameters, k * slices[0].size(1));
+      };
+    };
+    const auto first = code_pass(model, refined_at(model, hyper, torch::zeros_like(y, torch::kLong), anchors),
+                                 code_slices(at_positions(y, anchors)));
+    code_pass(model, refined_at(model, hyper, context_of(model, first, anchors), ~anchors),
+              code_slices(at_positions(y, ~anchors)));
   }
   return codec::write_container(file);
 }
@@ -248,8 +301,8 @@ codec::Container read_header(const std::vector<uint8_t>& bytes) {
   if (file.pad_right != padding_for(file.width) || file.pad_bottom != padding_for(file.height))
     throw FormatError(fmt::format("padding {}x{} does not match a {}x{} image", file.pad_right,
                                   file.pad_bottom, file.width, file.height));
-  if (file.sections.size() != 2 && file.sections.size() != 3)
-    throw FormatError(fmt::format("{} sections where the codec writes 2 or 3", file.sections.size()));
+  if (file.sections.size() < 2)
+    throw FormatError("1 section where the codec writes ẑ and at least one of latents");
   return file;
 }
 
@@ -290,14 +343,21 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
   } else {
     const int64_t m = hyper.size(1) / 2;
     const auto anchors = anchor_mask(hyper.size(2), hyper.size(3), torch::kBool)[0][0];
-    const auto first = refined_at(model, hyper, torch::zeros({1, m, hyper.size(2), hyper.size(3)}, torch::kLong), anchors);
-    const auto first_symbols = decode_symbols(1, first.log_scale).view(first.mean.sizes());
-    const auto second =
-        refined_at(model, hyper, context_of(model, first_symbols, first, anchors), ~anchors);
-    const auto second_symbols = decode_symbols(2, second.log_scale).view(second.mean.sizes());
-    symbols = on_grid(first_symbols, anchors) + on_grid(second_symbols, ~anchors);
-    means = on_grid(first.mean, anchors) + on_grid(second.mean, ~anchors);
-    log_scales = on_grid(first.log_scale, anchors) + on_grid(second.log_scale, ~anchors);
+    size_t section = 1;
+    const auto decode_slice = [&](int64_t, const FixedPointParameters& parameters) {
+      return decode_symbols(section++, parameters.log_scale).view(parameters.mean.sizes());
+    };
+    const auto first = code_pass(
+        model, refined_at(model, hyper, torch::zeros({1, m, hyper.size(2), hyper.size(3)}, torch::kLong), anchors),
+        decode_slice);
+    const auto second = code_pass(
+        model, refined_at(model, hyper, context_of(model, first, anchors), ~anchors), decode_slice);
+    const auto join = [&](const torch::Tensor& at_anchors, const torch::Tensor& at_others) {
+      return on_grid(at_anchors, anchors) + on_grid(at_others, ~anchors);
+    };
+    symbols = join(first.symbols, second.symbols);
+    means = join(first.parameters.mean, second.parameters.mean);
+    log_scales = join(first.parameters.log_scale, second.parameters.log_scale);
   }
   const auto to_float = [&](const torch::Tensor& fixed) {
     return (fixed.to(torch::kFloat64) * std::ldexp(1.0, -bits)).to(torch::kFloat32);

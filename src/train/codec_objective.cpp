@@ -52,9 +52,9 @@ class CodecObjective : public Objective {
     if (!start.empty()) {
       // Same shape required (import_weights names any mismatch); the float entropy-model
       // networks come from the file's integer copies, so a run can go on from a shipped model.
-      // A model without a checkerboard context or latent residual prediction can start one, and
-      // one with fewer extra blocks more: the new modules keep their initialisation, which leaves
-      // the coding unchanged.
+      // A model without a checkerboard context, a channel context or latent residual prediction
+      // can start one, and one with fewer extra blocks more: the new modules keep their
+      // initialisation, which leaves the coding unchanged.
       auto loaded = compression::load_codec_model(resolve_model(start));
       const auto loaded_weights = nn::export_weights(*loaded.network);
       std::map<std::string, const model_file::Tensor*> started;
@@ -65,11 +65,13 @@ class CodecObjective : public Objective {
       const bool adds_blocks = shape_.extra_blocks > loaded_shape.extra_blocks;
       const bool adds_prediction =
           shape_.latent_residual_prediction && !loaded_shape.latent_residual_prediction;
+      const bool adds_slices = shape_.channel_slices > 1 && loaded_shape.channel_slices == 1;
       const auto is_new = [&](const std::string& name) {
         const auto starts = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
         return (adds_context && (starts("context.") || starts("parameters."))) ||
                (adds_blocks && (starts("analysis_extra") || starts("synthesis_extra"))) ||
-               (adds_prediction && starts("residual_prediction."));
+               (adds_prediction && starts("residual_prediction.")) ||
+               (adds_slices && starts("channel_context"));
       };
       const bool new_levels = trained_lambdas != shape_.lambdas;
       auto weights = nn::export_weights(*network_);
@@ -96,8 +98,9 @@ class CodecObjective : public Objective {
             parameter.value().copy_(compression::remap_gain_rows(
                 trained[parameter.key()], trained_lambdas, shape_.lambdas));
       }
-      say(fmt::format("initialised from {}{}{}{}{}", start,
+      say(fmt::format("initialised from {}{}{}{}{}{}", start,
                       adds_context ? " (the checkerboard context is new)" : "",
+                      adds_slices ? " (the channel context is new)" : "",
                       adds_blocks ? " (extra blocks added)" : "",
                       adds_prediction ? " (latent residual prediction added)" : "",
                       new_levels ? " (quality levels remapped by λ)" : ""));

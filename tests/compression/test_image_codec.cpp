@@ -3,6 +3,8 @@
 
 #include <functional>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -240,10 +242,10 @@ TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
   EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0);
 }
 
-// A checkerboard codec with the weights of `plain` wherever it has them; its correction is
-// random when `correct` (else zero, as initialised).
-HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct) {
-  auto network = testing::tiny_codec_network(11, true);
+// A checkerboard codec (of `channel_slices`) with the weights of `plain` wherever it has them;
+// its corrections are random when `correct` (else zero, as initialised).
+HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct, int channel_slices = 1) {
+  auto network = testing::tiny_codec_network(11, true, 0, false, channel_slices);
   std::map<std::string, model_file::Tensor> given;
   for (auto& tensor : nn::export_weights(*plain)) given[tensor.name] = tensor;
   auto weights = nn::export_weights(*network);
@@ -253,6 +255,8 @@ HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct) {
   if (correct) {
     torch::NoGradGuard no_grad;
     for (auto& parameter : network->parameter_layers->parameters()) parameter.normal_(0.0, 0.2);
+    for (auto& layers : network->channel_context_layers)
+      for (auto& parameter : layers->parameters()) parameter.normal_(0.0, 0.2);
   }
   network->eval();
   return network;
@@ -318,6 +322,83 @@ TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
   EXPECT_THROW(decompress(model, codec::write_container(header)), FormatError);
 }
 
+TEST_F(ImageCodec, ChannelContextWithoutCorrectionDecodesAsTheModelWithout) {
+  auto plain = testing::tiny_codec_network(9);
+  auto checkerboard = with_context(plain, true);
+  auto sliced = with_context(checkerboard, false, 3);
+  model_file::write_model_file(folder / "cb.safetensors", make_codec_model_file(*checkerboard, "cb", "test"));
+  model_file::write_model_file(folder / "sliced.safetensors", make_codec_model_file(*sliced, "sliced", "test"));
+  auto checkerboard_model = load_codec_model(folder / "cb.safetensors");
+  auto sliced_model = load_codec_model(folder / "sliced.safetensors");
+  ASSERT_EQ(sliced_model.channel_context.size(), 2u);
+  const auto image = test_image(150, 90);
+  for (int level = 1; level <= 3; ++level) {
+    const auto checkerboard_bytes = compress(checkerboard_model, image, level);
+    const auto sliced_bytes = compress(sliced_model, image, level);
+    EXPECT_EQ(read_header(sliced_bytes).sections.size(), 7u);  // ẑ, then 3 slices in each pass
+    EXPECT_EQ(cv::norm(decompress(checkerboard_model, checkerboard_bytes), decompress(sliced_model, sliced_bytes),
+                       cv::NORM_INF), 0.0) << "level " << level;
+  }
+}
+
+TEST_F(ImageCodec, ChannelContextDecodesWhatTheEncoderReconstructs) {
+  auto plain = testing::tiny_codec_network(9);
+  auto network = with_context(plain, true, 3);
+  model_file::write_model_file(folder / "cc.safetensors", make_codec_model_file(*network, "cc", "test"));
+  auto model = load_codec_model(folder / "cc.safetensors");
+  const auto image = test_image(128, 128);
+  const int level = 2;
+  set_compute_threads(1);
+  const auto bytes = compress(model, image, level, Quantization::rounding);
+  const auto decoded = decompress(model, bytes);
+  set_compute_threads(2);
+  EXPECT_EQ(compress(model, image, level, Quantization::rounding), bytes);
+  EXPECT_EQ(cv::norm(decompress(model, bytes), decoded, cv::NORM_INF), 0.0);
+
+  // The encoder's reconstruction over the whole grid (the channel context is pointwise): in each
+  // pass, slice k's parameters corrected from the decoded slices before it.
+  torch::NoGradGuard no_grad;
+  const auto [y, hyper] = encoder_side(model, image, level);
+  const int64_t one = int64_t{1} << model.hyper.fraction_bits();
+  bool corrected = false;
+  const auto pass = [&, y = y](const FixedPointParameters& base) {
+    const auto base_means = base.mean.chunk(3, 1), base_log_scales = base.log_scale.chunk(3, 1);
+    const auto latents = y.chunk(3, 1);
+    std::vector<torch::Tensor> means, decoded;
+    for (int k = 0; k < 3; ++k) {
+      auto mean = base_means[k], log_scale = base_log_scales[k];
+      if (k > 0) {
+        auto inputs = decoded;
+        inputs.push_back(mean);
+        inputs.push_back(log_scale);
+        const auto correction = split_parameters(model.channel_context[k - 1].run(torch::cat(inputs, 1)));
+        corrected = corrected || correction.mean.abs().max().item<int64_t>() > 0;
+        mean = mean + correction.mean;
+      }
+      const auto symbols = torch::round(latents[k] - mean.to(torch::kDouble) / one).to(torch::kLong);
+      decoded.push_back(symbols * one + mean);
+      means.push_back(mean);
+    }
+    return std::pair{torch::cat(means, 1), torch::cat(decoded, 1)};
+  };
+  const auto refined = [&, hyper = hyper](const torch::Tensor& context) {
+    return split_parameters(hyper + model.parameters->run(torch::cat({hyper, context}, 1)));
+  };
+  const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kLong);
+  const auto [first_mean, first_decoded] = pass(refined(torch::zeros_like(y, torch::kLong)));
+  const auto second_mean = pass(refined(model.context->run(first_decoded * anchors))).first;
+  const auto mean = torch::where(anchors.to(torch::kBool), first_mean, second_mean).to(torch::kDouble) / one;
+  const auto y_hat = torch::round(y - mean) + mean;
+  const auto expected = quantize_u8(tensor_to_mat(model.network->synthesis(
+      y_hat.to(torch::kFloat).contiguous(torch::MemoryFormat::ChannelsLast), level - 1).clamp(0, 1)));
+  EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0);
+  EXPECT_TRUE(corrected);
+  // A file with the checkerboard's three sections is refused.
+  auto header = read_header(bytes);
+  header.sections.resize(3);
+  EXPECT_THROW(decompress(model, codec::write_container(header)), FormatError);
+}
+
 TEST(Convolution, SameBitsForAnyThreadCount) {
   // LibTorch's own 1×1 kernel (one thread) and oneDNN (more) round differently.
   torch::manual_seed(12);
@@ -377,6 +458,20 @@ TEST_F(ImageCodec, RefusesBadRequests) {
   EXPECT_THROW(compress(model, test_image(64, 64), 0), InvalidArgument);
   EXPECT_THROW(compress(model, test_image(64, 64), 4), InvalidArgument);
   EXPECT_THROW(compress(model, cv::Mat(8, 8, CV_32FC3), 1), InvalidArgument);
+}
+
+TEST(CodecShapes, ChannelSlicesNeedTheCheckerboardAndDivideTheLatents) {
+  nlohmann::json config = {{"latent_channels", 12}, {"checkerboard_context", true},
+                           {"channel_slices", 3}, {"lambdas", {0.01}}};
+  EXPECT_EQ(CodecShape::from_json(config).channel_slices, 3);
+  EXPECT_EQ(CodecShape::from_json(CodecShape::from_json(config).to_json()).channel_slices, 3);
+  config["channel_slices"] = 5;  // 12 channels do not split into 5
+  EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
+  config["channel_slices"] = 8;  // more sections than a file holds
+  EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
+  config["channel_slices"] = 3;
+  config["checkerboard_context"] = false;
+  EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
 }
 
 TEST(GainRows, KeepTrainedLevelsAndContinueLinearlyInLogLambda) {

@@ -47,7 +47,7 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
 }
 
 compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard, int extra_blocks,
-                                                bool residual_prediction) {
+                                                bool residual_prediction, int channel_slices) {
   torch::manual_seed(seed);
   compression::CodecShape shape;
   shape.features = 8;
@@ -58,6 +58,7 @@ compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard
   shape.checkerboard_context = checkerboard;
   shape.extra_blocks = extra_blocks;
   shape.latent_residual_prediction = residual_prediction;
+  shape.channel_slices = channel_slices;
   compression::HyperpriorCodec network(shape);
   // The extra blocks and the prediction start as identities; random ones let the tests see
   // their effect.

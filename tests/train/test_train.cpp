@@ -5,6 +5,7 @@
 #include <fstream>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
+#include <vector>
 
 #include "compression/codec_model.h"
 #include "compression/image_codec.h"
@@ -284,82 +285,58 @@ TEST_F(TrainTest, CodecStartsFromAnotherCodecModel) {
   }
 }
 
-TEST_F(TrainTest, CodecGainsACheckerboardContextFromAModelWithout) {
+// A module a codec can gain from a model without it: the network settings that add it and
+// tensors of it that must learn.
+struct AddedModule {
+  const char* name;
+  nlohmann::json settings;
+  std::vector<const char*> learned;
+};
+void PrintTo(const AddedModule& added, std::ostream* os) { *os << added.name; }
+
+class CodecGains : public TrainTest, public ::testing::WithParamInterface<AddedModule> {};
+
+TEST_P(CodecGains, StartsCodingAsTheModelWithoutThenLearns) {
+  const auto& added = GetParam();
   const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
   auto config = tiny_codec_started_from(plain.model_path);
-  config["network"]["config"]["checkerboard_context"] = true;
+  config["network"]["config"].update(added.settings);
   const auto started = run_training(parse_experiment(config, "c.json"), options("started"));
 
   cv::Mat image(64, 128, CV_8UC3);
   cv::randu(image, 0, 255);
   auto plain_model = compression::load_codec_model(plain.model_path);
   auto started_model = compression::load_codec_model(started.model_path);
-  ASSERT_TRUE(started_model.context);
-  // The context starts with a zero correction: the same images as the model it started from.
-  EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, 2)),
-                     compression::decompress(started_model, compression::compress(started_model, image, 2)),
-                     cv::NORM_INF),
-            0.0);
+  for (const auto& [key, value] : added.settings.items())
+    EXPECT_EQ(started_model.network->shape().to_json()[key], value) << key;
+  // The module starts as an identity: the same images as the model it started from.
+  for (int level = 1; level <= 2; ++level)
+    EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, level)),
+                       compression::decompress(started_model, compression::compress(started_model, image, level)),
+                       cv::NORM_INF),
+              0.0)
+        << "level " << level;
 
   config["training"]["steps"] = 4;
   config["optimizer"]["learning_rate"] = 1e-3;
   const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
   auto model = compression::load_codec_model(trained.model_path);
-  const auto* last = model.network->parameter_layers->ptr(2)->as<torch::nn::Conv2dImpl>();
-  EXPECT_GT(last->weight.abs().max().item<double>(), 0.0);  // the correction learned
+  const auto parameters = model.network->named_parameters();
+  for (const char* name : added.learned)
+    EXPECT_GT(parameters[name].abs().max().item<double>(), 0.0) << name << " learned nothing";
   EXPECT_EQ(compression::decompress(model, compression::compress(model, image, 1)).size(), image.size());
 }
 
-TEST_F(TrainTest, CodecGainsExtraBlocksFromAModelWithout) {
-  const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
-  auto config = tiny_codec_started_from(plain.model_path);
-  config["network"]["config"]["extra_blocks"] = 1;
-  const auto started = run_training(parse_experiment(config, "c.json"), options("deeper"));
-
-  cv::Mat image(64, 128, CV_8UC3);
-  cv::randu(image, 0, 255);
-  auto plain_model = compression::load_codec_model(plain.model_path);
-  auto deeper = compression::load_codec_model(started.model_path);
-  ASSERT_EQ(deeper.network->shape().extra_blocks, 1);
-  // The blocks start as identities: the same images as the model it started from.
-  for (int level = 1; level <= 2; ++level)
-    EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, level)),
-                       compression::decompress(deeper, compression::compress(deeper, image, level)),
-                       cv::NORM_INF),
-              0.0)
-        << "level " << level;
-
-  config["training"]["steps"] = 2;
-  config["optimizer"]["learning_rate"] = 1e-3;
-  const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
-  const auto parameters = compression::load_codec_model(trained.model_path).network->named_parameters();
-  for (const char* name : {"analysis_extra3.0.conv2.weight", "synthesis_extra0.0.conv2.weight"})
-    EXPECT_GT(parameters[name].abs().max().item<double>(), 0.0) << name << " learned nothing";
-}
-
-TEST_F(TrainTest, CodecGainsResidualPredictionFromAModelWithout) {
-  const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
-  auto config = tiny_codec_started_from(plain.model_path);
-  config["network"]["config"]["latent_residual_prediction"] = true;
-  const auto started = run_training(parse_experiment(config, "c.json"), options("predicting"));
-
-  cv::Mat image(64, 128, CV_8UC3);
-  cv::randu(image, 0, 255);
-  auto plain_model = compression::load_codec_model(plain.model_path);
-  auto predicting = compression::load_codec_model(started.model_path);
-  ASSERT_TRUE(predicting.network->residual_prediction_layers);
-  // The prediction starts at zero: the same images as the model it started from.
-  EXPECT_EQ(cv::norm(compression::decompress(plain_model, compression::compress(plain_model, image, 2)),
-                     compression::decompress(predicting, compression::compress(predicting, image, 2)),
-                     cv::NORM_INF),
-            0.0);
-
-  config["training"]["steps"] = 2;
-  config["optimizer"]["learning_rate"] = 1e-3;
-  const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
-  const auto parameters = compression::load_codec_model(trained.model_path).network->named_parameters();
-  EXPECT_GT(parameters["residual_prediction.4.weight"].abs().max().item<double>(), 0.0);
-}
+INSTANTIATE_TEST_SUITE_P(
+    TrainTest, CodecGains,
+    ::testing::Values(
+        AddedModule{"CheckerboardContext", {{"checkerboard_context", true}}, {"parameters.2.weight"}},
+        AddedModule{"ExtraBlocks", {{"extra_blocks", 1}},
+                    {"analysis_extra3.0.conv2.weight", "synthesis_extra0.0.conv2.weight"}},
+        AddedModule{"ResidualPrediction", {{"latent_residual_prediction", true}}, {"residual_prediction.4.weight"}},
+        AddedModule{"ChannelContext", {{"checkerboard_context", true}, {"channel_slices", 3}},
+                    {"channel_context1.4.weight", "channel_context2.4.weight"}}),
+    [](const ::testing::TestParamInfo<AddedModule>& info) { return std::string(info.param.name); });
 
 TEST_F(TrainTest, CodecGainsQualityLevelsFromAModelWithFewer) {
   const auto first = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("two"));
