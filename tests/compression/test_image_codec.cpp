@@ -283,19 +283,34 @@ TEST_F(ImageCodec, CheckerboardWithoutCorrectionDecodesAsTheModelWithout) {
   }
 }
 
-TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
+// A context codec of `channel_slices` with random corrections, written and loaded as a shipped
+// one, and its coding of `image` at `level`, checked to be the same for 1 and 2 threads.
+struct ContextCoding {
+  CodecModel model;
+  std::vector<uint8_t> bytes;
+  cv::Mat decoded;
+};
+ContextCoding code_with_context(const fs::path& folder, int channel_slices, const cv::Mat& image, int level) {
   auto plain = testing::tiny_codec_network(9);
-  auto network = with_context(plain, true);
-  model_file::write_model_file(folder / "cb.safetensors", make_codec_model_file(*network, "cb", "test"));
-  auto model = load_codec_model(folder / "cb.safetensors");
+  auto network = with_context(plain, true, channel_slices);
+  model_file::write_model_file(folder / "context.safetensors", make_codec_model_file(*network, "context", "test"));
+  ContextCoding coding{load_codec_model(folder / "context.safetensors"), {}, {}};
+  set_compute_threads(1);
+  coding.bytes = compress(coding.model, image, level, Quantization::rounding);
+  coding.decoded = decompress(coding.model, coding.bytes);
+  set_compute_threads(2);
+  EXPECT_EQ(compress(coding.model, image, level, Quantization::rounding), coding.bytes);
+  EXPECT_EQ(cv::norm(decompress(coding.model, coding.bytes), coding.decoded, cv::NORM_INF), 0.0);
+  return coding;
+}
+
+TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
   const auto image = test_image(128, 128);
   const int level = 2;
-  set_compute_threads(1);
-  const auto bytes = compress(model, image, level, Quantization::rounding);
-  const auto decoded = decompress(model, bytes);
-  set_compute_threads(2);
-  EXPECT_EQ(compress(model, image, level, Quantization::rounding), bytes);
-  EXPECT_EQ(cv::norm(decompress(model, bytes), decoded, cv::NORM_INF), 0.0);
+  auto coding = code_with_context(folder, 1, image, level);
+  auto& model = coding.model;
+  const auto& bytes = coding.bytes;
+  const auto& decoded = coding.decoded;
 
   // The encoder's reconstruction, step by step: anchors from ẑ alone, the rest from ẑ and
   // the decoded anchors.
@@ -342,18 +357,13 @@ TEST_F(ImageCodec, ChannelContextWithoutCorrectionDecodesAsTheModelWithout) {
 }
 
 TEST_F(ImageCodec, ChannelContextDecodesWhatTheEncoderReconstructs) {
-  auto plain = testing::tiny_codec_network(9);
-  auto network = with_context(plain, true, 3);
-  model_file::write_model_file(folder / "cc.safetensors", make_codec_model_file(*network, "cc", "test"));
-  auto model = load_codec_model(folder / "cc.safetensors");
   const auto image = test_image(128, 128);
   const int level = 2;
-  set_compute_threads(1);
-  const auto bytes = compress(model, image, level, Quantization::rounding);
-  const auto decoded = decompress(model, bytes);
-  set_compute_threads(2);
-  EXPECT_EQ(compress(model, image, level, Quantization::rounding), bytes);
-  EXPECT_EQ(cv::norm(decompress(model, bytes), decoded, cv::NORM_INF), 0.0);
+  auto coding = code_with_context(folder, 3, image, level);
+  auto& model = coding.model;
+  const auto& bytes = coding.bytes;
+  const auto& decoded = coding.decoded;
+  EXPECT_EQ(read_header(bytes).sections.size(), 7u);
 
   // The encoder's reconstruction over the whole grid (the channel context is pointwise): in each
   // pass, slice k's parameters corrected from the decoded slices before it.
