@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -284,17 +285,21 @@ TEST_F(ImageCodec, CheckerboardWithoutCorrectionDecodesAsTheModelWithout) {
 }
 
 // A context codec of `channel_slices` with random corrections, written and loaded as a shipped
-// one, and its coding of `image` at `level`, checked to be the same for 1 and 2 threads.
+// one, and its coding of a 128×128 image at level 2, checked to be the same for 1 and 2 threads.
 struct ContextCoding {
   CodecModel model;
+  cv::Mat image;
+  int level;
   std::vector<uint8_t> bytes;
   cv::Mat decoded;
 };
-ContextCoding code_with_context(const fs::path& folder, int channel_slices, const cv::Mat& image, int level) {
+ContextCoding code_with_context(const fs::path& folder, int channel_slices) {
   auto plain = testing::tiny_codec_network(9);
   auto network = with_context(plain, true, channel_slices);
   model_file::write_model_file(folder / "context.safetensors", make_codec_model_file(*network, "context", "test"));
-  ContextCoding coding{load_codec_model(folder / "context.safetensors"), {}, {}};
+  ContextCoding coding{load_codec_model(folder / "context.safetensors"), test_image(128, 128), 2, {}, {}};
+  const auto& image = coding.image;
+  const int level = coding.level;
   set_compute_threads(1);
   coding.bytes = compress(coding.model, image, level, Quantization::rounding);
   coding.decoded = decompress(coding.model, coding.bytes);
@@ -305,12 +310,9 @@ ContextCoding code_with_context(const fs::path& folder, int channel_slices, cons
 }
 
 TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
-  const auto image = test_image(128, 128);
-  const int level = 2;
-  auto coding = code_with_context(folder, 1, image, level);
+  auto coding = code_with_context(folder, 1);
   auto& model = coding.model;
-  const auto& bytes = coding.bytes;
-  const auto& decoded = coding.decoded;
+  const auto& [image, level, bytes, decoded] = std::tie(coding.image, coding.level, coding.bytes, coding.decoded);
 
   // The encoder's reconstruction, step by step: anchors from ẑ alone, the rest from ẑ and
   // the decoded anchors.
@@ -357,12 +359,9 @@ TEST_F(ImageCodec, ChannelContextWithoutCorrectionDecodesAsTheModelWithout) {
 }
 
 TEST_F(ImageCodec, ChannelContextDecodesWhatTheEncoderReconstructs) {
-  const auto image = test_image(128, 128);
-  const int level = 2;
-  auto coding = code_with_context(folder, 3, image, level);
+  auto coding = code_with_context(folder, 3);
   auto& model = coding.model;
-  const auto& bytes = coding.bytes;
-  const auto& decoded = coding.decoded;
+  const auto& [image, level, bytes, decoded] = std::tie(coding.image, coding.level, coding.bytes, coding.decoded);
   EXPECT_EQ(read_header(bytes).sections.size(), 7u);
 
   // The encoder's reconstruction over the whole grid (the channel context is pointwise): in each
