@@ -10,7 +10,6 @@ namespace {
 
 constexpr uint8_t magic[4] = {0x89, 'R', 'C', 'I'};
 constexpr uint8_t version = 1;
-constexpr size_t max_sections = 16;
 
 uint32_t crc32_of(const uint8_t* data, size_t size) {
   uLong crc = crc32(0L, Z_NULL, 0);
@@ -89,7 +88,7 @@ std::vector<uint8_t> write_container(const Container& c) {
   if (c.pad_right < 0 || c.pad_right > 255 || c.pad_bottom < 0 || c.pad_bottom > 255)
     throw InvalidArgument("codec file: padding must be 0..255");
   if (c.sections.empty() || c.sections.size() > max_sections)
-    throw InvalidArgument("codec file: 1..16 sections");
+    throw InvalidArgument(fmt::format("codec file: 1..{} sections", max_sections));
   Writer w;
   for (uint8_t b : magic) w.u8(b);
   w.u8(version);
@@ -147,7 +146,7 @@ Container read_container(const uint8_t* data, size_t size) {
   c.pad_right = static_cast<int>(r.u8("padding"));
   c.pad_bottom = static_cast<int>(r.u8("padding"));
   const uint32_t count = r.u8("section count");
-  if (count < 1 || count > max_sections) throw FormatError(fmt::format("section count {} out of 1..16", count));
+  if (count < 1 || count > max_sections) throw FormatError(fmt::format("section count {} out of 1..{}", count, max_sections));
   std::vector<uint64_t> lengths;
   uint64_t total = 0;
   for (uint32_t i = 0; i < count; ++i) {

@@ -27,6 +27,8 @@ enum class ColorFormat : uint8_t { rgb8 = 0, gray8 = 1 };
 
 // Largest image a file may describe (pixels); keeps a hostile header from asking for gigabytes.
 constexpr int64_t max_pixels = int64_t{1} << 26;
+// Sections a file may hold (the learned codec writes 1 + 2 per channel slice).
+constexpr size_t max_sections = 16;
 
 struct Container {
   std::string model;

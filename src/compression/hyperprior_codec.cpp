@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "codec/container.h"
 #include "compression/convolution.h"
 #include "compression/gdn.h"
 #include "config/json_reader.h"
@@ -156,8 +157,9 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   shape.checkerboard_context = read.get_bool("checkerboard_context", false);
   shape.extra_blocks = read.get_int("extra_blocks", 0, 0, 8);
   shape.latent_residual_prediction = read.get_bool("latent_residual_prediction", false);
-  // A file holds ẑ and two sections per slice, at most 16 sections.
-  shape.channel_slices = read.get_int("channel_slices", 1, 1, 7);
+  // A file holds ẑ and two sections per slice.
+  shape.channel_slices =
+      read.get_int("channel_slices", 1, 1, static_cast<int>((codec::max_sections - 1) / 2));
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
   if (shape.channel_slices > 1 && !shape.checkerboard_context)
