@@ -160,8 +160,13 @@ CodecShape CodecShape::from_json(const nlohmann::json& config) {
   // A file holds ẑ and two sections per slice.
   shape.channel_slices =
       read.get_int("channel_slices", 1, 1, static_cast<int>((codec::max_sections - 1) / 2));
+  shape.channel_context_kernel = read.get_int("channel_context_kernel", 1, 1, 7);
   shape.lambdas = read.get_doubles("lambdas", {});
   read.finish();
+  if (shape.channel_context_kernel % 2 == 0)
+    throw InvalidArgument("codec network: 'channel_context_kernel' must be odd");
+  if (shape.channel_context_kernel > 1 && shape.channel_slices == 1)
+    throw InvalidArgument("codec network: 'channel_context_kernel' needs 'channel_slices' above 1");
   if (shape.channel_slices > 1 && !shape.checkerboard_context)
     throw InvalidArgument("codec network: 'channel_slices' needs 'checkerboard_context'");
   if (shape.latent_channels % shape.channel_slices != 0)
@@ -186,6 +191,7 @@ nlohmann::json CodecShape::to_json() const {
   if (extra_blocks) config["extra_blocks"] = extra_blocks;
   if (latent_residual_prediction) config["latent_residual_prediction"] = true;
   if (channel_slices > 1) config["channel_slices"] = channel_slices;
+  if (channel_context_kernel > 1) config["channel_context_kernel"] = channel_context_kernel;
   return config;
 }
 
@@ -246,7 +252,7 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
     const int64_t in = (k + 2) * slice, width = 4 * slice;
     channel_context_layers.push_back(register_module(
         fmt::format("channel_context{}", k),
-        torch::nn::Sequential(conv(in, width, 1), torch::nn::ReLU(), conv(width, width, 1),
+        torch::nn::Sequential(conv(in, width, shape.channel_context_kernel), torch::nn::ReLU(), conv(width, width, 1),
                               torch::nn::ReLU(), conv(width, 2 * slice, 1))));
     start_at_zero(channel_context_layers.back());
   }
@@ -307,33 +313,37 @@ GaussianParameters HyperpriorCodecImpl::entropy_parameters(
     return hyper_output + parameter_layers->forward(torch::cat({hyper_output, context}, 1)).to(torch::kFloat32);
   };
   const auto anchors = anchor_mask(y.size(2), y.size(3), y.options());
-  const auto [first, first_hat] = channel_pass(refine(torch::zeros_like(y)), y, quantize);
-  const auto second =
-      channel_pass(refine(context_layers->forward(first_hat * anchors).to(torch::kFloat32)), y, quantize).first;
+  const auto [first, first_hat] =
+      channel_pass(refine(torch::zeros_like(y)), y, quantize, anchors, torch::zeros_like(y));
+  const auto known = first_hat * anchors;
+  const auto second = channel_pass(refine(context_layers->forward(known).to(torch::kFloat32)), y,
+                                   quantize, 1 - anchors, known).first;
   return {first.mean * anchors + second.mean * (1 - anchors),
           first.log_scale * anchors + second.log_scale * (1 - anchors)};
 }
 
 std::pair<GaussianParameters, torch::Tensor> HyperpriorCodecImpl::channel_pass(
     const torch::Tensor& parameters, const torch::Tensor& y,
-    const std::function<torch::Tensor(const torch::Tensor&)>& quantize) {
+    const std::function<torch::Tensor(const torch::Tensor&)>& quantize, const torch::Tensor& at,
+    const torch::Tensor& known) {
   const int64_t slices = shape_.channel_slices;
   const auto both = parameters.chunk(2, 1);
   const auto means = both[0].chunk(slices, 1), log_scales = both[1].chunk(slices, 1);
-  const auto latents = y.chunk(slices, 1);
-  std::vector<torch::Tensor> mean, log_scale, decoded;
+  const auto latents = y.chunk(slices, 1), known_slices = known.chunk(slices, 1);
+  std::vector<torch::Tensor> mean, log_scale, decoded, given;
   for (int64_t k = 0; k < slices; ++k) {
     auto slice_mean = means[k], slice_log_scale = log_scales[k];
     if (k > 0) {
-      auto inputs = decoded;
-      inputs.push_back(slice_mean);
-      inputs.push_back(slice_log_scale);
+      auto inputs = given;
+      inputs.push_back(slice_mean * at);
+      inputs.push_back(slice_log_scale * at);
       const auto correction =
           channel_context_layers[k - 1]->forward(torch::cat(inputs, 1)).to(torch::kFloat32).chunk(2, 1);
       slice_mean = slice_mean + correction[0];
       slice_log_scale = slice_log_scale + correction[1];
     }
     decoded.push_back(quantize(latents[k] - slice_mean) + slice_mean);
+    given.push_back(decoded.back() * at + known_slices[k] * (1 - at));
     mean.push_back(slice_mean);
     log_scale.push_back(slice_log_scale);
   }

@@ -12,9 +12,10 @@
 // decoded anchors around them through a context convolution. Both passes are parallel.
 //
 // Channel context (optional, with the checkerboard): the M channels are cut into equal slices,
-// coded one after another within each pass; a slice's parameters are refined by a pointwise
-// network from the decoded slices before it at the same position (Minnen & Singh 2020's
-// channel conditioning, kept to 1×1 so that it never looks at a position not yet decoded).
+// coded one after another within each pass; a slice's parameters are refined by a network from
+// the decoded slices before it (Minnen & Singh 2020's channel conditioning). It sees them at
+// the same position, or over a window around it where only the values decoded by then are
+// given: the anchors in the anchors' pass, everything in the second pass.
 //
 // h_s, the context convolution and the parameter networks have only convolutions, pixel
 // shuffles and ReLUs, so they run exactly in integer arithmetic at coding time
@@ -49,10 +50,16 @@ struct CodecShape {
   // parameter network (h_s's 2M outputs and the context -> a correction of the 2M).
   bool checkerboard_context = false;
   // Slices of the channel context (1: none; more needs the checkerboard context and divides M).
-  // Slice k > 0 has a network of 1×1 convolutions: the decoded slices 0..k−1 and the slice's
-  // own parameters from the passes before -> a correction of them. Its last convolution starts
+  // Slice k > 0 has a network of convolutions (the first channel_context_kernel wide, the others
+  // 1×1): the decoded slices 0..k−1 and the slice's own parameters from the passes before -> a
+  // correction of them. Its last convolution starts
   // at zero, so a model trained without it codes exactly as before when it is added.
   int channel_slices = 1;
+  // The first convolution's kernel in the channel context (odd). Its input outside the pass's
+  // positions is zero but for the decoded values known there (the anchors of slices before k in
+  // the second pass). A model with a narrower kernel starts a wider one with its kernel in the
+  // centre and zeros around (init_from): the same coding.
+  int channel_context_kernel = 1;
   // Residual blocks added at the low resolutions, where they cost little: this many at 1/4 and
   // 1/8 in g_a, and at 1/16, 1/8 and 1/4 in g_s. Their second convolution starts at zero, so a
   // model trained without them codes exactly as before when they are added (init_from).
@@ -136,10 +143,13 @@ class HyperpriorCodecImpl : public torch::nn::Module {
   GaussianParameters entropy_parameters(const torch::Tensor& hyper_output, const torch::Tensor& y,
                                         const std::function<torch::Tensor(const torch::Tensor&)>& quantize);
   // One pass's parameters (2M channels) refined slice by slice by the channel context, and the
-  // latents quantized against them (ŷ = quantize(y − mean) + mean).
+  // latents quantized against them (ŷ = quantize(y − mean) + mean). The pass codes the
+  // positions where `at` (1×1×h×w) is 1; `known` holds the ŷ decoded before it elsewhere (zero
+  // where none).
   std::pair<GaussianParameters, torch::Tensor> channel_pass(
       const torch::Tensor& parameters, const torch::Tensor& y,
-      const std::function<torch::Tensor(const torch::Tensor&)>& quantize);
+      const std::function<torch::Tensor(const torch::Tensor&)>& quantize, const torch::Tensor& at,
+      const torch::Tensor& known);
   torch::Tensor analyse(const torch::Tensor& images);   // unscaled latent, float
   torch::Tensor synthesise(const torch::Tensor& latent);  // image, float
 

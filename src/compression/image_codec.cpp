@@ -107,42 +107,48 @@ struct CodedPass {
   FixedPointParameters parameters;
 };
 
-// Codes one pass's latents slice by slice (one slice without a channel context):
-// `symbols_for(k, parameters)` codes or decodes slice k, a section of its own, with its
-// parameters: `base`'s channels of the slice, corrected by the channel context from the slices
-// decoded before it at the same positions.
-CodedPass code_pass(const CodecModel& model, const FixedPointParameters& base,
+// Codes one pass's latents, at the positions where `at` (h×w bool) is true, slice by slice (one
+// slice without a channel context): `symbols_for(k, parameters)` codes or decodes slice k, a
+// section of its own, with its parameters: `base`'s channels of the slice (1×C×N), corrected by
+// the channel context from the slices decoded before it, on a grid that holds their values at
+// this pass's positions and `known` (1×M×h×w, fixed point; zero where nothing is decoded yet)
+// elsewhere.
+CodedPass code_pass(const CodecModel& model, const FixedPointParameters& base, const torch::Tensor& at,
+                    const torch::Tensor& known,
                     const std::function<torch::Tensor(int64_t, const FixedPointParameters&)>& symbols_for) {
   const int64_t slices = static_cast<int64_t>(model.channel_context.size()) + 1;
   const int64_t one = int64_t{1} << model.hyper.fraction_bits();
   const auto means = base.mean.chunk(slices, 1), log_scales = base.log_scale.chunk(slices, 1);
-  std::vector<torch::Tensor> symbols, mean, log_scale, decoded;
+  const auto known_slices = known.chunk(slices, 1);
+  std::vector<torch::Tensor> symbols, mean, log_scale, given;
   for (int64_t k = 0; k < slices; ++k) {
     FixedPointParameters parameters{means[k], log_scales[k]};
     if (k > 0) {
-      auto inputs = decoded;
-      inputs.push_back(parameters.mean);
-      inputs.push_back(parameters.log_scale);
-      // 1×C×N as a grid of N×1: the network is pointwise.
-      const auto correction = split_parameters(
-          model.channel_context[k - 1].run(torch::cat(inputs, 1).unsqueeze(3)).squeeze(3));
+      auto inputs = given;
+      inputs.push_back(on_grid(parameters.mean, at));
+      inputs.push_back(on_grid(parameters.log_scale, at));
+      const auto correction = split_parameters(model.channel_context[k - 1].run_at(torch::cat(inputs, 1), at));
       parameters = {parameters.mean + correction.mean, parameters.log_scale + correction.log_scale};
     }
     symbols.push_back(symbols_for(k, parameters));
-    decoded.push_back(symbols.back() * one + parameters.mean);
+    given.push_back(on_grid(symbols.back() * one + parameters.mean, at) + known_slices[k]);
     mean.push_back(parameters.mean);
     log_scale.push_back(parameters.log_scale);
   }
   return {torch::cat(symbols, 1), {torch::cat(mean, 1), torch::cat(log_scale, 1)}};
 }
 
-// The second pass's context: the decoded anchors in fixed point (symbol·2^bits + mean) through
-// the context network, at the other positions.
-torch::Tensor context_of(const CodecModel& model, const CodedPass& anchor_pass, const torch::Tensor& anchors) {
-  const auto decoded = anchor_pass.symbols * (int64_t{1} << model.hyper.fraction_bits()) +
-                       anchor_pass.parameters.mean;
+// The ŷ a pass at `at` decoded, in fixed point (symbol·2^bits + mean), on a zero grid.
+torch::Tensor decoded_grid(const CodecModel& model, const CodedPass& pass, const torch::Tensor& at) {
+  return on_grid(pass.symbols * (int64_t{1} << model.hyper.fraction_bits()) + pass.parameters.mean, at);
+}
+
+// The second pass's context: the decoded anchors' grid through the context network, at the
+// other positions.
+torch::Tensor context_of(const CodecModel& model, const torch::Tensor& decoded_anchors,
+                         const torch::Tensor& anchors) {
   const auto others = ~anchors;
-  return on_grid(model.context->run_at(on_grid(decoded, anchors), others), others);
+  return on_grid(model.context->run_at(decoded_anchors, others), others);
 }
 
 // Sections the model's files hold: ẑ, then ŷ in one pass, or in two (anchors, the rest) of one
@@ -288,10 +294,12 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
         return code(slices[k], parameters, k * slices[0].size(1));
       };
     };
-    const auto first = code_pass(model, refined_at(model, hyper, torch::zeros_like(y, torch::kLong), anchors),
+    const auto nothing = torch::zeros_like(y, torch::kLong);
+    const auto first = code_pass(model, refined_at(model, hyper, nothing, anchors), anchors, nothing,
                                  code_slices(at_positions(y, anchors)));
-    code_pass(model, refined_at(model, hyper, context_of(model, first, anchors), ~anchors),
-              code_slices(at_positions(y, ~anchors)));
+    const auto known = decoded_grid(model, first, anchors);
+    code_pass(model, refined_at(model, hyper, context_of(model, known, anchors), ~anchors), ~anchors,
+              known, code_slices(at_positions(y, ~anchors)));
   }
   return codec::write_container(file);
 }
@@ -347,11 +355,12 @@ cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
     const auto decode_slice = [&](int64_t, const FixedPointParameters& parameters) {
       return decode_symbols(section++, parameters.log_scale).view(parameters.mean.sizes());
     };
-    const auto first = code_pass(
-        model, refined_at(model, hyper, torch::zeros({1, m, hyper.size(2), hyper.size(3)}, torch::kLong), anchors),
-        decode_slice);
-    const auto second = code_pass(
-        model, refined_at(model, hyper, context_of(model, first, anchors), ~anchors), decode_slice);
+    const auto nothing = torch::zeros({1, m, hyper.size(2), hyper.size(3)}, torch::kLong);
+    const auto first =
+        code_pass(model, refined_at(model, hyper, nothing, anchors), anchors, nothing, decode_slice);
+    const auto known = decoded_grid(model, first, anchors);
+    const auto second = code_pass(model, refined_at(model, hyper, context_of(model, known, anchors), ~anchors),
+                                  ~anchors, known, decode_slice);
     const auto join = [&](const torch::Tensor& at_anchors, const torch::Tensor& at_others) {
       return on_grid(at_anchors, anchors) + on_grid(at_others, ~anchors);
     };

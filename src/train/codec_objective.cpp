@@ -28,6 +28,15 @@ bool is_gain_table(const std::string& name) {
   return name == "log_gain" || name == "log_inverse_gain";
 }
 
+// `kernel` (out×in×k×k) in the centre of a zero kernel of `shape`, wider: the same convolution.
+model_file::Tensor centred_kernel(const model_file::Tensor& kernel, const std::vector<int64_t>& shape) {
+  const auto small = nn::from_file_tensor(kernel);
+  const int64_t margin = (shape[2] - small.size(2)) / 2;
+  auto wide = torch::zeros(shape, small.options());
+  wide.narrow(2, margin, small.size(2)).narrow(3, margin, small.size(3)).copy_(small);
+  return nn::to_file_tensor(kernel.name, wide);
+}
+
 // −log2 of the likelihoods summed per sample: N×… -> N.
 torch::Tensor bits_per_sample(const torch::Tensor& likelihood) {
   return -likelihood.log2().flatten(1).sum(1);
@@ -54,7 +63,8 @@ class CodecObjective : public Objective {
       // networks come from the file's integer copies, so a run can go on from a shipped model.
       // A model without a checkerboard context, a channel context or latent residual prediction
       // can start one, and one with fewer extra blocks more: the new modules keep their
-      // initialisation, which leaves the coding unchanged.
+      // initialisation, which leaves the coding unchanged. A channel context's narrower first
+      // kernel goes into the centre of the wider one.
       auto loaded = compression::load_codec_model(resolve_model(start));
       const auto loaded_weights = nn::export_weights(*loaded.network);
       std::map<std::string, const model_file::Tensor*> started;
@@ -66,6 +76,13 @@ class CodecObjective : public Objective {
       const bool adds_prediction =
           shape_.latent_residual_prediction && !loaded_shape.latent_residual_prediction;
       const bool adds_slices = shape_.channel_slices > 1 && loaded_shape.channel_slices == 1;
+      const bool widens_channel_context =
+          loaded_shape.channel_slices == shape_.channel_slices &&
+          shape_.channel_context_kernel > loaded_shape.channel_context_kernel;
+      const auto widened = [&](const std::string& name) {
+        return widens_channel_context && name.rfind("channel_context", 0) == 0 &&
+               name.size() > 9 && name.compare(name.size() - 9, 9, ".0.weight") == 0;
+      };
       const auto is_new = [&](const std::string& name) {
         const auto starts = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
         return (adds_context && (starts("context.") || starts("parameters."))) ||
@@ -81,7 +98,7 @@ class CodecObjective : public Objective {
         if (new_levels && is_gain_table(tensor.name)) {
           ++taken;  // remapped below
         } else if (found != started.end()) {
-          tensor = *found->second;
+          tensor = widened(tensor.name) ? centred_kernel(*found->second, tensor.shape) : *found->second;
           ++taken;
         } else if (!is_new(tensor.name)) {
           throw FormatError(fmt::format("init_from '{}': no tensor '{}'", start, tensor.name));
@@ -98,9 +115,10 @@ class CodecObjective : public Objective {
             parameter.value().copy_(compression::remap_gain_rows(
                 trained[parameter.key()], trained_lambdas, shape_.lambdas));
       }
-      say(fmt::format("initialised from {}{}{}{}{}{}", start,
+      say(fmt::format("initialised from {}{}{}{}{}{}{}", start,
                       adds_context ? " (the checkerboard context is new)" : "",
                       adds_slices ? " (the channel context is new)" : "",
+                      widens_channel_context ? " (the channel context's kernel widened)" : "",
                       adds_blocks ? " (extra blocks added)" : "",
                       adds_prediction ? " (latent residual prediction added)" : "",
                       new_levels ? " (quality levels remapped by λ)" : ""));

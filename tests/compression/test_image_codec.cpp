@@ -123,7 +123,7 @@ int64_t reach_in_latents(const std::function<torch::Tensor(const torch::Tensor&)
 
 TEST(CodecTiles, MarginsCoverTheTransformsReceptiveFields) {
   for (int extra_blocks : {0, 1, 2}) {
-    auto network = testing::tiny_codec_network(5, false, extra_blocks);
+    auto network = testing::tiny_codec_network(5, {{"extra_blocks", extra_blocks}});
     const int64_t margin = tile_context_latents(network->shape());
     const auto cl = torch::MemoryFormat::ChannelsLast;
     const int64_t synthesis_reach = reach_in_latents(
@@ -214,7 +214,7 @@ EncoderSide encoder_side(CodecModel& model, const cv::Mat& image, int level) {
 }
 
 TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
-  auto network = testing::tiny_codec_network(12, false, 0, true);
+  auto network = testing::tiny_codec_network(12, {{"latent_residual_prediction", true}});
   model_file::write_model_file(folder / "lrp.safetensors", make_codec_model_file(*network, "lrp", "test"));
   auto model = load_codec_model(folder / "lrp.safetensors");
   const auto image = test_image(128, 64);
@@ -243,10 +243,14 @@ TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
   EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0);
 }
 
-// A checkerboard codec (of `channel_slices`) with the weights of `plain` wherever it has them;
-// its corrections are random when `correct` (else zero, as initialised).
-HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct, int channel_slices = 1) {
-  auto network = testing::tiny_codec_network(11, true, 0, false, channel_slices);
+// A checkerboard codec (with the channel context of `channel`, CodecShape's keys) with the
+// weights of `plain` wherever it has them; its corrections are random when `correct` (else zero,
+// as initialised).
+HyperpriorCodec with_context(HyperpriorCodec& plain, bool correct,
+                             const nlohmann::json& channel = nlohmann::json::object()) {
+  auto settings = channel;
+  settings["checkerboard_context"] = true;
+  auto network = testing::tiny_codec_network(11, settings);
   std::map<std::string, model_file::Tensor> given;
   for (auto& tensor : nn::export_weights(*plain)) given[tensor.name] = tensor;
   auto weights = nn::export_weights(*network);
@@ -284,8 +288,9 @@ TEST_F(ImageCodec, CheckerboardWithoutCorrectionDecodesAsTheModelWithout) {
   }
 }
 
-// A context codec of `channel_slices` with random corrections, written and loaded as a shipped
-// one, and its coding of a 128×128 image at level 2, checked to be the same for 1 and 2 threads.
+// A context codec (with the channel context of `channel`) with random corrections, written and
+// loaded as a shipped one, and its coding of a 128×128 image at level 2, checked to be the same
+// for 1 and 2 threads.
 struct ContextCoding {
   CodecModel model;
   cv::Mat image;
@@ -293,9 +298,9 @@ struct ContextCoding {
   std::vector<uint8_t> bytes;
   cv::Mat decoded;
 };
-ContextCoding code_with_context(const fs::path& folder, int channel_slices) {
+ContextCoding code_with_context(const fs::path& folder, const nlohmann::json& channel = nlohmann::json::object()) {
   auto plain = testing::tiny_codec_network(9);
-  auto network = with_context(plain, true, channel_slices);
+  auto network = with_context(plain, true, channel);
   model_file::write_model_file(folder / "context.safetensors", make_codec_model_file(*network, "context", "test"));
   ContextCoding coding{load_codec_model(folder / "context.safetensors"), test_image(128, 128), 2, {}, {}};
   const auto& image = coding.image;
@@ -310,7 +315,7 @@ ContextCoding code_with_context(const fs::path& folder, int channel_slices) {
 }
 
 TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
-  auto coding = code_with_context(folder, 1);
+  auto coding = code_with_context(folder);
   auto& model = coding.model;
   const auto& [image, level, bytes, decoded] = std::tie(coding.image, coding.level, coding.bytes, coding.decoded);
 
@@ -342,7 +347,7 @@ TEST_F(ImageCodec, CheckerboardDecodesWhatTheEncoderReconstructs) {
 TEST_F(ImageCodec, ChannelContextWithoutCorrectionDecodesAsTheModelWithout) {
   auto plain = testing::tiny_codec_network(9);
   auto checkerboard = with_context(plain, true);
-  auto sliced = with_context(checkerboard, false, 3);
+  auto sliced = with_context(checkerboard, false, {{"channel_slices", 3}});
   model_file::write_model_file(folder / "cb.safetensors", make_codec_model_file(*checkerboard, "cb", "test"));
   model_file::write_model_file(folder / "sliced.safetensors", make_codec_model_file(*sliced, "sliced", "test"));
   auto checkerboard_model = load_codec_model(folder / "cb.safetensors");
@@ -358,34 +363,39 @@ TEST_F(ImageCodec, ChannelContextWithoutCorrectionDecodesAsTheModelWithout) {
   }
 }
 
-TEST_F(ImageCodec, ChannelContextDecodesWhatTheEncoderReconstructs) {
-  auto coding = code_with_context(folder, 3);
+// The channel context's first kernel: pointwise, or a window that sees the slices decoded before.
+class ChannelContextCoding : public ImageCodec, public ::testing::WithParamInterface<int> {};
+
+TEST_P(ChannelContextCoding, DecodesWhatTheEncoderReconstructs) {
+  auto coding = code_with_context(folder, {{"channel_slices", 3}, {"channel_context_kernel", GetParam()}});
   auto& model = coding.model;
   const auto& [image, level, bytes, decoded] = std::tie(coding.image, coding.level, coding.bytes, coding.decoded);
   EXPECT_EQ(read_header(bytes).sections.size(), 7u);
 
-  // The encoder's reconstruction over the whole grid (the channel context is pointwise): in each
-  // pass, slice k's parameters corrected from the decoded slices before it.
+  // The encoder's reconstruction over the whole grid: in each pass (at the positions `at`),
+  // slice k's parameters corrected from the slices before it, on a grid of their values decoded
+  // by then: this pass's at `at`, `known` elsewhere.
   torch::NoGradGuard no_grad;
   const auto [y, hyper] = encoder_side(model, image, level);
   const int64_t one = int64_t{1} << model.hyper.fraction_bits();
   bool corrected = false;
-  const auto pass = [&, y = y](const FixedPointParameters& base) {
+  const auto pass = [&, y = y](const FixedPointParameters& base, const torch::Tensor& at, const torch::Tensor& known) {
     const auto base_means = base.mean.chunk(3, 1), base_log_scales = base.log_scale.chunk(3, 1);
-    const auto latents = y.chunk(3, 1);
-    std::vector<torch::Tensor> means, decoded;
+    const auto latents = y.chunk(3, 1), known_slices = known.chunk(3, 1);
+    std::vector<torch::Tensor> means, decoded, given;
     for (int k = 0; k < 3; ++k) {
       auto mean = base_means[k], log_scale = base_log_scales[k];
       if (k > 0) {
-        auto inputs = decoded;
-        inputs.push_back(mean);
-        inputs.push_back(log_scale);
+        auto inputs = given;
+        inputs.push_back(mean * at);
+        inputs.push_back(log_scale * at);
         const auto correction = split_parameters(model.channel_context[k - 1].run(torch::cat(inputs, 1)));
         corrected = corrected || correction.mean.abs().max().item<int64_t>() > 0;
         mean = mean + correction.mean;
       }
       const auto symbols = torch::round(latents[k] - mean.to(torch::kDouble) / one).to(torch::kLong);
       decoded.push_back(symbols * one + mean);
+      given.push_back(decoded.back() * at + known_slices[k] * (1 - at));
       means.push_back(mean);
     }
     return std::pair{torch::cat(means, 1), torch::cat(decoded, 1)};
@@ -394,8 +404,10 @@ TEST_F(ImageCodec, ChannelContextDecodesWhatTheEncoderReconstructs) {
     return split_parameters(hyper + model.parameters->run(torch::cat({hyper, context}, 1)));
   };
   const auto anchors = anchor_mask(y.size(2), y.size(3), torch::kLong);
-  const auto [first_mean, first_decoded] = pass(refined(torch::zeros_like(y, torch::kLong)));
-  const auto second_mean = pass(refined(model.context->run(first_decoded * anchors))).first;
+  const auto nothing = torch::zeros_like(y, torch::kLong);
+  const auto [first_mean, first_decoded] = pass(refined(nothing), anchors, nothing);
+  const auto known = first_decoded * anchors;
+  const auto second_mean = pass(refined(model.context->run(known)), 1 - anchors, known).first;
   const auto mean = torch::where(anchors.to(torch::kBool), first_mean, second_mean).to(torch::kDouble) / one;
   const auto y_hat = torch::round(y - mean) + mean;
   const auto expected = quantize_u8(tensor_to_mat(model.network->synthesis(
@@ -407,6 +419,11 @@ TEST_F(ImageCodec, ChannelContextDecodesWhatTheEncoderReconstructs) {
   header.sections.resize(3);
   EXPECT_THROW(decompress(model, codec::write_container(header)), FormatError);
 }
+
+INSTANTIATE_TEST_SUITE_P(Kernels, ChannelContextCoding, ::testing::Values(1, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Kernel" + std::to_string(info.param);
+                         });
 
 TEST(Convolution, SameBitsForAnyThreadCount) {
   // LibTorch's own 1×1 kernel (one thread) and oneDNN (more) round differently.
@@ -469,7 +486,7 @@ TEST_F(ImageCodec, RefusesBadRequests) {
   EXPECT_THROW(compress(model, cv::Mat(8, 8, CV_32FC3), 1), InvalidArgument);
 }
 
-TEST(CodecShapes, ChannelSlicesNeedTheCheckerboardAndDivideTheLatents) {
+TEST(CodecShapes, ChannelSlicesNeedTheCheckerboardAndDivideTheLatentsAndKernelsAreOdd) {
   nlohmann::json config = {{"latent_channels", 12}, {"checkerboard_context", true},
                            {"channel_slices", 3}, {"lambdas", {0.01}}};
   EXPECT_EQ(CodecShape::from_json(config).channel_slices, 3);
@@ -478,6 +495,15 @@ TEST(CodecShapes, ChannelSlicesNeedTheCheckerboardAndDivideTheLatents) {
   EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
   config["channel_slices"] = 8;  // more sections than a file holds
   EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
+  config["channel_slices"] = 3;
+  config["channel_context_kernel"] = 3;
+  EXPECT_EQ(CodecShape::from_json(CodecShape::from_json(config).to_json()).channel_context_kernel, 3);
+  config["channel_context_kernel"] = 2;  // no centre
+  EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
+  config["channel_context_kernel"] = 3;
+  config["channel_slices"] = 1;  // nothing to look at
+  EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);
+  config.erase("channel_context_kernel");
   config["channel_slices"] = 3;
   config["checkerboard_context"] = false;
   EXPECT_THROW(CodecShape::from_json(config), InvalidArgument);

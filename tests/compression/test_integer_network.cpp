@@ -52,7 +52,7 @@ TEST(IntegerNetwork, SameIntegersForAnyThreadCountAndThroughTheFile) {
 }
 
 TEST(IntegerNetwork, RunAtGivesTheIntegersOfRunAtThePositions) {
-  auto codec = testing::tiny_codec_network(4, true);
+  auto codec = testing::tiny_codec_network(4, {{"checkerboard_context", true}});
   {
     torch::NoGradGuard no_grad;
     for (auto& parameter : codec->parameter_layers->parameters()) parameter.normal_(0.0, 0.2);

@@ -46,20 +46,15 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
   return path;
 }
 
-compression::HyperpriorCodec tiny_codec_network(uint64_t seed, bool checkerboard, int extra_blocks,
-                                                bool residual_prediction, int channel_slices) {
+compression::HyperpriorCodec tiny_codec_network(uint64_t seed, const nlohmann::json& settings) {
   torch::manual_seed(seed);
-  compression::CodecShape shape;
-  shape.features = 8;
-  shape.latent_channels = 12;
-  shape.hyper_channels = 8;
-  shape.lambdas = {0.005, 0.02, 0.08};
-  shape.linear_shortcut = true;  // so the coding tests cover the shipped shape
-  shape.checkerboard_context = checkerboard;
-  shape.extra_blocks = extra_blocks;
-  shape.latent_residual_prediction = residual_prediction;
-  shape.channel_slices = channel_slices;
-  compression::HyperpriorCodec network(shape);
+  nlohmann::json config = {{"features", 8},
+                           {"latent_channels", 12},
+                           {"hyper_channels", 8},
+                           {"lambdas", {0.005, 0.02, 0.08}},
+                           {"linear_shortcut", true}};  // so the coding tests cover the shipped shape
+  config.update(settings);
+  compression::HyperpriorCodec network(compression::CodecShape::from_json(config));
   // The extra blocks and the prediction start as identities; random ones let the tests see
   // their effect.
   torch::NoGradGuard no_grad;

@@ -285,12 +285,14 @@ TEST_F(TrainTest, CodecStartsFromAnotherCodecModel) {
   }
 }
 
-// A module a codec can gain from a model without it: the network settings that add it and
-// tensors of it that must learn.
+// A module a codec can gain from a model without it: the network settings that add it, tensors
+// of it that must learn where they start at zero, and the settings of the model it starts from
+// (over tiny_codec_config's).
 struct AddedModule {
   const char* name;
   nlohmann::json settings;
   std::vector<const char*> learned;
+  nlohmann::json base = nlohmann::json::object();
 };
 void PrintTo(const AddedModule& added, std::ostream* os) { *os << added.name; }
 
@@ -298,8 +300,11 @@ class CodecGains : public TrainTest, public ::testing::WithParamInterface<AddedM
 
 TEST_P(CodecGains, StartsCodingAsTheModelWithoutThenLearns) {
   const auto& added = GetParam();
-  const auto plain = run_training(parse_experiment(tiny_codec_config(), "c.json"), options("plain"));
+  auto base_config = tiny_codec_config();
+  base_config["network"]["config"].update(added.base);
+  const auto plain = run_training(parse_experiment(base_config, "c.json"), options("plain"));
   auto config = tiny_codec_started_from(plain.model_path);
+  config["network"]["config"].update(added.base);
   config["network"]["config"].update(added.settings);
   const auto started = run_training(parse_experiment(config, "c.json"), options("started"));
 
@@ -322,8 +327,9 @@ TEST_P(CodecGains, StartsCodingAsTheModelWithoutThenLearns) {
   const auto trained = run_training(parse_experiment(config, "c.json"), options("trained"));
   auto model = compression::load_codec_model(trained.model_path);
   const auto parameters = model.network->named_parameters();
+  const auto start = started_model.network->named_parameters();
   for (const char* name : added.learned)
-    EXPECT_GT(parameters[name].abs().max().item<double>(), 0.0) << name << " learned nothing";
+    EXPECT_TRUE((start[name].eq(0) & parameters[name].ne(0)).any().item<bool>()) << name << " learned nothing";
   EXPECT_EQ(compression::decompress(model, compression::compress(model, image, 1)).size(), image.size());
 }
 
@@ -335,7 +341,10 @@ INSTANTIATE_TEST_SUITE_P(
                     {"analysis_extra3.0.conv2.weight", "synthesis_extra0.0.conv2.weight"}},
         AddedModule{"ResidualPrediction", {{"latent_residual_prediction", true}}, {"residual_prediction.4.weight"}},
         AddedModule{"ChannelContext", {{"checkerboard_context", true}, {"channel_slices", 3}},
-                    {"channel_context1.4.weight", "channel_context2.4.weight"}}),
+                    {"channel_context1.4.weight", "channel_context2.4.weight"}},
+        AddedModule{"WiderChannelContext", {{"channel_context_kernel", 3}},
+                    {"channel_context1.0.weight", "channel_context2.0.weight"},
+                    {{"checkerboard_context", true}, {"channel_slices", 3}}}),
     [](const ::testing::TestParamInfo<AddedModule>& info) { return std::string(info.param.name); });
 
 TEST_F(TrainTest, CodecGainsQualityLevelsFromAModelWithFewer) {
