@@ -1,7 +1,7 @@
 // A Torch-free stand-in for a codec model, shared by the fuzz target and its seed maker: real
 // integer tables (a factorized prior per z channel, 64 Gaussian scales) and cheap integer rules
 // in place of the hyper-synthesis and channel-context networks, so the decoder's parsing and
-// entropy decoding of plain and checkerboard files (up to 15 sections) run exactly as in
+// entropy decoding of plain and checkerboard files (up to 13 sections) run exactly as in
 // `restora decompress` at fuzzing speed.
 #pragma once
 

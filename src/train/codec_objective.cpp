@@ -79,9 +79,10 @@ class CodecObjective : public Objective {
       const bool widens_channel_context =
           loaded_shape.channel_slices == shape_.channel_slices &&
           shape_.channel_context_kernel > loaded_shape.channel_context_kernel;
-      const auto widened = [&](const std::string& name) {
-        return widens_channel_context && name.rfind("channel_context", 0) == 0 &&
-               name.size() > 9 && name.compare(name.size() - 9, 9, ".0.weight") == 0;
+      // Of a widened channel context, only the first kernels differ in shape.
+      const auto widened = [&](const model_file::Tensor& tensor, const model_file::Tensor& loaded) {
+        return widens_channel_context && tensor.name.rfind("channel_context", 0) == 0 &&
+               tensor.shape != loaded.shape;
       };
       const auto is_new = [&](const std::string& name) {
         const auto starts = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
@@ -98,7 +99,8 @@ class CodecObjective : public Objective {
         if (new_levels && is_gain_table(tensor.name)) {
           ++taken;  // remapped below
         } else if (found != started.end()) {
-          tensor = widened(tensor.name) ? centred_kernel(*found->second, tensor.shape) : *found->second;
+          const auto& loaded_tensor = *found->second;
+          tensor = widened(tensor, loaded_tensor) ? centred_kernel(loaded_tensor, tensor.shape) : loaded_tensor;
           ++taken;
         } else if (!is_new(tensor.name)) {
           throw FormatError(fmt::format("init_from '{}': no tensor '{}'", start, tensor.name));
