@@ -1,5 +1,6 @@
 // The architecture registry: one line per family, ids are stable strings written in model files.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <functional>
 #include <utility>

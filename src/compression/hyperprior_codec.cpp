@@ -272,7 +272,9 @@ HyperpriorCodecImpl::HyperpriorCodecImpl(const CodecShape& shape) : shape_(shape
 }
 
 torch::Tensor HyperpriorCodecImpl::gains(const torch::Tensor& levels, const torch::Tensor& table) const {
-  return table.index_select(0, levels).exp().view({levels.size(0), shape_.latent_channels, 1, 1});
+  return table.index_select(0, levels.to(table.device()))
+      .exp()
+      .view({levels.size(0), shape_.latent_channels, 1, 1});
 }
 
 // The shortcut works on images centred on 0, so its bias need not learn the mean grey.

@@ -2,6 +2,7 @@
 #include "degrade/degradation.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <memory>

@@ -1,6 +1,7 @@
 #include "nn/weights.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <cstring>

@@ -2,6 +2,7 @@
 #include "tasks/task.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 

@@ -1,6 +1,7 @@
 // restora models: list the shipped models; restora info FILE: describe an image, a model or an
 // .rci file.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 
