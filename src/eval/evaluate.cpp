@@ -28,12 +28,16 @@ std::vector<TaskProtocol> select_protocols(const EvalOptions& options) {
       continue;
     std::vector<TestSet> sets;
     for (const auto& set : protocol.sets) {
-      known.push_back(set.name);
-      if (options.sets.empty() ||
-          std::find(options.sets.begin(), options.sets.end(), set.name) != options.sets.end()) {
-        sets.push_back(set);
-        used.insert(set.name);
-      }
+      // A folder's name selects every protocol measuring it; a label, that protocol's alone.
+      const auto selects = [&](const std::string& name) {
+        const bool selected =
+            std::find(options.sets.begin(), options.sets.end(), name) != options.sets.end();
+        if (selected) used.insert(name);
+        return selected;
+      };
+      known.push_back(set.title());
+      const bool by_name = selects(set.name), by_label = !set.label.empty() && selects(set.label);
+      if (options.sets.empty() || by_name || by_label) sets.push_back(set);
     }
     protocol.sets = sets;
     if (!protocol.sets.empty()) selected.push_back(protocol);
@@ -96,10 +100,12 @@ Evaluation run_evaluation(const EvalOptions& options) {
   if (!std::filesystem::is_directory(options.data_root))
     throw FileError(fmt::format("data folder '{}' does not exist", options.data_root.string()));
   const auto protocols = select_protocols(options);
-  if (!options.models.empty() && protocols.size() != 1)
+  std::set<tasks::Task> selected_tasks;  // a task may have several protocols (JPEG: gray, colour)
+  for (const auto& protocol : protocols) selected_tasks.insert(protocol.task);
+  if (!options.models.empty() && selected_tasks.size() != 1)
     throw InvalidArgument(
         fmt::format("model '{}' serves one task, but {} tasks are selected; choose one task",
-                    options.models.front(), protocols.size()));
+                    options.models.front(), selected_tasks.size()));
 
   const auto test_folder = [&](const TestSet& set) {
     return options.data_root / "test" / set.name;
@@ -121,8 +127,8 @@ Evaluation run_evaluation(const EvalOptions& options) {
   // model or peer folder fails before hours of work.
   struct TaskMethods {
     std::vector<std::unique_ptr<Method>> baselines;
-    std::vector<std::unique_ptr<Method>> ours;    // one per model and precision
-    std::set<std::pair<size_t, int>> missing;     // (ours index, channels) of missing models
+    std::vector<std::unique_ptr<Method>> ours;  // one per model and precision
+    std::set<std::pair<size_t, int>> missing;   // (ours index, channels) of missing models
   };
   const std::vector<std::string> models =
       options.models.empty() ? std::vector<std::string>{""} : options.models;
@@ -165,9 +171,8 @@ Evaluation run_evaluation(const EvalOptions& options) {
       for (const auto& method : entry.baselines) rows.push_back(method.get());
       for (size_t i = 0; i < entry.ours.size(); ++i)
         if (!entry.missing.count({i, channels_of(set.color)})) rows.push_back(entry.ours[i].get());
-      evaluation.sets.push_back(
-          evaluate_set(protocol, set, test_folder(set), rows, options.limit,
-                       options.timing_runs, options.progress));
+      evaluation.sets.push_back(evaluate_set(protocol, set, test_folder(set), rows, options.limit,
+                                             options.timing_runs, options.progress));
     }
     for (const auto& method : entry.baselines) add_note(evaluation.notes, method->details());
     for (const auto& ours : entry.ours) add_note(evaluation.notes, ours->details());

@@ -19,16 +19,17 @@
 namespace restora::eval {
 
 struct EvalOptions {
-  std::filesystem::path data_root;   // holds test/<set> and peers/opencv_dnn_superres
-  std::vector<tasks::Task> tasks;    // empty = every task, in standard_protocols() order
-  std::vector<std::string> sets;     // test set names; empty = every standard set of the tasks
-  std::vector<std::string> models;   // our models' names or files, one row each; empty = the
-                                     // task's shipped default (then one task only)
-  int limit = 0;                     // first N images of each set; 0 = all
-  int timing_runs = 1;               // calls per image and method; its time is their median
-  int threads = 0;                   // OpenCV and LibTorch threads; 0 = every available core
-  int tile = 0;                      // our models' tile size; 0 = automatic
-  std::string device = "cpu";        // our models' device: "cpu" or "cuda"
+  std::filesystem::path data_root;  // holds test/<set> and peers/opencv_dnn_superres
+  std::vector<tasks::Task> tasks;   // empty = every task, in standard_protocols() order
+  std::vector<std::string> sets;    // test sets: a folder's name selects every protocol measuring
+                                    // it, a label ("LIVE1 colour") that one; empty = every set
+  std::vector<std::string> models;  // our models' names or files, one row each; empty = the
+                                    // task's shipped default (then one task only)
+  int limit = 0;                    // first N images of each set; 0 = all
+  int timing_runs = 1;              // calls per image and method; its time is their median
+  int threads = 0;                  // OpenCV and LibTorch threads; 0 = every available core
+  int tile = 0;                     // our models' tile size; 0 = automatic
+  std::string device = "cpu";       // our models' device: "cpu" or "cuda"
   // Our models' precisions ("auto", "fp32", "bf16"), one row each; fp32 + bf16 measures what
   // bf16 costs (eval/record.h validates a model for bf16 from it).
   std::vector<std::string> precisions{"auto"};

@@ -63,13 +63,23 @@ std::vector<TaskProtocol> standard_protocols() {
        {{"LIVE1", Color::y_u8}, {"classic5", Color::gray}},
        settings(dejpeg, {10, 20, 30, 40}),
        {Baseline::input}},
+      {dejpeg,
+       "JPEG artifact removal (colour protocol)",
+       "Ground truth: LIVE1 in RGB. Input: colour JPEG by libjpeg (OpenCV imencode, 4:2:0 chroma "
+       "subsampling, its default) at quality q, decoded. Metrics on RGB, no border crop, and PSNR "
+       "on Y (MATLAB rgb2ycbcr, not rounded) beside them. Cells: PSNR (dB) / SSIM on RGB / PSNR "
+       "(dB) on Y.",
+       {{"LIVE1", Color::rgb, "LIVE1 colour"}},
+       settings(dejpeg, {10, 20, 30, 40}),
+       {Baseline::input},
+       true},
   };
 }
 
-TaskProtocol standard_protocol(Task task) {
+TaskProtocol standard_protocol(const std::string& title) {
   for (auto& protocol : standard_protocols())
-    if (protocol.task == task) return protocol;
-  throw InvalidArgument(fmt::format("task '{}' has no standard evaluation protocol", task->id()));
+    if (protocol.title == title) return protocol;
+  throw InvalidArgument(fmt::format("no standard evaluation protocol is called '{}'", title));
 }
 
 cv::Mat read_ground_truth(const std::filesystem::path& path, Color color) {
@@ -135,7 +145,7 @@ double median(std::vector<double> values) {
 // Sums of one method's per-image scores at one setting.
 struct Tally {
   int images = 0;
-  double psnr = 0.0, ssim = 0.0, psnr_b = 0.0;
+  double psnr = 0.0, ssim = 0.0, psnr_b = 0.0, psnr_y = 0.0;
   std::vector<double> ms_per_megapixel;
 };
 
@@ -145,23 +155,27 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                        const std::filesystem::path& folder, const std::vector<Method*>& methods,
                        int limit, int timing_runs, const Progress& progress) {
   using Clock = std::chrono::steady_clock;
-  if (timing_runs < 1) throw InvalidArgument(fmt::format("timing runs {} must be >= 1", timing_runs));
+  if (timing_runs < 1)
+    throw InvalidArgument(fmt::format("timing runs {} must be >= 1", timing_runs));
   const auto paths = test_set_images(set, folder, limit);
   std::vector<cv::Mat> ground_truths;
   for (const auto& path : paths) ground_truths.push_back(read_ground_truth(path, set.color));
 
   SetScores result;
   result.task = protocol.task;
+  result.protocol = protocol.title;
   result.set = set;
   result.images = static_cast<int>(paths.size());
   result.channels = ground_truths.front().channels();
   for (auto* method : methods)
-    result.methods.push_back(
-        {method->name(result.channels), {}, method->model_file(result.channels),
-         method->precision(result.channels)});
+    result.methods.push_back({method->name(result.channels),
+                              {},
+                              method->model_file(result.channels),
+                              method->precision(result.channels)});
 
   for (const auto& degradation : protocol.settings) {
-    const auto measuring = protocol.task->protocol(degradation);
+    auto measuring = protocol.task->protocol(degradation);
+    if (protocol.rgb_with_y) measuring = {metrics::Space::all_channels, 0, false, "RGB"};
     std::vector<cv::Mat> gts, lqs;
     for (size_t index = 0; index < paths.size(); ++index) {
       gts.push_back(protocol.task->ground_truth(ground_truths[index], degradation));
@@ -182,7 +196,8 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
         for (int run = 0; run < timing_runs; ++run) {
           const auto start = Clock::now();
           cv::Mat output = method.run(lqs[index], degradation);
-          call_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          call_ms.push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - start).count());
           if (run == 0) restored = std::move(output);
         }
         const double ms = median(call_ms);
@@ -199,6 +214,9 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
         tally.psnr += scores.psnr;
         tally.ssim += scores.ssim;
         tally.psnr_b += scores.psnr_b;
+        if (protocol.rgb_with_y)
+          tally.psnr_y += metrics::psnr(metrics::prepare(restored, metrics::Space::y, 0),
+                                        metrics::prepare(gt, metrics::Space::y, 0));
         tally.ms_per_megapixel.push_back(ms * 1e6 / (static_cast<double>(gt.total())));
       }
     }
@@ -210,13 +228,14 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
       cell.images = tally.images;
       cell.psnr = tally.psnr / tally.images;
       cell.ssim = tally.ssim / tally.images;
-      cell.psnr_b =
-          measuring.psnr_b ? tally.psnr_b / tally.images : std::numeric_limits<double>::quiet_NaN();
+      const double not_measured = std::numeric_limits<double>::quiet_NaN();
+      cell.psnr_b = measuring.psnr_b ? tally.psnr_b / tally.images : not_measured;
+      cell.psnr_y = protocol.rgb_with_y ? tally.psnr_y / tally.images : not_measured;
       cell.ms_per_megapixel = median(tally.ms_per_megapixel);
       result.methods[m].cells.push_back(cell);
     }
     if (progress)
-      progress(fmt::format("{} {} {}: {} images", protocol.task->id(), set.name,
+      progress(fmt::format("{} {} {}: {} images", protocol.task->id(), set.title(),
                            protocol.task->degradation().label(degradation), paths.size()));
   }
   result.methods.erase(

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ enum class Color {
 struct TestSet {
   std::string name;  // its folder under <data>/test
   Color color = Color::rgb;
+  std::string label;  // what tables and model files call it when two protocols share the folder
+  const std::string& title() const { return label.empty() ? name : label; }
 };
 
 // The rows every table of a task compares ours with.
@@ -51,15 +54,19 @@ struct TaskProtocol {
   std::vector<TestSet> sets;
   std::vector<Degradation> settings;
   std::vector<Baseline> baselines;
+  // Metrics on RGB with PSNR on Y beside them (the colour JPEG protocol), instead of the
+  // task's own measuring.
+  bool rgb_with_y = false;
 };
 
 // Denoise: gray BSD68, Set12 and colour CBSD68, Kodak24, McMaster at σ 15, 25, 50.
 // Super-resolution: Set5, Set14, BSD100 (as stored) at x2, x3, x4.
 // Dejpeg (gray protocol): LIVE1 as Y uint8, classic5 as is, at quality 10, 20, 30, 40.
+// Dejpeg (colour protocol): LIVE1 in RGB ("LIVE1 colour"), 4:2:0 JPEGs, the same qualities.
 std::vector<TaskProtocol> standard_protocols();
 
-// The standard protocol of a task; a task without one -> InvalidArgument.
-TaskProtocol standard_protocol(tasks::Task task);
+// The protocol with this title; an unknown title -> InvalidArgument.
+TaskProtocol standard_protocol(const std::string& title);
 
 // The 8-bit ground truth of a test image in the protocol's colour: CV_8UC1 or CV_8UC3 (RGB).
 // Throws as read_image does, and FormatError for a colour file in a gray set or an image that
@@ -86,6 +93,7 @@ struct Cell {
   int images = 0;
   double psnr = 0.0, ssim = 0.0;
   double psnr_b = 0.0;  // NaN unless the protocol measures PSNR-B
+  double psnr_y = std::numeric_limits<double>::quiet_NaN();  // measured beside RGB, or NaN
   // Median over the images of the wall time of run() per megapixel of output, in ms.
   double ms_per_megapixel = 0.0;
 };
@@ -99,6 +107,7 @@ struct MethodScores {
 
 struct SetScores {
   tasks::Task task = nullptr;
+  std::string protocol;  // the TaskProtocol's title
   TestSet set;
   int images = 0;
   int channels = 0;

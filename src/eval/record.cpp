@@ -24,6 +24,7 @@ nlohmann::json cell_results(const SetScores& set, const MethodScores& method) {
                              {"psnr", cell.psnr},
                              {"ssim", cell.ssim}};
     if (!std::isnan(cell.psnr_b)) result["psnr_b"] = cell.psnr_b;
+    if (!std::isnan(cell.psnr_y)) result["psnr_y"] = cell.psnr_y;
     results.push_back(result);
   }
   return results;
@@ -64,11 +65,10 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
     for (const auto& file : order) {
       const auto& by_precision = rows[file];
       const auto fp32 = by_precision.find("fp32"), bf16 = by_precision.find("bf16");
-      const auto& [precision, primary] =
-          fp32 != by_precision.end() ? *fp32 : *by_precision.begin();
-      nlohmann::json entry = {{"set", set.set.name},       {"images", set.images},
-                              {"date", context.date},      {"command", context.command},
-                              {"precision", precision},    {"results", cell_results(set, *primary)}};
+      const auto& [precision, primary] = fp32 != by_precision.end() ? *fp32 : *by_precision.begin();
+      nlohmann::json entry = {{"set", set.set.title()}, {"images", set.images},
+                              {"date", context.date},   {"command", context.command},
+                              {"precision", precision}, {"results", cell_results(set, *primary)}};
       auto& record = records[file];
       if (fp32 != by_precision.end() && bf16 != by_precision.end()) {
         const double drop = largest_bf16_drop(*fp32->second, *bf16->second);
@@ -116,11 +116,11 @@ std::string score_summary(const nlohmann::json& scores) {
     const auto& first = scores["test"]["sets"][0];
     std::vector<std::string> cells;
     for (const auto& result : first.value("results", nlohmann::json::array()))
-      cells.push_back(result.contains("bpp")  // a codec: its rate too
-                          ? fmt::format("{} {:.3f} bpp {:.2f}", result.value("setting", "?"),
-                                        result.value("bpp", 0.0), result.value("psnr", 0.0))
-                          : fmt::format("{} {:.2f}", result.value("setting", "?"),
-                                        result.value("psnr", 0.0)));
+      cells.push_back(
+          result.contains("bpp")  // a codec: its rate too
+              ? fmt::format("{} {:.3f} bpp {:.2f}", result.value("setting", "?"),
+                            result.value("bpp", 0.0), result.value("psnr", 0.0))
+              : fmt::format("{} {:.2f}", result.value("setting", "?"), result.value("psnr", 0.0)));
     return fmt::format("{} {} dB", first.value("set", "?"), fmt::join(cells, ", "));
   }
   if (scores.contains("validation") && scores["validation"].contains("psnr"))

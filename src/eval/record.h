@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "eval/evaluate.h"
-#include "model_file/model_meta.h"
 #include "eval/report.h"
+#include "model_file/model_meta.h"
 
 namespace restora::eval {
 
@@ -20,7 +20,8 @@ constexpr double bf16_psnr_tolerance_db = 0.02;
 // For every model file that a row of `evaluation` measured, rewrites the file (atomically, the
 // tensors byte for byte) with metadata scores.test.sets updated: one entry per evaluated set,
 //   {"set", "images", "date", "command", "precision", "results": [{"setting", <parameter>,
-//    "psnr", "ssim", "psnr_b" (JPEG only)}], "bf16_largest_psnr_drop" (when compared)},
+//    "psnr", "ssim", "psnr_b" (JPEG, gray protocol), "psnr_y" (JPEG, colour protocol)}],
+//    "bf16_largest_psnr_drop" (when compared)},
 // an earlier entry of the same set replaced in place, entries of other sets kept. The results
 // are the fp32 row's when the model was measured in fp32, else its only row's. When a set was
 // measured in both fp32 and bf16, the file's `precision` becomes [fp32, bf16] if no compared

@@ -45,6 +45,7 @@ std::string format_ms(double ms) {
 std::string format_cell(const Cell& cell) {
   auto text = fmt::format("{:.2f} / {:.4f}", cell.psnr, cell.ssim);
   if (!std::isnan(cell.psnr_b)) text += fmt::format(" / {:.2f}", cell.psnr_b);
+  if (!std::isnan(cell.psnr_y)) text += fmt::format(" / {:.2f}", cell.psnr_y);
   return text;
 }
 
@@ -89,7 +90,7 @@ std::string set_table(const SetScores& set) {
                         fmt::join(times, " / "));
   }
   std::string sources;
-  for (const auto& row : published_rows(set.task, set.set.name)) {
+  for (const auto& row : published_rows(set.task, set.set.title())) {
     std::vector<std::string> cells;
     for (const auto& setting : settings) {
       std::string value = "—";
@@ -135,23 +136,24 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
       "theirs.\n"
       "- Our model and the Input row take the float input (unclipped noisy images); methods that "
       "need 8-bit images (MATLAB bicubic, OpenCV resize, fastNlMeans, dnn_superres) get it "
-      "clipped and rounded to 8 bits.\n"
-      + fmt::format("- ms/MP: wall-clock milliseconds per megapixel of output ({}), median "
-                    "over the images, after one untimed warm-up call per setting (model loading "
-                    "excluded); each method runs over the whole set before the next starts; CPU, "
-                    "the thread count above. Absolute times on shared machines are noisy; compare "
-                    "rows of one run.\n",
-                    evaluation.timing_runs > 1
-                        ? fmt::format("an image's time: the median of {} calls", evaluation.timing_runs)
-                        : std::string("one call per image"));
-  Task current = nullptr;
+      "clipped and rounded to 8 bits.\n" +
+      fmt::format(
+          "- ms/MP: wall-clock milliseconds per megapixel of output ({}), median "
+          "over the images, after one untimed warm-up call per setting (model loading "
+          "excluded); each method runs over the whole set before the next starts; CPU, "
+          "the thread count above. Absolute times on shared machines are noisy; compare "
+          "rows of one run.\n",
+          evaluation.timing_runs > 1
+              ? fmt::format("an image's time: the median of {} calls", evaluation.timing_runs)
+              : std::string("one call per image"));
+  std::string current;
   for (const auto& set : evaluation.sets) {
-    if (set.task != current) {
-      const auto protocol = standard_protocol(set.task);
+    if (set.protocol != current) {
+      const auto protocol = standard_protocol(set.protocol);
       text += fmt::format("\n## {}\n\n{}\n", protocol.title, protocol.description);
-      current = set.task;
+      current = set.protocol;
     }
-    text += fmt::format("\n### {} ({})\n\n", set.set.name, images_words(set));
+    text += fmt::format("\n### {} ({})\n\n", set.set.title(), images_words(set));
     text += set_table(set);
   }
   if (!evaluation.notes.empty()) {
@@ -171,7 +173,7 @@ std::string render_summary(const Evaluation& evaluation) {
   std::string text;
   for (const auto& set : evaluation.sets) {
     const auto settings = set_settings(set);
-    text += fmt::format("{} {} ({} images)\n", set.task->id(), set.set.name, set.images);
+    text += fmt::format("{} {} ({} images)\n", set.task->id(), set.set.title(), set.images);
     std::string heading = fmt::format("  {:<40}", "PSNR (dB)");
     for (const auto& setting : settings)
       heading += fmt::format(" {:>7}", set.task->degradation().label(setting));
@@ -203,8 +205,10 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
                                 {"psnr", cell.psnr},
                                 {"ssim", cell.ssim},
                                 {"psnr_b", nullptr},
+                                {"psnr_y", nullptr},
                                 {"ms_per_megapixel", cell.ms_per_megapixel}};
         if (!std::isnan(cell.psnr_b)) entry["psnr_b"] = cell.psnr_b;
+        if (!std::isnan(cell.psnr_y)) entry["psnr_y"] = cell.psnr_y;
         entry[kind.parameter()] = setting_value_json(set.task, cell.degradation);
         cells.push_back(entry);
       }
@@ -214,7 +218,8 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
       methods.push_back(row);
     }
     results.push_back({{"task", set.task->id()},
-                       {"set", set.set.name},
+                       {"set", set.set.title()},
+                       {"protocol", set.protocol},
                        {"images", set.images},
                        {"channels", set.channels},
                        {"setting_key", set.task->degradation().parameter()},

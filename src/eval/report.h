@@ -29,10 +29,10 @@ std::string render_markdown(const Evaluation& evaluation, const ReportContext& c
 // A compact plain-text table of PSNR per setting and ms/MP, for the terminal.
 std::string render_summary(const Evaluation& evaluation);
 
-// Every measured cell: {"threads", "limit", "notes", "results": [{"task", "set", "images",
-// "channels", "setting_key", "methods": [{"method", "cells": [{"setting",
-// "sigma"|"scale"|"quality", "images", "psnr", "ssim", "psnr_b" (null unless measured),
-// "ms_per_megapixel"}]}]}]}.
+// Every measured cell: {"threads", "limit", "notes", "results": [{"task", "set", "protocol",
+// "images", "channels", "setting_key", "methods": [{"method", "cells": [{"setting",
+// "sigma"|"scale"|"quality", "images", "psnr", "ssim", "psnr_b" and "psnr_y" (null unless
+// measured), "ms_per_megapixel"}]}]}]}.
 nlohmann::json evaluation_json(const Evaluation& evaluation);
 
 // The value of the setting's parameter for JSON: an integer when it is one (σ=25 -> 25).

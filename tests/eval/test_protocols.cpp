@@ -60,7 +60,7 @@ class FakeData : public ::testing::Test {
 
 TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   const auto protocols = eval::standard_protocols();
-  ASSERT_EQ(protocols.size(), 3u);
+  ASSERT_EQ(protocols.size(), 4u);
   EXPECT_EQ(protocols[0].task, denoise);
   EXPECT_EQ(protocols[0].sets.front().name, "BSD68");
   EXPECT_EQ(protocols[0].sets.front().color, Color::gray);
@@ -69,6 +69,17 @@ TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   EXPECT_EQ(protocols[2].sets.front().color, Color::y_u8);
   EXPECT_EQ(protocols[2].sets.back().name, "classic5");
   EXPECT_EQ(protocols[2].settings.back().quality, 40);
+  EXPECT_FALSE(protocols[2].rgb_with_y);
+  // The secondary colour JPEG protocol: LIVE1 in RGB under its own label, RGB and Y metrics.
+  EXPECT_EQ(protocols[3].task, dejpeg);
+  ASSERT_EQ(protocols[3].sets.size(), 1u);
+  EXPECT_EQ(protocols[3].sets[0].name, "LIVE1");
+  EXPECT_EQ(protocols[3].sets[0].title(), "LIVE1 colour");
+  EXPECT_EQ(protocols[3].sets[0].color, Color::rgb);
+  EXPECT_TRUE(protocols[3].rgb_with_y);
+  EXPECT_EQ(protocols[3].settings.size(), 4u);
+  EXPECT_EQ(eval::standard_protocol(protocols[3].title).sets[0].title(), "LIVE1 colour");
+  EXPECT_THROW(eval::standard_protocol("no such protocol"), InvalidArgument);
   EXPECT_EQ(denoise->degradation().label(protocols[0].settings[1]), "σ=25");
   EXPECT_EQ(super_resolution->degradation().label(protocols[1].settings[0]), "x2");
   EXPECT_EQ(dejpeg->degradation().label(protocols[2].settings[0]), "q10");
@@ -143,8 +154,11 @@ TEST_F(FakeData, SuperResolutionRowsMatchIndependentReference) {
 }
 
 TEST_F(FakeData, JpegInputRowMatchesIndependentReference) {
+  // The folder's name selects both protocols measuring LIVE1: gray first, then colour.
   const auto evaluation = eval::run_evaluation(Options(dejpeg, "LIVE1"));
-  ASSERT_EQ(evaluation.sets.size(), 1u);
+  ASSERT_EQ(evaluation.sets.size(), 2u);
+  EXPECT_EQ(evaluation.sets[0].set.title(), "LIVE1");
+  EXPECT_EQ(evaluation.sets[1].set.title(), "LIVE1 colour");
   const auto& input = Row(evaluation.sets[0], "Input");
   ASSERT_EQ(input.cells.size(), 4u);
   const double psnr[] = {20.507512054539404, 21.73135301612449, 23.03172209485821,
@@ -158,6 +172,30 @@ TEST_F(FakeData, JpegInputRowMatchesIndependentReference) {
     EXPECT_NEAR(input.cells[i].psnr, psnr[i], 1e-9);
     EXPECT_NEAR(input.cells[i].ssim, ssim[i], 1e-9);
     EXPECT_NEAR(input.cells[i].psnr_b, psnr_b[i], 1e-9);
+    EXPECT_TRUE(std::isnan(input.cells[i].psnr_y));
+  }
+}
+
+TEST_F(FakeData, ColourJpegInputRowMatchesIndependentReference) {
+  const auto evaluation = eval::run_evaluation(Options(dejpeg, "LIVE1 colour"));
+  ASSERT_EQ(evaluation.sets.size(), 1u);  // the label selects the colour protocol alone
+  const auto& set = evaluation.sets[0];
+  EXPECT_EQ(set.protocol, "JPEG artifact removal (colour protocol)");
+  EXPECT_EQ(set.channels, 3);
+  const auto& input = Row(set, "Input");
+  ASSERT_EQ(input.cells.size(), 4u);
+  const double psnr[] = {13.795151788470006, 13.928244308953191, 14.102815130337,
+                         14.282471311461595};
+  const double ssim[] = {0.233750834587873, 0.30111231206386496, 0.3591299116505806,
+                         0.39865985932678255};
+  const double psnr_y[] = {20.83720435862962, 22.360278384293558, 24.03780266830598,
+                           25.250404040300438};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(input.cells[i].degradation.quality, 10 * (i + 1));
+    EXPECT_NEAR(input.cells[i].psnr, psnr[i], 1e-9);
+    EXPECT_NEAR(input.cells[i].ssim, ssim[i], 1e-9);
+    EXPECT_NEAR(input.cells[i].psnr_y, psnr_y[i], 1e-9);
+    EXPECT_TRUE(std::isnan(input.cells[i].psnr_b));
   }
 }
 

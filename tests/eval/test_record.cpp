@@ -86,6 +86,39 @@ TEST_F(Record, MeasuringASetAgainReplacesItInPlace) {
   EXPECT_EQ(sets[1]["images"], 1);
 }
 
+// The two JPEG protocols measure the same folder: the colour one records under its label, so
+// neither entry replaces the other, and its results carry the Y PSNR.
+TEST_F(Record, ProtocolsSharingAFolderRecordUnderTheirOwnTitles) {
+  eval::Evaluation evaluation;
+  for (const bool colour : {false, true}) {
+    eval::SetScores set;
+    set.task = tasks::find_task("dejpeg");
+    set.set = colour ? eval::TestSet{"LIVE1", eval::Color::rgb, "LIVE1 colour"}
+                     : eval::TestSet{"LIVE1", eval::Color::y_u8};
+    set.images = 29;
+    set.channels = colour ? 3 : 1;
+    eval::Cell cell;
+    cell.degradation.quality = 10;
+    cell.images = 29;
+    cell.psnr = colour ? 28.5 : 29.0;
+    cell.ssim = 0.8;
+    cell.psnr_b = colour ? std::nan("") : 28.0;
+    if (colour) cell.psnr_y = 29.5;
+    set.methods.push_back({"Restora", {cell}, model.string(), "fp32"});
+    evaluation.sets.push_back(set);
+  }
+  eval::record_scores(evaluation, context);
+  const auto sets = model_file::read_model_file(model).meta.scores["test"]["sets"];
+  ASSERT_EQ(sets.size(), 2u);
+  EXPECT_EQ(sets[0]["set"], "LIVE1");
+  EXPECT_DOUBLE_EQ(sets[0]["results"][0]["psnr_b"].get<double>(), 28.0);
+  EXPECT_FALSE(sets[0]["results"][0].contains("psnr_y"));
+  EXPECT_EQ(sets[1]["set"], "LIVE1 colour");
+  EXPECT_DOUBLE_EQ(sets[1]["results"][0]["psnr"].get<double>(), 28.5);
+  EXPECT_DOUBLE_EQ(sets[1]["results"][0]["psnr_y"].get<double>(), 29.5);
+  EXPECT_FALSE(sets[1]["results"][0].contains("psnr_b"));
+}
+
 TEST_F(Record, PartialRunsAreRefusedAndBaselinesHaveNoFile) {
   auto evaluation = Evaluate("BSD68");
   for (const auto& row : evaluation.sets[0].methods)

@@ -7,8 +7,8 @@
 
 #include "eval/published.h"
 #include "eval/report.h"
-#include "model_file/model_meta.h"
 #include "eval_test_support.h"
+#include "model_file/model_meta.h"
 
 namespace restora {
 namespace {
@@ -32,11 +32,12 @@ eval::Cell MakeCell(Task task, int value, double psnr, double ssim, double psnr_
   return cell;
 }
 
-// A hand-made evaluation: Set5 (SR) and classic5 (JPEG).
+// A hand-made evaluation: Set5 (SR), classic5 (JPEG, gray protocol) and LIVE1 (colour protocol).
 eval::Evaluation SampleEvaluation() {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   eval::SetScores sr;
   sr.task = super_resolution;
+  sr.protocol = "Super-resolution (bicubic degradation)";
   sr.set = {"Set5", eval::Color::stored};
   sr.images = 5;
   sr.channels = 3;
@@ -54,12 +55,22 @@ eval::Evaluation SampleEvaluation() {
   };
   eval::SetScores jpeg;
   jpeg.task = dejpeg;
+  jpeg.protocol = "JPEG artifact removal (gray protocol)";
   jpeg.set = {"classic5", eval::Color::gray};
   jpeg.images = 5;
   jpeg.channels = 1;
   jpeg.methods = {{"Input", {MakeCell(jpeg.task, 10, 27.8212, 0.78, 25.2149, 0.0)}, "", ""}};
+  eval::SetScores colour;
+  colour.task = dejpeg;
+  colour.protocol = "JPEG artifact removal (colour protocol)";
+  colour.set = {"LIVE1", eval::Color::rgb, "LIVE1 colour"};
+  colour.images = 29;
+  colour.channels = 3;
+  auto colour_cell = MakeCell(dejpeg, 10, 25.5, 0.73, nan, 1.5);
+  colour_cell.psnr_y = 27.25;
+  colour.methods = {{"Input", {colour_cell}, "", ""}};
   eval::Evaluation evaluation;
-  evaluation.sets = {sr, jpeg};
+  evaluation.sets = {sr, jpeg, colour};
   evaluation.threads = 2;
   evaluation.notes = {"A note."};
   return evaluation;
@@ -108,6 +119,12 @@ TEST(Report, MarkdownTables) {
   has("| Method | q10 | ms/MP (q10) |");
   has("| Input | 27.82 / 0.7800 / 25.21 | 0.0 |\n");
   has("| JPEG input (published) | 27.82 | — |\n");
+  // The colour protocol: its own heading and label, RGB PSNR / SSIM / Y PSNR cells, and none of
+  // the published rows, which are the gray protocol's.
+  has("## JPEG artifact removal (colour protocol)");
+  has("### LIVE1 colour (29 colour images)\n\n| Method | q10 | ms/MP (q10) |\n|---|---|---|\n"
+      "| Input | 25.50 / 0.7300 / 27.25 | 1.5 |\n");
+  EXPECT_EQ(markdown.find("(published)", markdown.find("### LIVE1 colour")), std::string::npos);
   has("- A note.\n");
   EXPECT_EQ(markdown.find("Partial run"), std::string::npos);
 
@@ -133,6 +150,12 @@ TEST(Report, SummaryAndJson) {
   EXPECT_EQ(jpeg["quality"], 10);
   EXPECT_DOUBLE_EQ(jpeg["psnr_b"].get<double>(), 25.2149);
   EXPECT_EQ(jpeg["setting"], "q10");
+  EXPECT_TRUE(jpeg["psnr_y"].is_null());
+  const auto& colour = json["results"][2];
+  EXPECT_EQ(colour["set"], "LIVE1 colour");
+  EXPECT_EQ(colour["protocol"], "JPEG artifact removal (colour protocol)");
+  EXPECT_DOUBLE_EQ(colour["methods"][0]["cells"][0]["psnr_y"].get<double>(), 27.25);
+  EXPECT_TRUE(colour["methods"][0]["cells"][0]["psnr_b"].is_null());
 }
 
 TEST(Report, WritesAtomicallyIntoNewFolders) {

@@ -98,7 +98,10 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
                    "Our models, shipped names or files, comma-separated (needs one --task)")
       ->delimiter(',')
       ->default_str("the task's shipped default");
-  command->add_option("--sets", args->sets, "Test sets, comma-separated (e.g. Set5,Set14)")
+  command
+      ->add_option("--sets", args->sets,
+                   "Test sets, comma-separated (e.g. Set5,Set14; a folder measured by two "
+                   "protocols selects both, 'LIVE1 colour' the colour JPEG protocol alone)")
       ->delimiter(',')
       ->default_str("every standard set of the tasks");
   command->add_option("--limit", args->limit, "Only the first N images of each set (0 = all)")

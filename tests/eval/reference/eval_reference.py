@@ -10,6 +10,9 @@ test set; this script scores two table rows the way PROTOCOLS.md defines them:
   - JPEG gray protocol q10/20/30/40, "Input": ground truth = round half up of rgb2ycbcr's Y to
     uint8, grayscale JPEG by cv2.imencode (the same libjpeg), decoded; PSNR, SSIM (skimage)
     and PSNR-B (numpy, Yim & Bovik 2011, from tests/metrics/reference/metrics_reference.py).
+  - JPEG colour protocol q10/20/30/40, "Input": ground truth = the RGB image, colour JPEG by
+    cv2.imencode (4:2:0, checked in the file's frame header), decoded; PSNR and SSIM on RGB,
+    PSNR on skimage's rgb2ycbcr Y (not rounded).
 Each value is the mean over the two images.
 With the shared data folder it also scores Set5's first image (baby) at x2 for the
 "FSRCNN (OpenCV dnn_superres)" row: cv2.dnn_superres on MATLAB's own LR
@@ -83,6 +86,30 @@ def jpeg():
         print(f"// q{quality} input psnr {means[0]!r} ssim {means[1]!r} psnr_b {means[2]!r}")
 
 
+def chroma_subsampling(jpeg_bytes):
+    """The (horizontal, vertical) sampling factors of each component in a baseline JPEG."""
+    data = bytes(jpeg_bytes)
+    start = data.index(b"\xff\xc0")  # SOF0
+    components = data[start + 9]
+    return [(data[start + 11 + 3 * k] >> 4, data[start + 11 + 3 * k] & 15)
+            for k in range(components)]
+
+
+def jpeg_colour():
+    for quality in (10, 20, 30, 40):
+        values = []
+        for index in range(2):
+            gt = synthetic_image(index)
+            ok, data = cv2.imencode(".jpg", gt[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+            assert ok and chroma_subsampling(data) == [(2, 2), (1, 1), (1, 1)]  # 4:2:0
+            decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1]
+            psnr_y = peak_signal_noise_ratio(y_of(gt), y_of(decoded), data_range=255)
+            values.append((*scores(decoded.astype(np.float64), gt.astype(np.float64)), psnr_y))
+        means = np.mean(values, axis=0)
+        print(f"// q{quality} colour input psnr {means[0]!r} ssim {means[1]!r} "
+              f"psnr_y {means[2]!r}")
+
+
 def fsrcnn_on_baby(shared):
     gt_bgr = cv2.imread(os.path.join(shared, "test/Set5/baby_GT.png"))
     lr_bgr = cv2.imread(os.path.join(shared, "test/Set5_LR_matlab/X2/babyx2.png"))
@@ -98,6 +125,7 @@ def fsrcnn_on_baby(shared):
 if __name__ == "__main__":
     super_resolution()
     jpeg()
+    jpeg_colour()
     shared = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RESTORA_SHARED_DATA", "")
     if shared and os.path.isdir(os.path.join(shared, "peers/opencv_dnn_superres")):
         fsrcnn_on_baby(shared)
