@@ -22,21 +22,22 @@ std::vector<TaskProtocol> select_protocols(const EvalOptions& options) {
   std::vector<TaskProtocol> selected;
   std::vector<std::string> known;
   std::set<std::string> used;
+  // A folder's name selects every protocol measuring it; a label, that protocol's alone.
+  const auto requested = [&](const std::string& name) {
+    const bool found =
+        std::find(options.sets.begin(), options.sets.end(), name) != options.sets.end();
+    if (found) used.insert(name);
+    return found;
+  };
   for (auto protocol : standard_protocols()) {
     if (!options.tasks.empty() &&
         std::find(options.tasks.begin(), options.tasks.end(), protocol.task) == options.tasks.end())
       continue;
     std::vector<TestSet> sets;
     for (const auto& set : protocol.sets) {
-      // A folder's name selects every protocol measuring it; a label, that protocol's alone.
-      const auto selects = [&](const std::string& name) {
-        const bool selected =
-            std::find(options.sets.begin(), options.sets.end(), name) != options.sets.end();
-        if (selected) used.insert(name);
-        return selected;
-      };
       known.push_back(set.title());
-      const bool by_name = selects(set.name), by_label = !set.label.empty() && selects(set.label);
+      const bool by_name = requested(set.name);  // both looked up: each marks its name used
+      const bool by_label = !set.label.empty() && requested(set.label);
       if (options.sets.empty() || by_name || by_label) sets.push_back(set);
     }
     protocol.sets = sets;

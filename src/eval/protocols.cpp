@@ -176,9 +176,10 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
   for (const auto& degradation : protocol.settings) {
     auto measuring = protocol.task->protocol(degradation);
     if (protocol.rgb_with_y) measuring = {metrics::Space::all_channels, 0, false, "RGB"};
-    std::vector<cv::Mat> gts, lqs;
+    std::vector<cv::Mat> gts, lqs, gt_ys;  // gt_ys: the ground truths' Y, when measured
     for (size_t index = 0; index < paths.size(); ++index) {
       gts.push_back(protocol.task->ground_truth(ground_truths[index], degradation));
+      if (protocol.rgb_with_y) gt_ys.push_back(metrics::prepare(gts.back(), metrics::Space::y, 0));
       lqs.push_back(
           make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index)));
     }
@@ -215,8 +216,8 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
         tally.ssim += scores.ssim;
         tally.psnr_b += scores.psnr_b;
         if (protocol.rgb_with_y)
-          tally.psnr_y += metrics::psnr(metrics::prepare(restored, metrics::Space::y, 0),
-                                        metrics::prepare(gt, metrics::Space::y, 0));
+          tally.psnr_y +=
+              metrics::psnr(metrics::prepare(restored, metrics::Space::y, 0), gt_ys[index]);
         tally.ms_per_megapixel.push_back(ms * 1e6 / (static_cast<double>(gt.total())));
       }
     }

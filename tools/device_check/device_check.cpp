@@ -63,6 +63,8 @@ bool report(const char* model, const torch::Device& device, const char* what, do
   return ok;
 }
 
+// Builds the network as restora::load_model does, without its validation against the task
+// registry, which would bring OpenCV in.
 bool check_restoration(const restora::model_file::ModelFile& file, const fs::path& path) {
   auto network = restora::archs::build_network(file.meta.arch, file.meta.arch_config);
   restora::nn::import_weights(*network, file.tensors, path.string());
