@@ -5,7 +5,9 @@
 #   1. tools/device_check, built from the Torch layers that need no OpenCV, runs the shipped
 #      models on each device that LibTorch offers and compares them with the CPU in fp32;
 #   2. every translation unit (src, tools, tests, bench, fuzz) compiles against its headers.
-# Usage: [CXX_STANDARD=17] [CXXFLAGS=...] scripts/check_libtorch.sh TORCH_DIR [HEADERS_DIR]
+#   With CODEC_FILES=FOLDER (written by `device_check MODELS_DIR FOLDER` on another machine), the
+#   codec also decodes that machine's files and must give exactly its pixels.
+# Usage: [CXX_STANDARD=17] [CXXFLAGS=...] [CODEC_FILES=...] scripts/check_libtorch.sh TORCH_DIR [HEADERS_DIR]
 #   TORCH_DIR: a folder with include/ and lib/ (libtorch, or python3 -c 'import torch; print(torch.__path__[0])')
 #   HEADERS_DIR: headers missing there (OpenCV 4's opencv4/, fmt, nlohmann, CLI11, gtest, benchmark, zlib)
 # Writes build-libtorch-check/ (syntax.log, device_check); exit status 1 when a step fails.
@@ -29,7 +31,7 @@ export flags_line="${flags[*]}"
 # 1. The device check: the Torch layers without OpenCV (file formats, networks, the codec).
 sources=(src/fileio/file_io.cpp src/config/json_reader.cpp src/model_file/*.cpp src/nn/*.cpp
          src/archs/*.cpp src/codec/*.cpp
-         src/compression/{convolution,gdn,factorized_density,hyperprior_codec,integer_network,codec_model}.cpp
+         src/compression/{convolution,gdn,factorized_density,hyperprior_codec,integer_network,codec_model,tensor_codec}.cpp
          tools/device_check/device_check.cpp)
 torch_libs=(-ltorch -ltorch_cpu -lc10)
 if [[ -e "$torch_dir/lib/libtorch_cuda.so" ]]; then torch_libs+=(-ltorch_cuda -lc10_cuda); fi
@@ -38,7 +40,7 @@ if printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
      'g++ $flags_line -c "{}" -o "$0/objects/$(echo {} | tr / _).o"' "$out" &&
    g++ "$out"/objects/*.o -o "$out/device_check" -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" \
      -Wl,--no-as-needed "${torch_libs[@]}" -Wl,--as-needed -l:libz.so.1 -pthread; then
-  "$out/device_check" models
+  "$out/device_check" models ${CODEC_FILES:-}
   device_status=$?
 else
   echo "check_libtorch: device_check did not build" >&2

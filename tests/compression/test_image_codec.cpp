@@ -213,6 +213,32 @@ EncoderSide encoder_side(CodecModel& model, const cv::Mat& image, int level) {
   return {y, model.hyper.run(z_hat * (int64_t{1} << model.hyper.fraction_bits()))};
 }
 
+TEST_F(ImageCodec, TensorInterfaceCodesAsTheImageOneAndDecodesTheIntegersCoded) {
+  auto model = tiny_model(folder, 3);
+  const auto image = test_image(128, 64);  // a multiple of 64: no padding
+  const int level = 2;
+  const auto bytes = compress(model, image, level, Quantization::rounding);
+  const auto tensor = mat_to_tensor(to_float01(image));
+  EXPECT_EQ(compress_tensor(model, tensor, 128, 64, codec::ColorFormat::rgb8, level,
+                            Quantization::rounding),
+            bytes);
+  EXPECT_THROW(compress_tensor(model, tensor, 128, 65, codec::ColorFormat::rgb8, level),
+               InvalidArgument);  // 65 rows pad to 128
+  const auto header = read_header(bytes);
+  EXPECT_EQ(cv::norm(quantize_u8(tensor_to_mat(decompress_tensor(model, header)))(cv::Rect(0, 0, 128, 64)),
+                     decompress(model, bytes), cv::NORM_INF),
+            0.0);
+
+  // The integers: round(y − mean) against the means of the integer h_s, as the encoder had them.
+  const auto coded = decode_latents(model, header);
+  const auto [y, hyper] = encoder_side(model, image, level);
+  const auto parameters = split_parameters(hyper);
+  const auto mean = parameters.mean.to(torch::kDouble) / (1 << model.hyper.fraction_bits());
+  EXPECT_TRUE(torch::equal(coded.symbols, torch::round(y - mean).to(torch::kLong)));
+  EXPECT_TRUE(torch::equal(coded.parameters.mean, parameters.mean));
+  EXPECT_TRUE(torch::equal(coded.parameters.log_scale, parameters.log_scale));
+}
+
 TEST_F(ImageCodec, ResidualPredictionRefinesTheLatentsTheDecoderSynthesizes) {
   auto network = testing::tiny_codec_network(12, {{"latent_residual_prediction", true}});
   model_file::write_model_file(folder / "lrp.safetensors", make_codec_model_file(*network, "lrp", "test"));

@@ -4,9 +4,16 @@
 // needs no OpenCV, so it also builds beside a LibTorch the rest of the project cannot be linked
 // with there (scripts/check_libtorch.sh). Prints one line per check; exit status 1 when one is off.
 //
-// Usage: device_check MODELS_DIR
+// With CODEC_FILES, the codec also codes a test image at every level, on the CPU as its command
+// line does, and checks decoding across machines: where the folder holds no files yet, this
+// machine writes its .rci files there with what they decode to; where it does (another
+// machine's), it decodes those files and requires exactly the integers stored beside them and
+// pixels within one level, and says whether its own encoder wrote the same bytes.
+//
+// Usage: device_check MODELS_DIR [CODEC_FILES]
 
 #include <ATen/Context.h>
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -18,6 +25,8 @@
 
 #include "archs/network.h"
 #include "compression/codec_model.h"
+#include "compression/tensor_codec.h"
+#include "fileio/file_io.h"
 #include "model_file/model_meta.h"
 #include "nn/precision.h"
 #include "nn/weights.h"
@@ -169,11 +178,85 @@ bool check_codec(const fs::path& path) {
   return ok;
 }
 
+// A tensor's bytes (int64 or uint8, on the CPU), for files.
+std::vector<uint8_t> bytes_of(const torch::Tensor& tensor) {
+  const auto flat = tensor.contiguous().view(torch::kUInt8).view(-1);
+  return {flat.data_ptr<uint8_t>(), flat.data_ptr<uint8_t>() + flat.numel()};
+}
+
+// What `file` decodes to: the integers it codes (symbols, means, log-scales) and the pixels,
+// 8-bit, cropped to the image.
+struct Decoded {
+  std::vector<uint8_t> integers, pixels;
+};
+
+Decoded decode(restora::compression::CodecModel& model, const std::vector<uint8_t>& file) {
+  namespace compression = restora::compression;
+  const auto header = compression::read_header(file);
+  const auto coded = compression::decode_latents(model, header);
+  const auto pixels = (compression::decompress_tensor(model, header) * 255.0)
+                          .round()
+                          .slice(2, 0, header.height)
+                          .slice(3, 0, header.width)
+                          .to(torch::kUInt8);
+  return {bytes_of(torch::cat({coded.symbols, coded.parameters.mean, coded.parameters.log_scale}, 1)),
+          bytes_of(pixels)};
+}
+
+// Codes the test image at every level on the CPU; against another machine's files in `folder`
+// when it holds them, else writes this machine's there. The integers a file codes must be the
+// same; a pixel may differ by one level (the synthesis runs in fp32, and another CPU's or
+// LibTorch's kernels may round a value the other way).
+bool check_codec_files(const fs::path& model_path, const fs::path& folder) {
+  namespace compression = restora::compression;
+  using restora::fileio::read_file_bytes;
+  using restora::fileio::write_file_atomically;
+  auto model = compression::load_codec_model(model_path);
+  const int size = 2 * compression::codec_size_multiple;
+  const auto image = test_image(3, size);
+  const char* name = model.meta.name.c_str();
+  fs::create_directories(folder);
+  bool ok = true;
+  for (int level = 1; level <= model.levels(); ++level) {
+    const auto own = compression::compress_tensor(model, image, size, size,
+                                                  restora::codec::ColorFormat::rgb8, level);
+    const auto stem = (folder / fmt::format("{}-q{}", model.meta.name, level)).string();
+    const std::string what = fmt::format("level {} ({} bytes)", level, own.size());
+    if (!fs::exists(stem + ".rci")) {
+      const auto decoded = decode(model, own);
+      write_file_atomically(stem + ".integers", decoded.integers);
+      write_file_atomically(stem + ".rgb", decoded.pixels);
+      write_file_atomically(stem + ".rci", own);
+      std::printf("%-16s %-7s %-28s written as the reference\n", name, "cpu", what.c_str());
+      continue;
+    }
+    const auto stored = read_file_bytes(stem + ".rci");
+    const auto decoded = decode(model, stored);
+    const auto pixels = read_file_bytes(stem + ".rgb");
+    const bool same_integers = decoded.integers == read_file_bytes(stem + ".integers");
+    int64_t differing = 0;
+    int largest = decoded.pixels.size() == pixels.size() ? 0 : 255;
+    for (size_t i = 0; i < pixels.size() && i < decoded.pixels.size(); ++i) {
+      const int difference = std::abs(int{decoded.pixels[i]} - int{pixels[i]});
+      differing += difference > 0;
+      largest = std::max(largest, difference);
+    }
+    const bool level_ok = same_integers && largest <= 1;
+    std::printf("%-16s %-7s %-28s stored file: %s integers, %lld of %zu pixel values differ "
+                "(by at most %d); this machine's encoder wrote %s  %s\n",
+                name, "cpu", what.c_str(), same_integers ? "the same" : "OTHER",
+                static_cast<long long>(differing), pixels.size(), largest,
+                own == stored ? "the same bytes" : "another file", level_ok ? "ok" : "OFF");
+    ok &= level_ok;
+  }
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: device_check MODELS_DIR\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: device_check MODELS_DIR [CODEC_FILES]\n");
     return 2;
   }
   std::printf("LibTorch %s, CUDA %s\n", TORCH_VERSION,
@@ -191,6 +274,7 @@ int main(int argc, char** argv) {
     try {  // a model that fails on a device is reported, and the others still run
       const auto file = restora::model_file::read_model_file(path);
       ok &= file.meta.task == "codec" ? check_codec(path) : check_restoration(file, path);
+      if (file.meta.task == "codec" && argc == 3) ok &= check_codec_files(path, argv[2]);
     } catch (const std::exception& error) {
       const std::string what = error.what();  // LibTorch's messages go on with a backtrace
       std::printf("%-16s OFF: %s\n", path.stem().c_str(), what.substr(0, what.find('\n')).c_str());
