@@ -116,8 +116,7 @@ double bits_per_pixel(const restora::compression::TrainingPass& pass, int64_t pi
   return bits.item<double>() / static_cast<double>(pixels);
 }
 
-bool check_codec(const fs::path& path) {
-  auto model = restora::compression::load_codec_model(path);
+bool check_codec(restora::compression::CodecModel& model) {
   auto& network = model.network;
   const int64_t size = 2 * restora::compression::codec_size_multiple;
   const auto image = test_image(3, size);
@@ -207,11 +206,10 @@ Decoded decode(restora::compression::CodecModel& model, const std::vector<uint8_
 // when it holds them, else writes this machine's there. The integers a file codes must be the
 // same; a pixel may differ by one level (the synthesis runs in fp32, and another CPU's or
 // LibTorch's kernels may round a value the other way).
-bool check_codec_files(const fs::path& model_path, const fs::path& folder) {
+bool check_codec_files(restora::compression::CodecModel& model, const fs::path& folder) {
   namespace compression = restora::compression;
   using restora::fileio::read_file_bytes;
   using restora::fileio::write_file_atomically;
-  auto model = compression::load_codec_model(model_path);
   const int size = 2 * compression::codec_size_multiple;
   const auto image = test_image(3, size);
   const char* name = model.meta.name.c_str();
@@ -273,8 +271,13 @@ int main(int argc, char** argv) {
   for (const auto& path : paths) {
     try {  // a model that fails on a device is reported, and the others still run
       const auto file = restora::model_file::read_model_file(path);
-      ok &= file.meta.task == "codec" ? check_codec(path) : check_restoration(file, path);
-      if (file.meta.task == "codec" && argc == 3) ok &= check_codec_files(path, argv[2]);
+      if (file.meta.task == "codec") {
+        auto model = restora::compression::load_codec_model(path);
+        ok &= check_codec(model);
+        if (argc == 3) ok &= check_codec_files(model, argv[2]);
+      } else {
+        ok &= check_restoration(file, path);
+      }
     } catch (const std::exception& error) {
       const std::string what = error.what();  // LibTorch's messages go on with a backtrace
       std::printf("%-16s OFF: %s\n", path.stem().c_str(), what.substr(0, what.find('\n')).c_str());
