@@ -1,8 +1,9 @@
 // Runs the shipped networks on each device this LibTorch offers and compares them with the CPU
 // in fp32: every restoration model in fp32 and in bf16 (channels-last, autocast), and the learned
-// codec's float network (its rounded pass, and one bf16 training pass with its backward). It
-// needs no OpenCV, so it also builds beside a LibTorch the rest of the project cannot be linked
-// with there (scripts/check_libtorch.sh). Prints one line per check; exit status 1 when one is off.
+// codec's float network (its synthesis of the same latents, its rounded pass's rate, and one bf16
+// training pass with its backward). It needs no OpenCV, so it also builds beside a LibTorch the
+// rest of the project cannot be linked with there (scripts/check_libtorch.sh). Prints one line
+// per check; exit status 1 when one is off.
 //
 // With CODEC_FILES, the codec also codes a test image at every level, on the CPU as its command
 // line does, and checks decoding across machines: where the folder holds no files yet, this
