@@ -26,7 +26,7 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
 
 cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
   const auto file = read_header(bytes);
-  const auto x_hat = decompress_tensor(model, file);
+  const auto x_hat = reconstruct(model, decode_latents(model, file), file.level);
   cv::Mat decoded = quantize_u8(tensor_to_mat(x_hat))(cv::Rect(0, 0, file.width, file.height)).clone();
   if (file.color == codec::ColorFormat::gray8) cv::cvtColor(decoded, decoded, cv::COLOR_RGB2GRAY);
   return decoded;

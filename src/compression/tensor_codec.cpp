@@ -361,8 +361,10 @@ CodedLatents decode_latents(CodecModel& model, const codec::Container& file) {
            join(first.parameters.log_scale, second.parameters.log_scale)}};
 }
 
-torch::Tensor decompress_tensor(CodecModel& model, const codec::Container& file) {
-  const auto coded = decode_latents(model, file);
+torch::Tensor reconstruct(CodecModel& model, const CodedLatents& coded, int level) {
+  if (level < 1 || level > model.levels())
+    throw InvalidArgument(fmt::format("quality level {} is not available; model '{}' has levels 1-{}",
+                                      level, model.meta.name, model.levels()));
   const int bits = model.hyper.fraction_bits();
   const auto to_float = [&](const torch::Tensor& fixed) {
     return (fixed.to(torch::kFloat64) * std::ldexp(1.0, -bits)).to(torch::kFloat32);
@@ -374,7 +376,7 @@ torch::Tensor decompress_tensor(CodecModel& model, const codec::Container& file)
   torch::NoGradGuard no_grad;
   const auto predicted =
       model.network->predict_latent(y_hat, {to_float(means), to_float(coded.parameters.log_scale)});
-  return synthesize(*model.network, predicted, file.level - 1).clamp(0.0, 1.0);
+  return synthesize(*model.network, predicted, level - 1).clamp(0.0, 1.0);
 }
 
 }  // namespace restora::compression

@@ -48,9 +48,9 @@ struct CodedLatents {
 // ModelMismatch when the file names another model.
 CodedLatents decode_latents(CodecModel& model, const codec::Container& file);
 
-// A file read by read_header -> its padded RGB image, 1×3×H×W float in [0, 1] (crop to the
-// header's width and height): decode_latents, then the float networks (fp32; another CPU's
-// kernels may round an output value the other way). Throws as decode_latents.
-torch::Tensor decompress_tensor(CodecModel& model, const codec::Container& file);
+// A file's decoded integers at its quality `level` -> its padded RGB image, 1×3×H×W float in
+// [0, 1] (crop to the header's width and height), by the float networks (fp32; another CPU's
+// kernels may round an output value the other way); InvalidArgument for a level the model lacks.
+torch::Tensor reconstruct(CodecModel& model, const CodedLatents& coded, int level);
 
 }  // namespace restora::compression

@@ -225,12 +225,13 @@ TEST_F(ImageCodec, TensorInterfaceCodesAsTheImageOneAndDecodesTheIntegersCoded) 
   EXPECT_THROW(compress_tensor(model, tensor, 128, 65, codec::ColorFormat::rgb8, level),
                InvalidArgument);  // 65 rows pad to 128
   const auto header = read_header(bytes);
-  EXPECT_EQ(cv::norm(quantize_u8(tensor_to_mat(decompress_tensor(model, header)))(cv::Rect(0, 0, 128, 64)),
+  const auto coded = decode_latents(model, header);
+  EXPECT_EQ(cv::norm(quantize_u8(tensor_to_mat(reconstruct(model, coded, level)))(cv::Rect(0, 0, 128, 64)),
                      decompress(model, bytes), cv::NORM_INF),
             0.0);
+  EXPECT_THROW(reconstruct(model, coded, 4), InvalidArgument);  // the tiny model has 3 levels
 
   // The integers: round(y − mean) against the means of the integer h_s, as the encoder had them.
-  const auto coded = decode_latents(model, header);
   const auto [y, hyper] = encoder_side(model, image, level);
   const auto parameters = split_parameters(hyper);
   const auto mean = parameters.mean.to(torch::kDouble) / (1 << model.hyper.fraction_bits());

@@ -200,7 +200,7 @@ Decoded decode(restora::compression::CodecModel& model, const std::vector<uint8_
   namespace compression = restora::compression;
   const auto header = compression::read_header(file);
   const auto coded = compression::decode_latents(model, header);
-  const auto pixels = (compression::decompress_tensor(model, header) * 255.0)
+  const auto pixels = (compression::reconstruct(model, coded, header.level) * 255.0)
                           .round()
                           .slice(2, 0, header.height)
                           .slice(3, 0, header.width)
