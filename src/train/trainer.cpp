@@ -115,6 +115,13 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
                        : make_restoration_objective(experiment, source, say);
   auto& network = objective->network();
   const auto precision = nn::parse_precision(training.precision);
+  // Without AVX512-BF16 or AMX, LibTorch's CPU kernels emulate bf16 and fall back to its slow
+  // reference convolutions (docs/TRAINING.md: the codec's recipe on a Zen 3 EPYC made fewer than
+  // 25 steps in 12 minutes in bf16, 0.19 steps/s in fp32).
+  if (precision == nn::Precision::bf16 && !nn::cpu_has_native_bf16())
+    say("warning: this CPU has no native bf16 (AVX512-BF16 or AMX), so bf16 training runs "
+        "emulated, many times slower than fp32; train in fp32 here (restora train --precision fp32, "
+        "or \"precision\": \"fp32\" under \"training\")");
   nn::to_channels_last(network);
   network.train();
 

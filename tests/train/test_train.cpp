@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <fstream>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
@@ -9,6 +10,7 @@
 
 #include "compression/codec_model.h"
 #include "compression/image_codec.h"
+#include "nn/precision.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 #include "support/tiny_model.h"
@@ -247,6 +249,23 @@ TEST_F(TrainTest, SavedModelLoadsAndDescribesItself) {
   EXPECT_EQ(file.meta.in_channels, 1);
   EXPECT_TRUE(file.meta.recipe.contains("config"));
   EXPECT_TRUE(file.meta.scores["validation"].contains("psnr"));
+}
+
+// bf16 without the CPU's bf16 instructions is emulated: the run says so, and fp32 never warns.
+TEST_F(TrainTest, Bf16WarnsWhereTheCpuEmulatesIt) {
+  for (const std::string precision : {"bf16", "fp32"}) {
+    auto config = tiny_config("denoise");
+    config["training"]["precision"] = precision;
+    config["training"]["steps"] = 1;
+    auto run = options("warn-" + precision);
+    std::vector<std::string> messages;
+    run.on_message = [&](const std::string& text) { messages.push_back(text); };
+    run_training(parse_experiment(config, "c.json"), run);
+    const bool warned = std::any_of(messages.begin(), messages.end(), [](const std::string& text) {
+      return text.find("no native bf16") != std::string::npos;
+    });
+    EXPECT_EQ(warned, precision == "bf16" && !nn::cpu_has_native_bf16()) << precision;
+  }
 }
 
 TEST_F(TrainTest, CodecTrainsResumesExactlyAndLoadsAsACodec) {
