@@ -221,13 +221,17 @@ std::vector<double> distortion_weights(HyperpriorCodecImpl& network, int level) 
   return {weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel()};
 }
 
+void require_level(const CodecModel& model, int level) {
+  if (level < 1 || level > model.levels())
+    throw InvalidArgument(fmt::format("quality level {} is not available; model '{}' has levels 1-{}",
+                                      level, model.meta.name, model.levels()));
+}
+
 }  // namespace
 
 codec::Container file_header(const CodecModel& model, int width, int height,
                              codec::ColorFormat color, int level) {
-  if (level < 1 || level > model.levels())
-    throw InvalidArgument(fmt::format("quality level {} is not available; model '{}' has levels 1-{}",
-                                      level, model.meta.name, model.levels()));
+  require_level(model, level);
   if (width < 1 || height < 1) throw InvalidArgument("compress: the image is empty");
   if (static_cast<int64_t>(width) * height > codec::max_pixels)
     throw InvalidArgument(fmt::format("compress: a {}x{} image is larger than the {} pixels a "
@@ -362,9 +366,7 @@ CodedLatents decode_latents(CodecModel& model, const codec::Container& file) {
 }
 
 torch::Tensor reconstruct(CodecModel& model, const CodedLatents& coded, int level) {
-  if (level < 1 || level > model.levels())
-    throw InvalidArgument(fmt::format("quality level {} is not available; model '{}' has levels 1-{}",
-                                      level, model.meta.name, model.levels()));
+  require_level(model, level);
   const int bits = model.hyper.fraction_bits();
   const auto to_float = [&](const torch::Tensor& fixed) {
     return (fixed.to(torch::kFloat64) * std::ldexp(1.0, -bits)).to(torch::kFloat32);
