@@ -187,10 +187,17 @@ torch::Tensor IntegerNetwork::run_at(const torch::Tensor& input, const torch::Te
   if (!one_to_one)
     throw InvalidArgument(fmt::format("integer network {}: run_at needs no pixel shuffle and 1×1 layers after the first", prefix_));
   const auto& first = layers_.front();
-  const int64_t kernel = first.weight.size(2);
-  // The first layer's windows at the chosen positions only: (C·k·k) × N, times the kernel.
-  const auto windows = torch::im2col(x, {kernel, kernel}, {1, 1}, {kernel / 2, kernel / 2}, {1, 1})[0]
-                           .index_select(1, at.flatten().nonzero().squeeze(1));
+  const int64_t kernel = first.weight.size(2), pad = kernel / 2, padded_width = x.size(3) + 2 * pad;
+  // The first layer's windows at the chosen positions only, (C·k·k) × N in im2col's row order,
+  // gathered at once from the padded input (about a fifth of the time of im2col, then a selection).
+  const auto positions = at.flatten().nonzero().squeeze(1);
+  const auto origins = torch::div(positions, x.size(3), "floor") * padded_width + positions.remainder(x.size(3));
+  const auto offsets = torch::arange(kernel, torch::kLong).view({kernel, 1}) * padded_width +
+                       torch::arange(kernel, torch::kLong).view({1, kernel});
+  const auto windows = torch::constant_pad_nd(x, {pad, pad, pad, pad})[0]
+                           .view({x.size(1), -1})
+                           .index({torch::indexing::Slice(), offsets.view({-1, 1}) + origins.view({1, -1})})
+                           .view({-1, positions.numel()});
   auto y = finish(first, torch::addmm(first.bias.unsqueeze(1), first.weight.flatten(1), windows));
   for (size_t i = 1; i < layers_.size(); ++i)
     y = finish(layers_[i], torch::addmm(layers_[i].bias.unsqueeze(1), layers_[i].weight.flatten(1), y));

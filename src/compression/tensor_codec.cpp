@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 
+#include "compression/tiling.h"
 #include "restora/errors.h"
 
 namespace restora::compression {
@@ -149,41 +150,27 @@ size_t sections_of(const CodecModel& model) {
   return model.context ? 1 + 2 * (model.channel_context.size() + 1) : 2;
 }
 
-// The transforms run over tiles, so their activations stay bounded whatever the image size:
-// tiles of 32 latents (512 pixels) plus tile_context_latents() on each side, more than the
-// transforms' receptive radii, of which only the centre is kept.
-constexpr int64_t tile_latents = 32, latent_stride = 16;
+constexpr int64_t latent_stride = 16;
 
-// Calls `run(top, left)` with the origin of every tile of a `height`×`width` latent grid.
+// Calls `run(rows, cols)` with every tile of a `height`×`width` latent grid (compression/tiling.h).
 template <typename Run>
-void for_each_tile(int64_t height, int64_t width, Run&& run) {
-  for (int64_t top = 0; top < height; top += tile_latents)
-    for (int64_t left = 0; left < width; left += tile_latents) run(top, left);
-}
-
-struct TileSpan {
-  int64_t begin, end, keep_begin, keep_end;  // with context; the kept centre, relative
-};
-
-TileSpan span(int64_t start, int64_t size, int64_t context_latents) {
-  const int64_t begin = std::max<int64_t>(0, start - context_latents);
-  const int64_t end = std::min(size, start + tile_latents + context_latents);
-  return {begin, end, start - begin, std::min(size, start + tile_latents) - begin};
+void for_each_tile(const HyperpriorCodecImpl& network, int64_t height, int64_t width, Run&& run) {
+  const auto tiles = tiles_for(height, width, tile_context_latents(network.shape()));
+  for (const auto& rows : tiles.rows)
+    for (const auto& cols : tiles.cols) run(rows, cols);
 }
 
 // image: 1×3×H×W, H and W multiples of 64 -> y·gain, 1×M×H/16×W/16, float.
 torch::Tensor analyze(HyperpriorCodecImpl& network, const torch::Tensor& image, int level) {
   const int64_t height = image.size(2) / latent_stride, width = image.size(3) / latent_stride;
   auto y = torch::empty({1, network.shape().latent_channels, height, width});
-  for_each_tile(height, width, [&](int64_t top, int64_t left) {
-    const int64_t context = tile_context_latents(network.shape());
-    const auto rows = span(top, height, context), cols = span(left, width, context);
+  for_each_tile(network, height, width, [&](const TileSpan& rows, const TileSpan& cols) {
     const auto tile = image.slice(2, rows.begin * latent_stride, rows.end * latent_stride)
                           .slice(3, cols.begin * latent_stride, cols.end * latent_stride)
                           .contiguous(torch::MemoryFormat::ChannelsLast);
     const auto latent = network.analysis(tile, level);
-    y.slice(2, top, top + rows.keep_end - rows.keep_begin)
-        .slice(3, left, left + cols.keep_end - cols.keep_begin)
+    y.slice(2, rows.begin + rows.keep_begin, rows.begin + rows.keep_end)
+        .slice(3, cols.begin + cols.keep_begin, cols.begin + cols.keep_end)
         .copy_(latent.slice(2, rows.keep_begin, rows.keep_end).slice(3, cols.keep_begin, cols.keep_end));
   });
   return y;
@@ -193,14 +180,12 @@ torch::Tensor analyze(HyperpriorCodecImpl& network, const torch::Tensor& image, 
 torch::Tensor synthesize(HyperpriorCodecImpl& network, const torch::Tensor& y_hat, int level) {
   const int64_t height = y_hat.size(2), width = y_hat.size(3);
   auto image = torch::empty({1, 3, height * latent_stride, width * latent_stride});
-  for_each_tile(height, width, [&](int64_t top, int64_t left) {
-    const int64_t context = tile_context_latents(network.shape());
-    const auto rows = span(top, height, context), cols = span(left, width, context);
+  for_each_tile(network, height, width, [&](const TileSpan& rows, const TileSpan& cols) {
     const auto tile = y_hat.slice(2, rows.begin, rows.end).slice(3, cols.begin, cols.end)
                           .contiguous(torch::MemoryFormat::ChannelsLast);
     const auto pixels = network.synthesis(tile, level);
-    image.slice(2, top * latent_stride, (top + rows.keep_end - rows.keep_begin) * latent_stride)
-        .slice(3, left * latent_stride, (left + cols.keep_end - cols.keep_begin) * latent_stride)
+    image.slice(2, (rows.begin + rows.keep_begin) * latent_stride, (rows.begin + rows.keep_end) * latent_stride)
+        .slice(3, (cols.begin + cols.keep_begin) * latent_stride, (cols.begin + cols.keep_end) * latent_stride)
         .copy_(pixels.slice(2, rows.keep_begin * latent_stride, rows.keep_end * latent_stride)
                    .slice(3, cols.keep_begin * latent_stride, cols.keep_end * latent_stride));
   });

@@ -14,6 +14,7 @@
 #include "compression/gdn.h"
 #include "compression/hyperprior_codec.h"
 #include "compression/image_codec.h"
+#include "compression/tiling.h"
 #include "image/tensor_bridge.h"
 #include "model_file/model_meta.h"
 #include "model_file/safetensors.h"
@@ -84,13 +85,14 @@ TEST_F(ImageCodec, DecodesWhatTheEncoderReconstructs) {
 
 TEST_F(ImageCodec, LargeImagesRunInTilesThatMatchTheWholeImage) {
   auto model = tiny_model(folder, 8);
-  const auto image = test_image(700, 90);  // 44 latents wide: two tiles across
+  const auto image = test_image(2000, 300);  // 128×20 latents, beyond one tile's bound
+  ASSERT_GT(tiles_for(20, 128, tile_context_latents(model.network->shape())).cols.size(), 1u);
   const auto decoded = decompress(model, compress(model, image, 2, Quantization::rounding));
   ASSERT_EQ(decoded.size(), image.size());
   // The whole image through the networks at once.
   torch::NoGradGuard no_grad;
   cv::Mat padded;
-  cv::copyMakeBorder(image, padded, 0, 38, 0, 4, cv::BORDER_REPLICATE);
+  cv::copyMakeBorder(image, padded, 0, 20, 0, 48, cv::BORDER_REPLICATE);
   const auto cl = torch::MemoryFormat::ChannelsLast;
   const auto y = model.network->analysis(mat_to_tensor(to_float01(padded)).contiguous(cl), 1).to(torch::kDouble);
   const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
@@ -99,7 +101,7 @@ TEST_F(ImageCodec, LargeImagesRunInTilesThatMatchTheWholeImage) {
   const auto mean = parameters.mean.to(torch::kDouble) / double(1 << model.hyper.fraction_bits());
   const auto y_hat = torch::round(y - mean) + mean;
   const auto whole = quantize_u8(tensor_to_mat(
-      model.network->synthesis(y_hat.to(torch::kFloat).contiguous(cl), 1).clamp(0, 1)))(cv::Rect(0, 0, 700, 90));
+      model.network->synthesis(y_hat.to(torch::kFloat).contiguous(cl), 1).clamp(0, 1)))(cv::Rect(0, 0, 2000, 300));
   // Tiles see the same context as the whole image up to float rounding.
   EXPECT_LE(cv::norm(decoded, whole, cv::NORM_INF), 2.0);
   cv::Mat difference;
