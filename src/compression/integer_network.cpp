@@ -15,6 +15,10 @@ namespace {
 
 constexpr int headroom_bits = 10;  // activations are clamped to ±2^(fraction_bits + 10)
 constexpr double int16_limit = 32767.0;
+// Layers run over bands of output rows (run) or of positions (run_at), so that the float64
+// windows of their products (k²·C values per output position) stay near 32 MB whatever the
+// grid's size. The sums are exact integers, so the bands change no result.
+constexpr int64_t band_values = int64_t{1} << 22;
 
 }  // namespace
 
@@ -168,9 +172,15 @@ torch::Tensor IntegerNetwork::run(const torch::Tensor& input) const {
   torch::NoGradGuard no_grad;
   auto x = fixed_input(input);
   for (const auto& layer : layers_) {
-    const int64_t pad = layer.weight.size(2) / 2;
+    const int64_t pad = layer.weight.size(2) / 2, height = x.size(2);
+    const int64_t band = std::max<int64_t>(1, band_values / (layer.weight[0].numel() * x.size(3)));
+    const auto padded = torch::constant_pad_nd(x, {pad, pad, pad, pad});
+    std::vector<torch::Tensor> bands;
     // Exact: every operand and partial sum is an integer below 2^53 (check_bounds).
-    x = finish(layer, torch::conv2d(x, layer.weight, layer.bias, 1, pad));
+    for (int64_t top = 0; top < height; top += band)
+      bands.push_back(finish(layer, torch::conv2d(padded.slice(2, top, std::min(height, top + band) + 2 * pad),
+                                                  layer.weight, layer.bias)));
+    x = torch::cat(bands, 2);
     if (layer.shuffle > 1) x = torch::pixel_shuffle(x, layer.shuffle);
   }
   return x.to(torch::kInt64);
@@ -192,16 +202,20 @@ torch::Tensor IntegerNetwork::run_at(const torch::Tensor& input, const torch::Te
   // gathered at once from the padded input (about a fifth of the time of im2col, then a selection).
   const auto positions = at.flatten().nonzero().squeeze(1);
   const auto origins = torch::div(positions, x.size(3), "floor") * padded_width + positions.remainder(x.size(3));
-  const auto offsets = torch::arange(kernel, torch::kLong).view({kernel, 1}) * padded_width +
-                       torch::arange(kernel, torch::kLong).view({1, kernel});
-  const auto windows = torch::constant_pad_nd(x, {pad, pad, pad, pad})[0]
-                           .view({x.size(1), -1})
-                           .index({torch::indexing::Slice(), offsets.view({-1, 1}) + origins.view({1, -1})})
-                           .view({-1, positions.numel()});
-  auto y = finish(first, torch::addmm(first.bias.unsqueeze(1), first.weight.flatten(1), windows));
-  for (size_t i = 1; i < layers_.size(); ++i)
-    y = finish(layers_[i], torch::addmm(layers_[i].bias.unsqueeze(1), layers_[i].weight.flatten(1), y));
-  return y.unsqueeze(0).to(torch::kInt64);
+  const auto offsets = (torch::arange(kernel, torch::kLong).view({kernel, 1}) * padded_width +
+                        torch::arange(kernel, torch::kLong).view({1, kernel})).view({-1, 1});
+  const auto padded = torch::constant_pad_nd(x, {pad, pad, pad, pad})[0].view({x.size(1), -1});
+  const int64_t band = std::max<int64_t>(1, band_values / first.weight[0].numel());
+  std::vector<torch::Tensor> bands;
+  for (int64_t from = 0; bands.empty() || from < positions.numel(); from += band) {  // ≥ 1 band
+    const auto windows = padded.index({torch::indexing::Slice(), offsets + origins.slice(0, from, from + band).view({1, -1})})
+                             .view({first.weight[0].numel(), -1});
+    auto y = finish(first, torch::addmm(first.bias.unsqueeze(1), first.weight.flatten(1), windows));
+    for (size_t i = 1; i < layers_.size(); ++i)
+      y = finish(layers_[i], torch::addmm(layers_[i].bias.unsqueeze(1), layers_[i].weight.flatten(1), y));
+    bands.push_back(y);
+  }
+  return torch::cat(bands, 1).unsqueeze(0).to(torch::kInt64);
 }
 
 FixedPointParameters split_parameters(const torch::Tensor& output) {

@@ -75,6 +75,21 @@ TEST(IntegerNetwork, RunAtGivesTheIntegersOfRunAtThePositions) {
   EXPECT_THROW(shuffling.run_at(torch::zeros({1, 4, 5, 7}, torch::kLong), at), InvalidArgument);
 }
 
+TEST(IntegerNetwork, LargeGridsRunInBandsThatGiveTheSameIntegers) {
+  torch::manual_seed(5);
+  auto layers = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 16, 3).padding(1)),
+                                      torch::nn::ReLU(), torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 8, 1)));
+  const auto integer = IntegerNetwork::quantize(layers, "coding.test");
+  // 144 values per position: run() takes bands of 113 rows of 256, run_at() of 29 127 positions.
+  const auto x = torch::randint(-3000, 3000, {1, 16, 300, 256}, torch::kLong);
+  const auto whole = integer.run(x);
+  // Rows 0-98 of a 100-row crop see all they need: one band gives them.
+  const auto crop = integer.run(x.slice(2, 0, 100));
+  EXPECT_TRUE(torch::equal(whole.slice(2, 0, 99), crop.slice(2, 0, 99)));
+  const auto everywhere = torch::ones({300, 256}, torch::kBool);
+  EXPECT_TRUE(torch::equal(integer.run_at(x, everywhere), whole.flatten(2)));
+}
+
 // The tensor `name` of `tensors` with its values changed by `change` (stored as `type`).
 void rewrite(std::vector<model_file::Tensor>& tensors, const std::string& name, torch::ScalarType type,
              const std::function<void(torch::Tensor&)>& change) {
