@@ -42,7 +42,8 @@ nlohmann::json setting_value_json(tasks::Task task, const Degradation& degradati
 // Throws FileError naming the path.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 
-// "<CPU model name>, <N> logical cores", from /proc/cpuinfo; "unknown CPU" when unreadable.
+// "<CPU model name> (<its widest vector extension>), <N> logical cores", from /proc/cpuinfo;
+// "unknown CPU" when unreadable.
 std::string describe_machine();
 
 }  // namespace restora::eval

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -181,7 +182,17 @@ TEST(Report, DateAndMachine) {
   ASSERT_EQ(date.size(), 10u);
   EXPECT_EQ(date[4], '-');
   EXPECT_EQ(date[7], '-');
-  EXPECT_NE(eval::describe_machine().find("logical cores"), std::string::npos);
+  const auto machine = eval::describe_machine();
+  EXPECT_NE(machine.find("logical cores"), std::string::npos);
+  // Every x86-64 CPU these machines lend has AVX2 at least.
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  const std::string text{std::istreambuf_iterator<char>(cpuinfo), std::istreambuf_iterator<char>()};
+  if (text.find(" avx2") != std::string::npos) {
+    EXPECT_TRUE(machine.find("(AVX2, no AVX-512)") != std::string::npos ||
+                machine.find("AVX512") != std::string::npos || machine.find("AVX-512") != std::string::npos ||
+                machine.find("AMX") != std::string::npos)
+        << machine;
+  }
 }
 
 }  // namespace
