@@ -157,7 +157,10 @@ torch::Tensor IntegerNetwork::fixed_input(const torch::Tensor& x) const {
   const double ceiling = std::ldexp(1.0, fraction_bits_ + headroom_bits);
   if (x.dim() != 4 || x.size(1) != layers_.front().weight.size(1))
     throw InvalidArgument(fmt::format("integer network {}: wrong number of input channels", prefix_));
-  return x.to(torch::kCPU).to(torch::kFloat64).contiguous().clamp(-ceiling, ceiling);
+  // One copy, clamped in place: on large grids the inputs are the entropy coding's largest arrays.
+  return x.to(torch::kCPU, torch::kFloat64, /*non_blocking=*/false, /*copy=*/true)
+      .contiguous()
+      .clamp_(-ceiling, ceiling);
 }
 
 torch::Tensor IntegerNetwork::finish(const Layer& layer, const torch::Tensor& sums) const {
@@ -174,7 +177,7 @@ torch::Tensor IntegerNetwork::run(const torch::Tensor& input) const {
   for (const auto& layer : layers_) {
     const int64_t pad = layer.weight.size(2) / 2, height = x.size(2);
     const int64_t band = std::max<int64_t>(1, band_values / (layer.weight[0].numel() * x.size(3)));
-    const auto padded = torch::constant_pad_nd(x, {pad, pad, pad, pad});
+    const auto padded = pad ? torch::constant_pad_nd(x, {pad, pad, pad, pad}) : x;
     std::vector<torch::Tensor> bands;
     // Exact: every operand and partial sum is an integer below 2^53 (check_bounds).
     for (int64_t top = 0; top < height; top += band)
@@ -204,7 +207,7 @@ torch::Tensor IntegerNetwork::run_at(const torch::Tensor& input, const torch::Te
   const auto origins = torch::div(positions, x.size(3), "floor") * padded_width + positions.remainder(x.size(3));
   const auto offsets = (torch::arange(kernel, torch::kLong).view({kernel, 1}) * padded_width +
                         torch::arange(kernel, torch::kLong).view({1, kernel})).view({-1, 1});
-  const auto padded = torch::constant_pad_nd(x, {pad, pad, pad, pad})[0].view({x.size(1), -1});
+  const auto padded = (pad ? torch::constant_pad_nd(x, {pad, pad, pad, pad}) : x)[0].view({x.size(1), -1});
   const int64_t band = std::max<int64_t>(1, band_values / first.weight[0].numel());
   std::vector<torch::Tensor> bands;
   for (int64_t from = 0; bands.empty() || from < positions.numel(); from += band) {  // ≥ 1 band
