@@ -20,8 +20,9 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
   if (image.channels() == 1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
   cv::Mat padded;
   cv::copyMakeBorder(rgb, padded, 0, header.pad_bottom, 0, header.pad_right, cv::BORDER_REPLICATE);
-  return compress_tensor(model, mat_to_tensor(to_float01(padded)), image.cols, image.rows, color,
-                         level, quantization);
+  // Its own statement, so that the float copy of the image is gone before the networks run.
+  const auto pixels = mat_to_tensor(to_float01(padded));
+  return compress_tensor(model, pixels, image.cols, image.rows, color, level, quantization);
 }
 
 cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {
