@@ -20,6 +20,11 @@ constexpr double int16_limit = 32767.0;
 // grid's size. The sums are exact integers, so the bands change no result.
 constexpr int64_t band_values = int64_t{1} << 22;
 
+// x (N×C×H×W) with `pad` zeros around each plane.
+torch::Tensor zero_padded(const torch::Tensor& x, int64_t pad) {
+  return pad ? torch::constant_pad_nd(x, {pad, pad, pad, pad}) : x;
+}
+
 }  // namespace
 
 IntegerNetwork IntegerNetwork::quantize(const torch::nn::Sequential& layers, const std::string& prefix,
@@ -158,8 +163,8 @@ torch::Tensor IntegerNetwork::fixed_input(const torch::Tensor& x) const {
   if (x.dim() != 4 || x.size(1) != layers_.front().weight.size(1))
     throw InvalidArgument(fmt::format("integer network {}: wrong number of input channels", prefix_));
   // One copy, clamped in place: on large grids the inputs are the entropy coding's largest arrays.
-  return x.to(torch::kCPU, torch::kFloat64, /*non_blocking=*/false, /*copy=*/true)
-      .contiguous()
+  return x.to(torch::TensorOptions().device(torch::kCPU).dtype(torch::kFloat64), /*non_blocking=*/false,
+              /*copy=*/true, torch::MemoryFormat::Contiguous)
       .clamp_(-ceiling, ceiling);
 }
 
@@ -177,7 +182,7 @@ torch::Tensor IntegerNetwork::run(const torch::Tensor& input) const {
   for (const auto& layer : layers_) {
     const int64_t pad = layer.weight.size(2) / 2, height = x.size(2);
     const int64_t band = std::max<int64_t>(1, band_values / (layer.weight[0].numel() * x.size(3)));
-    const auto padded = pad ? torch::constant_pad_nd(x, {pad, pad, pad, pad}) : x;
+    const auto padded = zero_padded(x, pad);
     std::vector<torch::Tensor> bands;
     // Exact: every operand and partial sum is an integer below 2^53 (check_bounds).
     for (int64_t top = 0; top < height; top += band)
@@ -207,7 +212,7 @@ torch::Tensor IntegerNetwork::run_at(const torch::Tensor& input, const torch::Te
   const auto origins = torch::div(positions, x.size(3), "floor") * padded_width + positions.remainder(x.size(3));
   const auto offsets = (torch::arange(kernel, torch::kLong).view({kernel, 1}) * padded_width +
                         torch::arange(kernel, torch::kLong).view({1, kernel})).view({-1, 1});
-  const auto padded = (pad ? torch::constant_pad_nd(x, {pad, pad, pad, pad}) : x)[0].view({x.size(1), -1});
+  const auto padded = zero_padded(x, pad)[0].view({x.size(1), -1});
   const int64_t band = std::max<int64_t>(1, band_values / first.weight[0].numel());
   std::vector<torch::Tensor> bands;
   for (int64_t from = 0; bands.empty() || from < positions.numel(); from += band) {  // ≥ 1 band

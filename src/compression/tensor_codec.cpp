@@ -152,43 +152,44 @@ size_t sections_of(const CodecModel& model) {
 
 constexpr int64_t latent_stride = 16;
 
-// Calls `run(rows, cols)` with every tile of a `height`×`width` latent grid (compression/tiling.h).
-template <typename Run>
-void for_each_tile(const HyperpriorCodecImpl& network, int64_t height, int64_t width, Run&& run) {
-  const auto tiles = tiles_for(height, width, tile_context_latents(network.shape()));
+// Rows [top, bottom) and columns [left, right) of latents of a 1×C×H×W grid with `scale` values
+// per latent.
+torch::Tensor latent_area(const torch::Tensor& grid, int64_t top, int64_t bottom, int64_t left,
+                          int64_t right, int64_t scale) {
+  return grid.slice(2, top * scale, bottom * scale).slice(3, left * scale, right * scale);
+}
+
+// Runs `transform` over every tile of `input` (`in_scale` values per latent; compression/tiling.h)
+// into `output` (`out_scale` per latent), keeping each tile's centre.
+template <typename Transform>
+void run_tiled(HyperpriorCodecImpl& network, const torch::Tensor& input, int64_t in_scale,
+               torch::Tensor& output, int64_t out_scale, Transform&& transform) {
+  const auto tiles = tiles_for(input.size(2) / in_scale, input.size(3) / in_scale,
+                               tile_context_latents(network.shape()));
   for (const auto& rows : tiles.rows)
-    for (const auto& cols : tiles.cols) run(rows, cols);
+    for (const auto& cols : tiles.cols) {
+      const auto result = transform(latent_area(input, rows.begin, rows.end, cols.begin, cols.end, in_scale)
+                                        .contiguous(torch::MemoryFormat::ChannelsLast));
+      latent_area(output, rows.begin + rows.keep_begin, rows.begin + rows.keep_end,
+                  cols.begin + cols.keep_begin, cols.begin + cols.keep_end, out_scale)
+          .copy_(latent_area(result, rows.keep_begin, rows.keep_end, cols.keep_begin, cols.keep_end, out_scale));
+    }
 }
 
 // image: 1×3×H×W, H and W multiples of 64 -> y·gain, 1×M×H/16×W/16, float.
 torch::Tensor analyze(HyperpriorCodecImpl& network, const torch::Tensor& image, int level) {
-  const int64_t height = image.size(2) / latent_stride, width = image.size(3) / latent_stride;
-  auto y = torch::empty({1, network.shape().latent_channels, height, width});
-  for_each_tile(network, height, width, [&](const TileSpan& rows, const TileSpan& cols) {
-    const auto tile = image.slice(2, rows.begin * latent_stride, rows.end * latent_stride)
-                          .slice(3, cols.begin * latent_stride, cols.end * latent_stride)
-                          .contiguous(torch::MemoryFormat::ChannelsLast);
-    const auto latent = network.analysis(tile, level);
-    y.slice(2, rows.begin + rows.keep_begin, rows.begin + rows.keep_end)
-        .slice(3, cols.begin + cols.keep_begin, cols.begin + cols.keep_end)
-        .copy_(latent.slice(2, rows.keep_begin, rows.keep_end).slice(3, cols.keep_begin, cols.keep_end));
-  });
+  auto y = torch::empty({1, network.shape().latent_channels, image.size(2) / latent_stride,
+                         image.size(3) / latent_stride});
+  run_tiled(network, image, latent_stride, y, 1,
+            [&](const torch::Tensor& tile) { return network.analysis(tile, level); });
   return y;
 }
 
 // y_hat: 1×M×h×w -> the image, 1×3×16h×16w, float.
 torch::Tensor synthesize(HyperpriorCodecImpl& network, const torch::Tensor& y_hat, int level) {
-  const int64_t height = y_hat.size(2), width = y_hat.size(3);
-  auto image = torch::empty({1, 3, height * latent_stride, width * latent_stride});
-  for_each_tile(network, height, width, [&](const TileSpan& rows, const TileSpan& cols) {
-    const auto tile = y_hat.slice(2, rows.begin, rows.end).slice(3, cols.begin, cols.end)
-                          .contiguous(torch::MemoryFormat::ChannelsLast);
-    const auto pixels = network.synthesis(tile, level);
-    image.slice(2, (rows.begin + rows.keep_begin) * latent_stride, (rows.begin + rows.keep_end) * latent_stride)
-        .slice(3, (cols.begin + cols.keep_begin) * latent_stride, (cols.begin + cols.keep_end) * latent_stride)
-        .copy_(pixels.slice(2, rows.keep_begin * latent_stride, rows.keep_end * latent_stride)
-                   .slice(3, cols.keep_begin * latent_stride, cols.keep_end * latent_stride));
-  });
+  auto image = torch::empty({1, 3, y_hat.size(2) * latent_stride, y_hat.size(3) * latent_stride});
+  run_tiled(network, y_hat, 1, image, latent_stride,
+            [&](const torch::Tensor& tile) { return network.synthesis(tile, level); });
   return image;
 }
 
