@@ -27,8 +27,10 @@ namespace {
 
 using nn::Precision;
 
-torch::Tensor random_features(int64_t channels, int64_t size) {
-  return nn::channels_last(torch::rand({1, channels, size, size}));
+// Random 1×channels×size² features in the layout the engine uses for `precision` here.
+torch::Tensor random_features(int64_t channels, int64_t size, Precision precision) {
+  return nn::in_layout(torch::rand({1, channels, size, size}),
+                       nn::preferred_layout(precision, torch::kCPU));
 }
 
 void set_rates(benchmark::State& state, double flops_per_run, double output_pixels) {
@@ -41,13 +43,13 @@ void set_rates(benchmark::State& state, double flops_per_run, double output_pixe
       output_pixels * runs / 1e6 / 1e3, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// One 3×3 convolution, channels → channels on 256², channels-last.
+// One 3×3 convolution, channels → channels on 256², in the engine's layout (nn::preferred_layout).
 void conv3x3(benchmark::State& state, Precision precision, int64_t channels) {
   constexpr int64_t size = 256;
   torch::InferenceMode inference;
   torch::nn::Conv2d conv(torch::nn::Conv2dOptions(channels, channels, 3).padding(1));
-  nn::to_channels_last(*conv);
-  const auto x = random_features(channels, size);
+  nn::to_layout(*conv, nn::preferred_layout(precision, torch::kCPU));
+  const auto x = random_features(channels, size, precision);
   for (auto _ : state) {
     nn::AutocastScope autocast(precision, torch::kCPU);
     benchmark::DoNotOptimize(conv->forward(x));
@@ -59,8 +61,8 @@ void residual_block(benchmark::State& state, Precision precision) {
   const int64_t size = state.range(0), features = 64;
   torch::InferenceMode inference;
   nn::ResidualBlock block(features);
-  nn::to_channels_last(*block);
-  const auto x = random_features(features, size);
+  nn::to_layout(*block, nn::preferred_layout(precision, torch::kCPU));
+  const auto x = random_features(features, size, precision);
   for (auto _ : state) {
     nn::AutocastScope autocast(precision, torch::kCPU);
     benchmark::DoNotOptimize(block->forward(x));
@@ -76,6 +78,7 @@ void network(benchmark::State& state, const std::shared_ptr<LoadedModel>& model,
   EngineOptions options;
   options.tile = size;  // one tile: the network's own speed, no overlap recomputed
   options.precision = precision;
+  nn::to_layout(*model->network, nn::preferred_layout(precision, torch::kCPU));
   for (auto _ : state) benchmark::DoNotOptimize(run_tiled(*model->network, lq, 0.1f, scale, options));
   set_rates(state, 0.0, static_cast<double>(size) * size * scale * scale);
 }
@@ -105,7 +108,6 @@ void register_benchmarks() {
     // The learned codec is timed per image by `restora eval --task codec` (docs/CODEC.md).
     if (model_file::read_model_file(path).meta.task == "codec") continue;
     auto model = std::make_shared<LoadedModel>(load_model(path));
-    nn::to_channels_last(*model->network);
     for (const int scale : model->meta.scales)
       for (const int size : {256, 512})
         for (const auto precision : {Precision::fp32, Precision::bf16})

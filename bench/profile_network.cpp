@@ -46,7 +46,9 @@ int run(int argc, char** argv) {
   }
   set_compute_threads(threads);
   auto model = load_model(resolve_model(model_name));
-  nn::to_channels_last(*model.network);
+  const auto precision = nn::parse_precision(precision_name);
+  const auto layout = nn::preferred_layout(precision, torch::kCPU);  // as the engine's
+  nn::to_layout(*model.network, layout);
   if (scale == 0) scale = model.meta.scales.front();
 
   const auto traits = model.network->traits();
@@ -54,7 +56,7 @@ int run(int argc, char** argv) {
   cv::randu(lq, 0.0, 1.0);
   EngineOptions options;
   options.tile = size;  // one tile, as bench_networks' Network/* rows
-  options.precision = nn::parse_precision(precision_name);
+  options.precision = precision;
   const auto infer = [&] { return run_tiled(*model.network, lq, 0.1f, scale, options); };
   for (int i = 0; i < 3; ++i) infer();  // oneDNN's kernels are built on first use
 
@@ -62,9 +64,9 @@ int run(int argc, char** argv) {
   // The network alone on a ready tensor: what the engine adds is converting the tile in and out.
   archs::NetworkInput input;
   input.scale = scale;
-  input.lq = nn::channels_last(torch::rand({1, traits.channels, size, size}));
+  input.lq = nn::in_layout(torch::rand({1, traits.channels, size, size}), layout);
   if (traits.uses_condition)
-    input.condition = nn::channels_last(torch::full({1, 1, size, size}, 0.1f));
+    input.condition = nn::in_layout(torch::full({1, 1, size, size}, 0.1f), layout);
   const double network_ms = bench::mean_ms(
       [&] {
         torch::InferenceMode inference;

@@ -12,7 +12,7 @@ Sections (medians of --repetitions runs; compare rows of one run, as ratios):
             output megapixel through our engine (bench_networks Network/*), GFLOP/s from the
             convolutions' FLOPs (bench/torch_reference.py counts them), fraction of the peak,
             and the identical network with the same weights in PyTorch-Python eager (fp32, bf16
-            autocast), channels-last as ours
+            autocast), in NCHW and in channels-last
   peers     `restora eval --task super_resolution`: Y-PSNR and ms/MP of our SR model and of
             FSRCNN / ESPCN / LapSRN (OpenCV dnn_superres) on Set5, Set14, BSD100
   training  steps/s of `restora train` (data loading included) and of the same network, batch
@@ -127,7 +127,8 @@ def inference_section(args, lines):
         args, "^(" + "|".join(re.escape(name) for name in others) + ")(/real_time)?$")
     peak = {p: counters[f"Peak/conv3x3_{p}"]["GFLOP/s"] for p in ("fp32", "bf16")}
     lines += ["## Peak", "",
-              "One 3×3 convolution, 128→128 channels on a 256×256 channels-last input "
+              "One 3×3 convolution, 128→128 channels on a 256×256 input in the engine's layout "
+              "(channels-last; NCHW for fp32 on a CPU without AVX-512) "
               "(`bench_networks Peak/*`): the practical peak that the fractions below refer to.", "",
               "| precision | GFLOP/s |", "|---|---|"]
     lines += [f"| {p} | {peak[p]:.0f} |" for p in ("fp32", "bf16")]

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "compression/tiling.h"
+#include "nn/precision.h"
 #include "restora/errors.h"
 
 namespace restora::compression {
@@ -166,10 +167,11 @@ void run_tiled(HyperpriorCodecImpl& network, const torch::Tensor& input, int64_t
                torch::Tensor& output, int64_t out_scale, Transform&& transform) {
   const auto tiles = tiles_for(input.size(2) / in_scale, input.size(3) / in_scale,
                                tile_context_latents(network.shape()));
+  const auto layout = nn::preferred_layout(nn::Precision::fp32, input.device());
   for (const auto& rows : tiles.rows)
     for (const auto& cols : tiles.cols) {
-      const auto result = transform(latent_area(input, rows.begin, rows.end, cols.begin, cols.end, in_scale)
-                                        .contiguous(torch::MemoryFormat::ChannelsLast));
+      const auto result = transform(nn::in_layout(
+          latent_area(input, rows.begin, rows.end, cols.begin, cols.end, in_scale), layout));
       latent_area(output, rows.begin + rows.keep_begin, rows.begin + rows.keep_end,
                   cols.begin + cols.keep_begin, cols.begin + cols.keep_end, out_scale)
           .copy_(latent_area(result, rows.keep_begin, rows.keep_end, cols.keep_begin, cols.keep_end, out_scale));

@@ -38,11 +38,25 @@ bool probe_native_bf16() {
 #endif
 }
 
+bool probe_avx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 16));
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 bool cpu_has_native_bf16() {
   static const bool native = probe_native_bf16();
   return native;
+}
+
+bool cpu_has_avx512() {
+  static const bool avx512 = probe_avx512();
+  return avx512;
 }
 
 Precision choose_precision(const std::string& requested, const std::vector<Precision>& validated,
@@ -106,17 +120,21 @@ AutocastScope::~AutocastScope() {
   set_bf16_autocast(device_, previous_);
 }
 
-torch::Tensor channels_last(const torch::Tensor& tensor) {
-  return torch::empty(tensor.sizes(), tensor.options().memory_format(torch::MemoryFormat::ChannelsLast))
-      .copy_(tensor);
+torch::MemoryFormat preferred_layout(Precision precision, const torch::Device& device) {
+  const bool nchw = device.is_cpu() && precision == Precision::fp32 && !cpu_has_avx512();
+  return nchw ? torch::MemoryFormat::Contiguous : torch::MemoryFormat::ChannelsLast;
 }
 
-void to_channels_last(torch::nn::Module& module) {
+torch::Tensor in_layout(const torch::Tensor& tensor, torch::MemoryFormat layout) {
+  return torch::empty(tensor.sizes(), tensor.options().memory_format(layout)).copy_(tensor);
+}
+
+void to_layout(torch::nn::Module& module, torch::MemoryFormat layout) {
   torch::NoGradGuard no_grad;
   for (auto& parameter : module.parameters())
-    if (parameter.dim() == 4) parameter.set_data(channels_last(parameter));
+    if (parameter.dim() == 4) parameter.set_data(in_layout(parameter, layout));
   for (auto& buffer : module.buffers())
-    if (buffer.dim() == 4) buffer.set_data(channels_last(buffer));
+    if (buffer.dim() == 4) buffer.set_data(in_layout(buffer, layout));
 }
 
 }  // namespace restora::nn

@@ -42,13 +42,22 @@ class AutocastScope {
   bool previous_ = false;
 };
 
-// A copy of a 4-D tensor with channels-last strides (oneDNN's fast layout), one channel
-// included: contiguous(ChannelsLast) leaves a one-channel tensor's NCHW strides, as both layouts
-// count as contiguous then, and oneDNN takes a convolution's output layout from the strides, so
-// a gray network would run in NCHW from its first convolution on.
-torch::Tensor channels_last(const torch::Tensor& tensor);
+// True when this CPU has AVX-512 (AVX512F), checked at run time.
+bool cpu_has_avx512();
 
-// Converts every 4-D parameter and buffer to channels-last in place.
-void to_channels_last(torch::nn::Module& module);
+// The memory layout that convolutions run fastest in for `precision` on `device`: channels-last
+// (oneDNN's NHWC kernels, the fast path for bf16 and on AVX-512), except fp32 on a CPU without
+// AVX-512, where oneDNN's AVX2 kernels run NHWC convolutions about half as fast as NCHW ones
+// (docs/PERFORMANCE.md, "Memory layout"). Weights and inputs must share it.
+torch::MemoryFormat preferred_layout(Precision precision, const torch::Device& device);
+
+// A copy of a 4-D tensor in `layout`, one channel included: contiguous(ChannelsLast) leaves a
+// one-channel tensor's NCHW strides, as both layouts count as contiguous then, and oneDNN takes
+// a convolution's output layout from the strides, so a gray network would run in NCHW from its
+// first convolution on.
+torch::Tensor in_layout(const torch::Tensor& tensor, torch::MemoryFormat layout);
+
+// Converts every 4-D parameter and buffer to `layout` in place.
+void to_layout(torch::nn::Module& module, torch::MemoryFormat layout);
 
 }  // namespace restora::nn

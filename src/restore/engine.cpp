@@ -32,10 +32,11 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region
 
   archs::NetworkInput input;
   input.scale = scale;
-  input.lq = nn::channels_last(mat_to_tensor(padded).to(options.device));
+  const auto layout = nn::preferred_layout(options.precision, options.device);
+  input.lq = nn::in_layout(mat_to_tensor(padded).to(options.device), layout);
   if (traits.uses_condition)
     input.condition = torch::full({1, 1, padded.rows, padded.cols}, condition,
-                                  input.lq.options().memory_format(torch::MemoryFormat::ChannelsLast));
+                                  input.lq.options().memory_format(layout));
   torch::Tensor output;
   {
     nn::AutocastScope autocast(options.precision, options.device);

@@ -36,7 +36,7 @@ struct Restorer::State {
       throw ModelMismatch(
           fmt::format("model '{}' is for task '{}', not '{}'", path, loaded.meta.task, task->id()));
     loaded.network->to(engine.device);
-    nn::to_channels_last(*loaded.network);
+    nn::to_layout(*loaded.network, nn::preferred_layout(precision_for(loaded), engine.device));
     return models.emplace(path, std::move(loaded)).first->second;
   }
 

@@ -144,7 +144,7 @@ class CodecObjective : public Objective {
       levels[i] = level;
       lambdas[i] = shape_.lambdas[level];
     }
-    const auto images = batch.gt.contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto images = nn::in_layout(batch.gt, nn::preferred_layout(precision, torch::kCPU));
     compression::TrainingPass pass;
     {
       nn::AutocastScope autocast(precision, torch::kCPU);
@@ -167,7 +167,8 @@ class CodecObjective : public Objective {
       const cv::Rect crop(0, 0, item.gt_u8.cols / m * m, item.gt_u8.rows / m * m);
       if (crop.empty()) throw InvalidArgument("a validation image is smaller than 64×64");
       const cv::Mat gt = item.gt_u8(crop).clone();
-      const auto image = mat_to_tensor(to_float01(gt)).contiguous(torch::MemoryFormat::ChannelsLast);
+      const auto image = nn::in_layout(mat_to_tensor(to_float01(gt)),
+                                       nn::preferred_layout(precision, torch::kCPU));
       for (int level = 0; level < levels; ++level) {
         compression::TrainingPass pass;
         {

@@ -63,8 +63,9 @@ class RestorationObjective : public Objective {
 
   torch::Tensor loss(const Batch& batch, nn::Precision precision) override {
     archs::NetworkInput input;
-    input.lq = nn::channels_last(batch.lq);
-    input.condition = nn::channels_last(batch.condition);
+    const auto layout = nn::preferred_layout(precision, torch::kCPU);
+    input.lq = nn::in_layout(batch.lq, layout);
+    input.condition = nn::in_layout(batch.condition, layout);
     input.scale = batch.scale;
     torch::Tensor output;
     {

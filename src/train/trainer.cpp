@@ -122,14 +122,15 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     say("warning: this CPU has no native bf16 (AVX512-BF16 or AMX), so bf16 training runs "
         "emulated, many times slower than fp32; train in fp32 here (restora train --precision fp32, "
         "or \"precision\": \"fp32\" under \"training\")");
-  nn::to_channels_last(network);
+  const auto layout = nn::preferred_layout(precision, torch::kCPU);
+  nn::to_layout(network, layout);
   network.train();
 
   std::shared_ptr<torch::nn::Module> ema;
   if (training.ema_decay > 0) {
     ema = objective->make_twin();
     nn::import_weights(*ema, nn::export_weights(network), "the network");
-    nn::to_channels_last(*ema);
+    nn::to_layout(*ema, layout);
   }
   auto optimizer = make_optimizer(experiment.optimizer, network.parameters());
 
@@ -140,6 +141,9 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   state.experiment = experiment.source;
   if (options.resume) {
     auto saved = load_checkpoint(checkpoint_path, network, ema.get(), *optimizer);
+    // Loaded weights may keep the layout they were saved in, on a CPU that preferred another.
+    nn::to_layout(network, layout);
+    if (ema) nn::to_layout(*ema, layout);
     if (trajectory_keys(saved.experiment) != trajectory_keys(experiment.source))
       throw InvalidArgument(
           fmt::format("cannot resume: checkpoint '{}' was made with a different config",

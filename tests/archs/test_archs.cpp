@@ -90,7 +90,7 @@ TEST(Archs, EDSRAnchorIsNearestNeighbourUpscaling) {
     auto lq = torch::rand({2, channels, 4, 5});
     auto expected = lq.repeat_interleave(3, 2).repeat_interleave(3, 3);
     EXPECT_TRUE(torch::allclose(run(*network, lq, 3), expected));
-    EXPECT_TRUE(torch::allclose(run(*network, nn::channels_last(lq), 3), expected));
+    EXPECT_TRUE(torch::allclose(run(*network, nn::in_layout(lq, torch::MemoryFormat::ChannelsLast), 3), expected));
   }
 }
 
@@ -110,7 +110,7 @@ TEST(Archs, EDSRHeadChannelsAreShuffledAsPixelShuffle) {
   const auto expected = lq.repeat_interleave(2, 2).repeat_interleave(2, 3) +
                         torch::pixel_shuffle(channel_index, 2);
   EXPECT_TRUE(torch::allclose(run(*network, lq, 2), expected));
-  EXPECT_TRUE(torch::allclose(run(*network, nn::channels_last(lq), 2), expected));
+  EXPECT_TRUE(torch::allclose(run(*network, nn::in_layout(lq, torch::MemoryFormat::ChannelsLast), 2), expected));
 }
 
 TEST(Archs, EDSROutputDoesNotDependOnTheMemoryLayout) {
@@ -119,9 +119,9 @@ TEST(Archs, EDSROutputDoesNotDependOnTheMemoryLayout) {
   network->eval();
   auto lq = torch::rand({2, 3, 6, 7});
   const auto x2 = run(*network, lq, 2), x4 = run(*network, lq, 4);
-  nn::to_channels_last(*network);
+  nn::to_layout(*network, torch::MemoryFormat::ChannelsLast);
   for (const auto& [scale, nchw] : {std::pair{2, x2}, std::pair{4, x4}}) {
-    const auto channels_last = run(*network, nn::channels_last(lq), scale);
+    const auto channels_last = run(*network, nn::in_layout(lq, torch::MemoryFormat::ChannelsLast), scale);
     EXPECT_TRUE(channels_last.is_contiguous(torch::MemoryFormat::ChannelsLast));
     EXPECT_TRUE(torch::allclose(channels_last, nchw, 1e-5, 1e-6));
   }

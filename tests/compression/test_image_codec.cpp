@@ -18,6 +18,7 @@
 #include "image/tensor_bridge.h"
 #include "model_file/model_meta.h"
 #include "model_file/safetensors.h"
+#include "nn/precision.h"
 #include "nn/weights.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
@@ -62,8 +63,8 @@ TEST_F(ImageCodec, DecodesWhatTheEncoderReconstructs) {
     torch::NoGradGuard no_grad;
     cv::Mat padded;
     cv::copyMakeBorder(image, padded, 0, 58, 0, 28, cv::BORDER_REPLICATE);
-    const auto channels_last = torch::MemoryFormat::ChannelsLast;  // as the codec runs
-    const auto y = model.network->analysis(mat_to_tensor(to_float01(padded)).contiguous(channels_last),
+    const auto layout = nn::preferred_layout(nn::Precision::fp32, torch::kCPU);  // as the codec runs
+    const auto y = model.network->analysis(mat_to_tensor(to_float01(padded)).contiguous(layout),
                                            level - 1).to(torch::kDouble);
     const auto z_hat = torch::round(model.network->hyper_analysis(y.to(torch::kFloat))).to(torch::kLong);
     const auto parameters =
@@ -71,7 +72,7 @@ TEST_F(ImageCodec, DecodesWhatTheEncoderReconstructs) {
     const auto mean = parameters.mean.to(torch::kDouble) / double(1 << model.hyper.fraction_bits());
     const auto y_hat = torch::round(y - mean) + mean;
     const auto expected = quantize_u8(tensor_to_mat(
-        model.network->synthesis(y_hat.to(torch::kFloat).contiguous(channels_last), level - 1)
+        model.network->synthesis(y_hat.to(torch::kFloat).contiguous(layout), level - 1)
             .clamp(0, 1)))(cv::Rect(0, 0, 100, 70));
     EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0) << "level " << level;
     const auto header = read_header(bytes);

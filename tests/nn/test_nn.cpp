@@ -90,7 +90,7 @@ TEST(Precision, Bf16AutocastStaysCloseToFp32) {
   auto network = archs::build_network("edsr", {{"channels", 3}, {"num_features", 16},
                                                {"num_blocks", 2}, {"scales", {2}}});
   network->eval();
-  to_channels_last(*network);
+  to_layout(*network, torch::MemoryFormat::ChannelsLast);
   archs::NetworkInput input;
   input.lq = torch::rand({1, 3, 24, 24}).contiguous(torch::MemoryFormat::ChannelsLast);
   input.scale = 2;
@@ -125,20 +125,39 @@ TEST(Precision, AutocastScopesNestAndRestoreTheState) {
   EXPECT_FALSE(autocast_enabled(torch::kCPU));
 }
 
-TEST(Precision, ChannelsLastKeepsValues) {
+TEST(Precision, LayoutChangesKeepValues) {
   auto network = small_network();
   auto before = export_weights(*network);
-  to_channels_last(*network);
-  auto after = export_weights(*network);
-  ASSERT_EQ(before.size(), after.size());
-  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(before[i].bytes, after[i].bytes);
+  for (const auto layout : {torch::MemoryFormat::ChannelsLast, torch::MemoryFormat::Contiguous}) {
+    to_layout(*network, layout);
+    for (const auto& parameter : network->parameters()) {
+      if (parameter.dim() == 4) {
+        EXPECT_TRUE(parameter.is_contiguous(layout));
+      }
+    }
+    auto after = export_weights(*network);
+    ASSERT_EQ(before.size(), after.size());
+    for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(before[i].bytes, after[i].bytes);
+  }
+}
+
+TEST(Precision, PreferredLayoutIsNchwOnlyForFp32WithoutAvx512) {
+  const auto nchw = torch::MemoryFormat::Contiguous, channels_last = torch::MemoryFormat::ChannelsLast;
+  EXPECT_EQ(preferred_layout(Precision::fp32, torch::kCPU), cpu_has_avx512() ? channels_last : nchw);
+  EXPECT_EQ(preferred_layout(Precision::bf16, torch::kCPU), channels_last);
+  for (const auto precision : {Precision::fp32, Precision::bf16})
+    EXPECT_EQ(preferred_layout(precision, torch::Device(torch::kCUDA)), channels_last);
+  // Native bf16 comes with AVX-512 on every x86 CPU that has it.
+  if (cpu_has_native_bf16()) {
+    EXPECT_TRUE(cpu_has_avx512());
+  }
 }
 
 TEST(Precision, OneChannelNetworksRunChannelsLast) {
   torch::nn::Conv2d conv(torch::nn::Conv2dOptions(1, 8, 3).padding(1));
-  to_channels_last(*conv);
+  to_layout(*conv, torch::MemoryFormat::ChannelsLast);
   const auto image = torch::rand({1, 1, 16, 16});
-  const auto input = channels_last(image);
+  const auto input = in_layout(image, torch::MemoryFormat::ChannelsLast);
   EXPECT_TRUE(torch::equal(input, image));
   EXPECT_EQ(input.stride(1), 1);
   torch::NoGradGuard no_grad;

@@ -90,10 +90,12 @@ bool check_restoration(const restora::model_file::ModelFile& file, const fs::pat
   bool ok = true;
   for (const auto& device : devices()) {
     network->to(device);
-    restora::nn::to_channels_last(*network);
+    // bf16's layout: the only precision checked on the CPU, and both's on CUDA.
+    const auto layout = restora::nn::preferred_layout(Precision::bf16, device);
+    restora::nn::to_layout(*network, layout);
     const restora::archs::NetworkInput on_device{
-        restora::nn::channels_last(input.lq.to(device)),
-        input.condition.defined() ? restora::nn::channels_last(input.condition.to(device))
+        restora::nn::in_layout(input.lq.to(device), layout),
+        input.condition.defined() ? restora::nn::in_layout(input.condition.to(device), layout)
                                   : torch::Tensor(),
         input.scale};
     for (const auto precision : {Precision::fp32, Precision::bf16}) {
