@@ -46,21 +46,6 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region
   return tensor_to_mat(output);
 }
 
-// Sets the tensor memory cap for the lifetime of a run, then restores the previous one.
-class CapScope {
- public:
-  explicit CapScope(std::uint64_t bytes) : previous_(tensor_memory::cap()) {
-    tensor_memory::install();
-    tensor_memory::set_cap(bytes);
-  }
-  ~CapScope() { tensor_memory::set_cap(previous_); }
-  CapScope(const CapScope&) = delete;
-  CapScope& operator=(const CapScope&) = delete;
-
- private:
-  std::uint64_t previous_;
-};
-
 cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
                   int scale, const archs::NetworkTraits& traits, int tile, int overlap,
                   const EngineOptions& options) {
@@ -146,7 +131,7 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
     throw ModelMismatch(fmt::format("the network does not produce scale x{}", scale));
   const int overlap = overlap_of(options, traits);
   const auto budget = budget_of(options);
-  CapScope cap(budget);
+  tensor_memory::CapScope cap(budget);
   int tile = options.tile;
   if (tile == 0)
     tile = std::max(lq.rows, lq.cols) <= whole_image_side ? whole_image_side

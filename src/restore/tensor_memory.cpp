@@ -43,8 +43,8 @@ class CountingAllocator final : public c10::Allocator {
     const std::size_t cap = limit.load();
     if (cap != 0 && now > cap) {
       in_use -= bytes;
-      TORCH_CHECK(false, "restora: can't allocate memory: ", bytes, " bytes would exceed the ",
-                  cap, "-byte tensor memory cap (--max-memory)");
+      TORCH_CHECK(false, "can't allocate memory: ", bytes, " more bytes would exceed the ", cap,
+                  "-byte tensor memory budget (raise --max-memory)");
     }
     std::size_t seen = peak.load();
     while (now > seen && !peak.compare_exchange_weak(seen, now)) {
@@ -83,6 +83,13 @@ std::size_t peak_bytes() { return peak.load(); }
 void reset_peak() { peak = in_use.load(); }
 void set_cap(std::size_t bytes) { limit = bytes; }
 std::size_t cap() { return limit.load(); }
+
+CapScope::CapScope(std::size_t bytes) : previous_(cap()) {
+  install();
+  set_cap(bytes);
+}
+
+CapScope::~CapScope() { set_cap(previous_); }
 
 bool is_out_of_memory(const std::string& message) {
   return message.find("can't allocate memory") != std::string::npos ||

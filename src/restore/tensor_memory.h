@@ -28,6 +28,18 @@ void reset_peak();
 void set_cap(std::size_t bytes);
 std::size_t cap();
 
+// Installs the allocator and sets the cap while alive, then restores the previous cap.
+class CapScope {
+ public:
+  explicit CapScope(std::size_t bytes);
+  ~CapScope();
+  CapScope(const CapScope&) = delete;
+  CapScope& operator=(const CapScope&) = delete;
+
+ private:
+  std::size_t previous_;
+};
+
 // Whether an exception message is an allocation failure (ours or LibTorch's).
 bool is_out_of_memory(const std::string& message);
 

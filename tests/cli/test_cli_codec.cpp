@@ -97,5 +97,38 @@ TEST_F(CliCodec, BadRequestsAndDamagedFilesAreOneLineErrors) {
                         1, {"not a codec"});
 }
 
+TEST_F(CliCodec, MemoryBudgetStopsCodingWithOneLineError) {
+  // 128×128 needs far more than 100 KB of tensors (its float copy alone is 196 KB) and far less
+  // than the default budget.
+  write_image_file(work_ / "in.png", random_image(128, 128, 3, 4));
+  const auto in = (work_ / "in.png").string(), rci = (work_ / "a.rci").string();
+  expect_one_error_line(run({"compress", "--max-memory", "100K", "-i", in, "-o", rci}), 1,
+                        {"can't allocate memory", "--max-memory"});
+  EXPECT_FALSE(fs::exists(rci));
+  expect_one_error_line(run({"compress", "--max-memory", "lots", "-i", in, "-o", rci}), 2,
+                        {"'lots'", "2G"});
+
+  ASSERT_EQ(run({"compress", "-i", in, "-o", rci}).exit_code, 0);
+  const auto png = (work_ / "a.png").string();
+  expect_one_error_line(run({"decompress", "--max-memory", "100K", "-i", rci, "-o", png}), 1,
+                        {"can't allocate memory", "--max-memory"});
+  EXPECT_FALSE(fs::exists(png));
+  const auto result = run({"decompress", "--max-memory", "64M", "-i", rci, "-o", png});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(read_image_file(png).size(), cv::Size(128, 128));
+
+  // In a folder each failure is one line naming its file.
+  for (const char* name : {"x.png", "y.png"})
+    write_image_file(work_ / "folder" / name, random_image(128, 128, 3, 5));
+  const auto folder = run({"compress", "--max-memory", "100K", "-i", (work_ / "folder").string(),
+                           "-o", (work_ / "packed").string()});
+  EXPECT_EQ(folder.exit_code, 1);
+  for (const char* name : {"x.png", "y.png"}) {
+    const auto line = folder.err.find((work_ / "folder" / name).string() + ": can't allocate memory");
+    EXPECT_NE(line, std::string::npos) << folder.err;
+  }
+  EXPECT_FALSE(fs::exists(work_ / "packed" / "x.rci"));
+}
+
 }  // namespace
 }  // namespace restora::testing

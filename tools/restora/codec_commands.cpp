@@ -15,6 +15,7 @@
 #include "restora/image_io.h"
 #include "restore/model_loader.h"
 #include "restore/runtime.h"
+#include "restore/tensor_memory.h"
 
 namespace restora::cli {
 namespace {
@@ -27,6 +28,7 @@ struct CodecArgs {
   std::string reference;  // decompress: the original, to report PSNR / MS-SSIM against
   int level = 0;  // 0: default_level, or the model's highest if it has fewer
   int threads = 0;
+  std::string max_memory;  // empty: three quarters of RAM
   JobOptions jobs;
 };
 
@@ -34,6 +36,13 @@ void add_common_options(CLI::App* command, CodecArgs& args, GlobalOptions& globa
                         bool short_quiet) {
   command->add_option("--threads", args.threads, "Compute threads (0 = all cores)")
       ->capture_default_str();
+  // The codec cannot shrink its work to fit, as restoration shrinks tiles: the budget only turns
+  // an image too large for the machine, or a file claiming one, into an error instead of an
+  // exhausted machine.
+  command
+      ->add_option("--max-memory", args.max_memory,
+                   "Tensor memory budget, e.g. 8G; an image needing more stops with an error")
+      ->default_str("three quarters of RAM");
   // The entropy-coded symbols never depend on precision (integer hyper-synthesis); fp32 keeps
   // the networks' pixels identical on every machine too, so the codec accepts only fp32.
   command->add_option("--precision", args.precision, "fp32 (the codec runs its networks in fp32)")
@@ -47,6 +56,13 @@ void require_fp32(const std::string& precision) {
   if (precision == "bf16")
     throw InvalidArgument("--precision bf16: the codec runs in fp32 so that decoded images are "
                           "bit-identical on every machine");
+}
+
+// --max-memory in bytes (coding a 4096×4096 image peaked at 2.4 GB of process memory).
+std::uint64_t memory_budget(const CodecArgs& args) {
+  if (!args.max_memory.empty()) return tensor_memory::parse_bytes(args.max_memory);
+  const auto physical = tensor_memory::physical_memory();
+  return physical ? physical / 4 * 3 : std::uint64_t{4} << 30;
 }
 
 // The jobs of a codec subcommand after the checks both make; empty (and said) when none.
@@ -97,6 +113,7 @@ class ModelCache {
 Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOptions& global) {
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
+    const auto budget = memory_budget(*args);
     args->jobs.output = FileKind::compressed;
     const auto jobs = plan_codec_jobs(*args, global, "images");
     if (jobs.empty()) return 0;
@@ -121,6 +138,7 @@ Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOpti
     stages.save = [](const Job& job, const Payload& output) {
       fileio::write_file_atomically(job.output, output.bytes);
     };
+    tensor_memory::CapScope cap(budget);
     return run_jobs(jobs, args->jobs, global, stages);
   };
 }
@@ -128,6 +146,7 @@ Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOpti
 Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOptions& global) {
   return [command, args, &global]() -> int {
     if (!command->parsed()) return -1;
+    const auto budget = memory_budget(*args);
     args->jobs.input = FileKind::compressed;
     const auto jobs = plan_codec_jobs(*args, global, ".rci files");
     if (jobs.empty()) return 0;
@@ -151,6 +170,7 @@ Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOp
     stages.save = [](const Job& job, const Payload& output) {
       write_image(output.image, job.output);
     };
+    tensor_memory::CapScope cap(budget);
     return run_jobs(jobs, args->jobs, global, stages);
   };
 }

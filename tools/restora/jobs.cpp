@@ -205,7 +205,10 @@ int run_jobs(const std::vector<Job>& jobs, const JobOptions& options, const Glob
           single_error = item->error;
           continue;
         }
-        const auto line = error_line(item->error);
+        auto line = error_line(item->error);
+        // Which file of the folder failed, unless the message names it already.
+        if (line.find(job.input.string()) == std::string::npos)
+          line = fmt::format("{}: {}", job.input.string(), line);
         fmt::print(stderr, "restora: error: {}\n", line);
         result.erase("output");
         result["status"] = "failed";
