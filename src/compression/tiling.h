@@ -18,6 +18,9 @@ struct TileSpan {
 // Every tile is one row span by one column span.
 struct Tiles {
   std::vector<TileSpan> rows, cols;
+  // The latents the transforms compute over all tiles: (Σ row extents)·(Σ column extents), a
+  // latent in the context of several tiles counted once for each.
+  int64_t computed_latents() const;
 };
 
 // The tiles of a height×width latent grid that compute the fewest latents in all, each tile with

@@ -7,12 +7,6 @@
 namespace restora::compression {
 namespace {
 
-int64_t total_extent(const std::vector<TileSpan>& spans) {
-  int64_t total = 0;
-  for (const auto& span : spans) total += span.end - span.begin;
-  return total;
-}
-
 // The latents the fixed 32-latent tiles computed before tiles_for chose the cut.
 int64_t fixed_tile_extent(int64_t size, int64_t context) {
   int64_t total = 0;
@@ -45,9 +39,11 @@ TEST(CodecTiling, KodakImagesAreOneTile) {
     ASSERT_EQ(tiles.cols.size(), 1u);
     EXPECT_EQ(tiles.rows[0].end, height);
     EXPECT_EQ(tiles.cols[0].end, width);
+    EXPECT_EQ(tiles.computed_latents(), height * width);  // no latent computed twice
   }
   const auto larger = tiles_for(64, 65, 16);
   EXPECT_GT(larger.rows.size() * larger.cols.size(), 1u) << "past the memory bound";
+  EXPECT_GT(larger.computed_latents(), 64 * 65);  // the tiles' contexts overlap
 }
 
 TEST(CodecTiling, TilesCoverTheGridWithinTheMemoryBoundAndNeverCostMoreThanFixedTiles) {
@@ -62,7 +58,7 @@ TEST(CodecTiling, TilesCoverTheGridWithinTheMemoryBoundAndNeverCostMoreThanFixed
         for (const auto& rows : tiles.rows)
           for (const auto& cols : tiles.cols)
             EXPECT_LE((rows.end - rows.begin) * (cols.end - cols.begin), bound);
-        EXPECT_LE(total_extent(tiles.rows) * total_extent(tiles.cols),
+        EXPECT_LE(tiles.computed_latents(),
                   fixed_tile_extent(height, context) * fixed_tile_extent(width, context));
       }
 }
