@@ -1,6 +1,7 @@
 // Tests of src/eval protocols and methods on tiny fake test sets (no ../shared needed).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
@@ -153,27 +154,36 @@ TEST_F(FakeData, SuperResolutionRowsMatchIndependentReference) {
   EXPECT_NE(evaluation.notes[0].find("Restora row skipped"), std::string::npos);
 }
 
+// A JPEG protocol's Input row at qualities 10, 20, 30, 40 against the reference values: PSNR,
+// SSIM and the protocol's own third metric (`extra`: PSNR-B gray, PSNR-Y colour); the other one
+// (`absent`) is not measured.
+using Four = std::array<double, 4>;
+void ExpectJpegInputRow(const eval::MethodScores& input, const Four& psnr, const Four& ssim,
+                        double eval::Cell::*extra, const Four& extra_values,
+                        double eval::Cell::*absent) {
+  ASSERT_EQ(input.cells.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& cell = input.cells[i];
+    EXPECT_EQ(cell.degradation.quality, 10 * static_cast<int>(i + 1));
+    EXPECT_NEAR(cell.psnr, psnr[i], 1e-9);
+    EXPECT_NEAR(cell.ssim, ssim[i], 1e-9);
+    EXPECT_NEAR(cell.*extra, extra_values[i], 1e-9);
+    EXPECT_TRUE(std::isnan(cell.*absent));
+  }
+}
+
 TEST_F(FakeData, JpegInputRowMatchesIndependentReference) {
   // The folder's name selects both protocols measuring LIVE1: gray first, then colour.
   const auto evaluation = eval::run_evaluation(Options(dejpeg, "LIVE1"));
   ASSERT_EQ(evaluation.sets.size(), 2u);
   EXPECT_EQ(evaluation.sets[0].set.title(), "LIVE1");
   EXPECT_EQ(evaluation.sets[1].set.title(), "LIVE1 colour");
-  const auto& input = Row(evaluation.sets[0], "Input");
-  ASSERT_EQ(input.cells.size(), 4u);
-  const double psnr[] = {20.507512054539404, 21.73135301612449, 23.03172209485821,
-                         24.282635595625436};
-  const double ssim[] = {0.4682472589752338, 0.5842278749749734, 0.6861580958327376,
-                         0.7430728211027732};
-  const double psnr_b[] = {18.47022385637983, 19.58451196974613, 20.472964293410694,
-                           22.624801838110518};
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(input.cells[i].degradation.quality, 10 * (i + 1));
-    EXPECT_NEAR(input.cells[i].psnr, psnr[i], 1e-9);
-    EXPECT_NEAR(input.cells[i].ssim, ssim[i], 1e-9);
-    EXPECT_NEAR(input.cells[i].psnr_b, psnr_b[i], 1e-9);
-    EXPECT_TRUE(std::isnan(input.cells[i].psnr_y));
-  }
+  ExpectJpegInputRow(Row(evaluation.sets[0], "Input"),
+                     {20.507512054539404, 21.73135301612449, 23.03172209485821, 24.282635595625436},
+                     {0.4682472589752338, 0.5842278749749734, 0.6861580958327376, 0.7430728211027732},
+                     &eval::Cell::psnr_b,
+                     {18.47022385637983, 19.58451196974613, 20.472964293410694, 22.624801838110518},
+                     &eval::Cell::psnr_y);
 }
 
 TEST_F(FakeData, ColourJpegInputRowMatchesIndependentReference) {
@@ -182,21 +192,12 @@ TEST_F(FakeData, ColourJpegInputRowMatchesIndependentReference) {
   const auto& set = evaluation.sets[0];
   EXPECT_EQ(set.protocol, "JPEG artifact removal (colour protocol)");
   EXPECT_EQ(set.channels, 3);
-  const auto& input = Row(set, "Input");
-  ASSERT_EQ(input.cells.size(), 4u);
-  const double psnr[] = {13.795151788470006, 13.928244308953191, 14.102815130337,
-                         14.282471311461595};
-  const double ssim[] = {0.233750834587873, 0.30111231206386496, 0.3591299116505806,
-                         0.39865985932678255};
-  const double psnr_y[] = {20.83720435862962, 22.360278384293558, 24.03780266830598,
-                           25.250404040300438};
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(input.cells[i].degradation.quality, 10 * (i + 1));
-    EXPECT_NEAR(input.cells[i].psnr, psnr[i], 1e-9);
-    EXPECT_NEAR(input.cells[i].ssim, ssim[i], 1e-9);
-    EXPECT_NEAR(input.cells[i].psnr_y, psnr_y[i], 1e-9);
-    EXPECT_TRUE(std::isnan(input.cells[i].psnr_b));
-  }
+  ExpectJpegInputRow(Row(set, "Input"),
+                     {13.795151788470006, 13.928244308953191, 14.102815130337, 14.282471311461595},
+                     {0.233750834587873, 0.30111231206386496, 0.3591299116505806, 0.39865985932678255},
+                     &eval::Cell::psnr_y,
+                     {20.83720435862962, 22.360278384293558, 24.03780266830598, 25.250404040300438},
+                     &eval::Cell::psnr_b);
 }
 
 // Mean PSNR of quantize_u8(restore(input)) against the ground truth, computed here directly.
@@ -293,7 +294,7 @@ class CountingUpscaler : public eval::Method {
 };
 
 TEST_F(FakeData, TimingRunsRepeatEachCallAndMeasureTheFirst) {
-  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored}}, {Degradation{}}, {}};
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {Degradation{}}, {}};
   x2.settings[0].scale = 2;
   const auto folder_of_set = folder.path() / "test/Set5";
   CountingUpscaler once(1), thrice(3);
@@ -333,7 +334,7 @@ TEST_F(FakeData, BadInputsThrowTypedErrors) {
 
   std::filesystem::create_directories(folder.path() / "test/Empty");
   const std::vector<eval::Method*> none;
-  EXPECT_THROW(eval::evaluate_set(eval::standard_protocols()[1], {"Empty", Color::rgb},
+  EXPECT_THROW(eval::evaluate_set(eval::standard_protocols()[1], {"Empty", Color::rgb, ""},
                                   folder.path() / "test/Empty", none),
                FileError);
 }
@@ -347,7 +348,7 @@ TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   if (!shared || !std::filesystem::is_directory(std::filesystem::path(shared) / "test/Set5") ||
       !std::filesystem::is_directory(peers))
     GTEST_SKIP() << "RESTORA_SHARED_DATA not set or incomplete";
-  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored}}, {Degradation{}}, {}};
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {Degradation{}}, {}};
   x2.settings[0].scale = 2;
   auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, peers);
   const auto set = eval::evaluate_set(x2, x2.sets[0], std::filesystem::path(shared) / "test/Set5",
