@@ -4,6 +4,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -249,6 +251,27 @@ double integrate_cubic(const std::array<double, 4>& c, double lo, double hi) {
   return primitive(hi) - primitive(lo);
 }
 
+// A curve's cubic fit of log(bpp) against PSNR and the PSNR range its points cover.
+struct RateFit {
+  std::array<double, 4> log_rate;
+  double lo = 1e300, hi = -1e300;
+};
+
+RateFit fit_rate(const RateCurve& curve) {
+  RateFit fit;
+  std::vector<double> psnr, log_rate;
+  for (const auto& point : curve.points) {
+    psnr.push_back(point.psnr);
+    log_rate.push_back(std::log(point.bpp));
+    fit.lo = std::min(fit.lo, point.psnr);
+    fit.hi = std::max(fit.hi, point.psnr);
+  }
+  fit.log_rate = fit_cubic(psnr, log_rate);
+  return fit;
+}
+
+double cubic_at(const std::array<double, 4>& c, double x) { return c[0] + x * (c[1] + x * (c[2] + x * c[3])); }
+
 }  // namespace
 
 const RateCurve* CodecEvaluation::curve(const std::string& method) const {
@@ -260,25 +283,20 @@ const RateCurve* CodecEvaluation::curve(const std::string& method) const {
 double bd_rate(const RateCurve& anchor, const RateCurve& test) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (anchor.points.size() < 4 || test.points.size() < 4) return nan;
-  const auto fit = [](const RateCurve& curve, double& lo, double& hi) {
-    std::vector<double> psnr, log_rate;
-    lo = 1e300, hi = -1e300;
-    for (const auto& point : curve.points) {
-      psnr.push_back(point.psnr);
-      log_rate.push_back(std::log(point.bpp));
-      lo = std::min(lo, point.psnr);
-      hi = std::max(hi, point.psnr);
-    }
-    return fit_cubic(psnr, log_rate);
-  };
-  double anchor_lo, anchor_hi, test_lo, test_hi;
-  const auto anchor_fit = fit(anchor, anchor_lo, anchor_hi);
-  const auto test_fit = fit(test, test_lo, test_hi);
-  const double lo = std::max(anchor_lo, test_lo), hi = std::min(anchor_hi, test_hi);
+  const auto anchor_fit = fit_rate(anchor), test_fit = fit_rate(test);
+  const double lo = std::max(anchor_fit.lo, test_fit.lo), hi = std::min(anchor_fit.hi, test_fit.hi);
   if (!(hi > lo)) return nan;
   const double difference =
-      (integrate_cubic(test_fit, lo, hi) - integrate_cubic(anchor_fit, lo, hi)) / (hi - lo);
+      (integrate_cubic(test_fit.log_rate, lo, hi) - integrate_cubic(anchor_fit.log_rate, lo, hi)) / (hi - lo);
   return (std::exp(difference) - 1.0) * 100.0;
+}
+
+double rate_difference_at(const RateCurve& anchor, const RateCurve& test, double psnr) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (anchor.points.size() < 4 || test.points.size() < 4) return nan;
+  const auto anchor_fit = fit_rate(anchor), test_fit = fit_rate(test);
+  if (psnr < std::max(anchor_fit.lo, test_fit.lo) || psnr > std::min(anchor_fit.hi, test_fit.hi)) return nan;
+  return (std::exp(cubic_at(test_fit.log_rate, psnr) - cubic_at(anchor_fit.log_rate, psnr)) - 1.0) * 100.0;
 }
 
 CodecEvaluation run_codec_evaluation(const CodecEvalOptions& options) {

@@ -59,6 +59,9 @@ CodecEvaluation run_codec_evaluation(const CodecEvalOptions& options);
 // integrated over the PSNR range both curves cover. NaN when either has < 4 points or the
 // ranges do not overlap.
 double bd_rate(const RateCurve& anchor, const RateCurve& test);
+// The same fits' rate difference at one PSNR, in percent: where along the curves a BD-rate is
+// won or lost. NaN outside the range both curves cover, or with < 4 points.
+double rate_difference_at(const RateCurve& anchor, const RateCurve& test, double psnr);
 
 // The Markdown report: protocol, one table per curve, the BD-rate matrix of ours against each
 // peer, and the plot (written by plot_rate_distortion beside the report, named `plot_name`).

@@ -18,6 +18,36 @@ std::string percent(double value) {
   return std::isnan(value) ? "n/a (ranges do not overlap)" : fmt::format("{:+.1f} %", value);
 }
 
+// The BD-rates' fits read at every even PSNR our curves reach: where each one is won or lost.
+std::string rate_differences_by_psnr(const CodecEvaluation& evaluation) {
+  double lo = 1e300, hi = -1e300;
+  for (const auto& ours : evaluation.curves)
+    if (ours.ours)
+      for (const auto& point : ours.points) lo = std::min(lo, point.psnr), hi = std::max(hi, point.psnr);
+  std::vector<double> columns;
+  for (double psnr = 2 * std::ceil(lo / 2); psnr <= hi; psnr += 2) columns.push_back(psnr);
+  if (columns.empty()) return "";
+  std::string out =
+      "\nThe same fits at single PSNRs: ours' rate against the codec's at that PSNR, where both "
+      "curves reach it.\n\n| ours | against |";
+  for (const double psnr : columns) out += fmt::format(" {:.0f} dB |", psnr);
+  out += "\n|---|---|";
+  for (size_t i = 0; i < columns.size(); ++i) out += "---|";
+  out += "\n";
+  for (const auto& ours : evaluation.curves)
+    if (ours.ours)
+      for (const auto& peer : evaluation.curves) {
+        if (peer.ours) continue;
+        out += fmt::format("| {} | {} |", ours.method, peer.method);
+        for (const double psnr : columns) {
+          const double value = rate_difference_at(peer, ours, psnr);
+          out += std::isnan(value) ? std::string(" |") : fmt::format(" {:+.1f} % |", value);
+        }
+        out += "\n";
+      }
+  return out;
+}
+
 }  // namespace
 
 std::string render_codec_markdown(const CodecEvaluation& evaluation, const ReportContext& context,
@@ -46,6 +76,7 @@ std::string render_codec_markdown(const CodecEvaluation& evaluation, const Repor
     for (const auto& curve : evaluation.curves)
       if (&curve != jpeg) out += fmt::format("| {} | {} |\n", curve.method, percent(bd_rate(*jpeg, curve)));
   }
+  out += rate_differences_by_psnr(evaluation);
   out += fmt::format("\n![rate-distortion curves]({})\n\n## Rate-distortion points\n", plot_name);
   for (const auto& curve : evaluation.curves) {
     out += fmt::format("\n### {}\n\n{}\n\n| setting | bpp | PSNR (dB) | MS-SSIM | encode (s) | decode (s) |\n"

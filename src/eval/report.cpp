@@ -232,12 +232,16 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
           {"results", results}};
 }
 
-void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+void create_output_folder(const std::filesystem::path& path) {
   std::error_code error;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
   if (error)
     throw FileError(fmt::format("cannot write '{}': cannot create its folder: {}", path.string(),
                                 error.message()));
+}
+
+void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+  create_output_folder(path);
   fileio::write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 

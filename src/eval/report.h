@@ -38,6 +38,10 @@ nlohmann::json evaluation_json(const Evaluation& evaluation);
 // The value of the setting's parameter for JSON: an integer when it is one (σ=25 -> 25).
 nlohmann::json setting_value_json(tasks::Task task, const Degradation& degradation);
 
+// Creates the folders `path` will be written in (FileError naming it): done before an
+// evaluation, so that a bad -o fails at once rather than after the measuring.
+void create_output_folder(const std::filesystem::path& path);
+
 // Creates the parent folders, then writes through a temporary file renamed over `path`.
 // Throws FileError naming the path.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);

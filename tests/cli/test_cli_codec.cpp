@@ -130,5 +130,25 @@ TEST_F(CliCodec, MemoryBudgetStopsCodingWithOneLineError) {
   EXPECT_FALSE(fs::exists(work_ / "packed" / "x.rci"));
 }
 
+TEST_F(CliCodec, EvalWritesReportAndPlotIntoANewFolder) {
+  for (int index = 1; index <= 2; ++index)
+    write_image_file(work_ / "data" / "test" / "Kodak24" / ("kodim0" + std::to_string(index) + ".png"),
+                     random_image(176, 192, 3, 40 + index));
+  const auto data = (work_ / "data").string();
+  const auto report = work_ / "new" / "deeper" / "CODEC.md";
+  const auto result = run({"eval", "--task", "codec", "--data", data, "--no-peers", "--threads", "1",
+                           "-o", report.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(read_text(report).find("| codec (ours) | JPEG |"), std::string::npos);
+  EXPECT_TRUE(fs::exists(work_ / "new" / "deeper" / "CODEC-rd.png"));
+
+  // Refused before anything is measured.
+  const auto other = work_ / "other" / "CODEC.md";
+  expect_one_error_line(run({"eval", "--task", "codec", "--data", data, "--no-peers", "--record",
+                             "--limit", "1", "-o", other.string()}),
+                        2, {"--record", "--limit"});
+  EXPECT_FALSE(fs::exists(other.parent_path()));
+}
+
 }  // namespace
 }  // namespace restora::testing

@@ -37,6 +37,41 @@ TEST(BdRate, NeedsFourPointsAndOverlap) {
   EXPECT_TRUE(std::isnan(bd_rate(anchor, curve("c", {{0.2, 40}, {0.4, 41}, {0.8, 42}, {1.6, 43}}))));
 }
 
+TEST(BdRate, RateDifferenceAtOnePsnrFollowsTheCurves) {
+  const auto anchor = curve("a", {{0.2, 28}, {0.4, 30.5}, {0.8, 33}, {1.6, 36}, {3.2, 39}});
+  // Ours costs exp(0.1·(PSNR − 30)) times the anchor's rate: even at 30 dB, 22 % more at 32 dB.
+  auto ours = anchor;
+  for (auto& point : ours.points) point.bpp *= std::exp(0.1 * (point.psnr - 30.0));
+  EXPECT_NEAR(rate_difference_at(anchor, ours, 30.0), 0.0, 1e-6);
+  EXPECT_NEAR(rate_difference_at(anchor, ours, 32.0), (std::exp(0.2) - 1.0) * 100.0, 1e-6);
+  EXPECT_NEAR(rate_difference_at(anchor, ours, 28.0), (std::exp(-0.2) - 1.0) * 100.0, 1e-6);
+  EXPECT_TRUE(std::isnan(rate_difference_at(anchor, ours, 27.9)));  // below both curves
+  ours.points.pop_back();  // ours now ends at 36 dB
+  EXPECT_TRUE(std::isnan(rate_difference_at(anchor, ours, 37.0)));
+}
+
+TEST(CodecEvaluation, ReportShowsTheRateDifferenceAtEachEvenPsnr) {
+  CodecEvaluation evaluation;
+  evaluation.set = "Synthetic";
+  // Log-rates linear in PSNR, which the cubic fits hold exactly.
+  auto ours = curve("codec (ours)", {});
+  for (const double psnr : {25.5, 28.0, 30.5, 33.0, 36.5})
+    ours.points.push_back({"", 0.4 * std::exp(0.28 * (psnr - 30.5)), psnr, 0, 0, 0});
+  ours.ours = true;
+  auto peer = ours;
+  peer.method = "Peer";
+  peer.ours = false;
+  for (auto& point : peer.points) point.bpp *= 2;  // every PSNR at twice our rate
+  peer.points.erase(peer.points.begin());          // and none below 28 dB
+  evaluation.curves = {ours, peer};
+  const auto markdown = render_codec_markdown(evaluation, {"cmd", "2026-01-01", "machine"}, "rd.png");
+  EXPECT_NE(markdown.find("| ours | against | 26 dB | 28 dB | 30 dB | 32 dB | 34 dB | 36 dB |"), std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("| codec (ours) | Peer | | -50.0 % | -50.0 % | -50.0 % | -50.0 % | -50.0 % |"),
+            std::string::npos)
+      << markdown;
+}
+
 TEST(CodecEvaluation, MeasuresOursAndJpegFromRealFiles) {
   const auto root = testing::make_temp_dir("restora-codec-eval");
   const auto folder = root / "test" / "Tiny";

@@ -94,7 +94,7 @@ TEST_F(Record, ProtocolsSharingAFolderRecordUnderTheirOwnTitles) {
     eval::SetScores set;
     set.task = tasks::find_task("dejpeg");
     set.set = colour ? eval::TestSet{"LIVE1", eval::Color::rgb, "LIVE1 colour"}
-                     : eval::TestSet{"LIVE1", eval::Color::y_u8};
+                     : eval::TestSet{"LIVE1", eval::Color::y_u8, ""};
     set.images = 29;
     set.channels = colour ? 3 : 1;
     eval::Cell cell;
@@ -133,7 +133,7 @@ TEST_F(Record, PartialRunsAreRefusedAndBaselinesHaveNoFile) {
 eval::Evaluation Fp32AndBf16Rows(const std::string& model, double drop) {
   eval::SetScores set;
   set.task = tasks::find_task("denoise");
-  set.set = {"BSD68", eval::Color::gray};
+  set.set = {"BSD68", eval::Color::gray, ""};
   set.images = 68;
   set.channels = 1;
   for (const std::string precision : {"fp32", "bf16"}) {

@@ -39,7 +39,7 @@ eval::Evaluation SampleEvaluation() {
   eval::SetScores sr;
   sr.task = super_resolution;
   sr.protocol = "Super-resolution (bicubic degradation)";
-  sr.set = {"Set5", eval::Color::stored};
+  sr.set = {"Set5", eval::Color::stored, ""};
   sr.images = 5;
   sr.channels = 3;
   sr.methods = {
@@ -57,7 +57,7 @@ eval::Evaluation SampleEvaluation() {
   eval::SetScores jpeg;
   jpeg.task = dejpeg;
   jpeg.protocol = "JPEG artifact removal (gray protocol)";
-  jpeg.set = {"classic5", eval::Color::gray};
+  jpeg.set = {"classic5", eval::Color::gray, ""};
   jpeg.images = 5;
   jpeg.channels = 1;
   jpeg.methods = {{"Input", {MakeCell(jpeg.task, 10, 27.8212, 0.78, 25.2149, 0.0)}, "", ""}};

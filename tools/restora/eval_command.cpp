@@ -49,10 +49,13 @@ int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   for (const auto& precision : args.precisions)
     if (precision == "bf16")
       throw InvalidArgument("--precision bf16: the codec runs in fp32 (bit-identical decoding)");
+  if (args.record && args.limit > 0)
+    throw InvalidArgument("--record needs whole test sets: drop --limit");
+  const std::filesystem::path report = output_given ? args.output : "docs/CODEC.md";
+  eval::create_output_folder(report);  // the plot is written first, into the report's folder
   options.progress = [&](const std::string& line) { info(global, line); };
   const auto evaluation = eval::run_codec_evaluation(options);
 
-  const std::filesystem::path report = output_given ? args.output : "docs/CODEC.md";
   auto plot = report;
   plot.replace_filename(report.stem().string() + "-rd.png");
   const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
@@ -160,6 +163,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.progress = [&](const std::string& line) { info(global, line); };
     if (args->record && args->limit > 0)
       throw InvalidArgument("--record needs whole test sets: drop --limit");
+    eval::create_output_folder(args->output);
     const auto evaluation = eval::run_evaluation(options);
 
     const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
