@@ -11,7 +11,7 @@
 namespace restora::compression {
 
 std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level,
-                              Quantization quantization) {
+                              Quantization quantization, double distortion_price) {
   if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3))
     throw InvalidArgument("compress: the image must be 8-bit RGB or gray");
   const auto color = image.channels() == 1 ? codec::ColorFormat::gray8 : codec::ColorFormat::rgb8;
@@ -22,7 +22,8 @@ std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level
   cv::copyMakeBorder(rgb, padded, 0, header.pad_bottom, 0, header.pad_right, cv::BORDER_REPLICATE);
   // Its own statement, so that the float copy of the image is gone before the networks run.
   const auto pixels = mat_to_tensor(to_float01(padded));
-  return compress_tensor(model, pixels, image.cols, image.rows, color, level, quantization);
+  return compress_tensor(model, pixels, image.cols, image.rows, color, level, quantization,
+                         distortion_price);
 }
 
 cv::Mat decompress(CodecModel& model, const std::vector<uint8_t>& bytes) {

@@ -15,7 +15,8 @@ namespace restora::compression {
 
 // image: H×W CV_8UC3 (RGB) or CV_8UC1; level: 1 … model.levels() (1 = smallest files).
 std::vector<uint8_t> compress(CodecModel& model, const cv::Mat& image, int level,
-                              Quantization quantization = Quantization::rate_distortion);
+                              Quantization quantization = Quantization::rate_distortion,
+                              double distortion_price = default_distortion_price);
 
 // Bytes of an .rci file made with this model -> the image (CV_8UC3 RGB or CV_8UC1).
 // FormatError for anything malformed, ModelMismatch when the file names another model.

@@ -199,13 +199,10 @@ torch::Tensor synthesize(HyperpriorCodecImpl& network, const torch::Tensor& y_ha
 // training loss λ·255²·MSE + bpp. A latent error e in channel c adds about G_c·e² to the image's
 // squared error; G_c, the energy of g_s's response to the channel (estimated by a backward pass
 // on three Kodak24 images at levels 1, 5 and 10), came out 0.025-0.09 times the square of the
-// channel's inverse gain in every case, so the price follows the inverse gain. The scale 0.16
-// was the best of 0.08, 0.16 and 0.32 on eight BSDS400 training images (BD-rate -0.86 % against
-// rounding).
-std::vector<double> distortion_weights(HyperpriorCodecImpl& network, int level) {
-  constexpr double scale = 0.16;
+// channel's inverse gain in every case, so the price follows the inverse gain, times `price`.
+std::vector<double> distortion_weights(HyperpriorCodecImpl& network, int level, double price) {
   const auto weights = (network.inverse_gains(level).to(torch::kFloat64).square() *
-                        (scale * network.shape().lambdas[level] * 255.0 * 255.0)).contiguous();
+                        (price * network.shape().lambdas[level] * 255.0 * 255.0)).contiguous();
   return {weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel()};
 }
 
@@ -238,8 +235,10 @@ codec::Container file_header(const CodecModel& model, int width, int height,
 
 std::vector<uint8_t> compress_tensor(CodecModel& model, const torch::Tensor& padded, int width,
                                      int height, codec::ColorFormat color, int level,
-                                     Quantization quantization) {
+                                     Quantization quantization, double distortion_price) {
   auto file = file_header(model, width, height, color, level);
+  if (!(distortion_price >= 0.0 && std::isfinite(distortion_price)))
+    throw InvalidArgument(fmt::format("compress: distortion price {} must be finite and >= 0", distortion_price));
   if (padded.dim() != 4 || padded.size(0) != 1 || padded.size(1) != 3 ||
       padded.size(2) != height + file.pad_bottom || padded.size(3) != width + file.pad_right)
     throw InvalidArgument(fmt::format("compress: the image tensor must be 1x3x{}x{} (padded)",
@@ -253,7 +252,7 @@ std::vector<uint8_t> compress_tensor(CodecModel& model, const torch::Tensor& pad
   const auto hyper = hyper_output(model, z_hat);
   const int bits = model.hyper.fraction_bits();
   const auto weights = quantization == Quantization::rate_distortion
-                           ? distortion_weights(network, level - 1)
+                           ? distortion_weights(network, level - 1, distortion_price)
                            : std::vector<double>{};
   file.sections.push_back(codec::encode_values(
       to_values(z_hat), z_table_of(z_hat.size(1), z_hat.size(2) * z_hat.size(3)),

@@ -21,6 +21,11 @@ enum class Quantization {
   rate_distortion,  // of the two integers around a latent, the one cheaper in distortion + bits
 };
 
+// Rate-distortion quantization prices a squared latent error of channel c at
+// price·λ·255²·g_c² bits (g_c the channel's inverse gain at the level; docs/CODEC_FORMAT.md).
+// The default was the best on BSDS400 training images (bench/tune_quantization).
+constexpr double default_distortion_price = 0.16;
+
 // The header of the file that codes a width×height image at `level` (1 … model.levels()), with
 // the padding the image needs (pad_right, pad_bottom); InvalidArgument for a level the model
 // lacks or an image too large for the format.
@@ -31,7 +36,8 @@ codec::Container file_header(const CodecModel& model, int width, int height,
 // column repeated into file_header's padding -> the .rci file's bytes.
 std::vector<uint8_t> compress_tensor(CodecModel& model, const torch::Tensor& padded, int width,
                                      int height, codec::ColorFormat color, int level,
-                                     Quantization quantization = Quantization::rate_distortion);
+                                     Quantization quantization = Quantization::rate_distortion,
+                                     double distortion_price = default_distortion_price);
 
 // The header of an .rci file, checked (FormatError).
 codec::Container read_header(const std::vector<uint8_t>& bytes);

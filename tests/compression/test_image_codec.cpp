@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <tuple>
@@ -160,7 +161,11 @@ TEST_F(ImageCodec, RateDistortionQuantizationSpendsFewerBitsForLittleError) {
     const double psnr_rounded = cv::PSNR(decompress(model, rounded), image);
     const double psnr_optimized = cv::PSNR(decompress(model, optimized), image);
     EXPECT_NEAR(psnr_optimized, psnr_rounded, 1.0) << "level " << level;
+    // Distortion priced out of reach, it rounds.
+    EXPECT_EQ(compress(model, image, level, Quantization::rate_distortion, 1e12), rounded) << "level " << level;
   }
+  for (const double price : {-0.1, std::nan("")})
+    EXPECT_THROW(compress(model, image, 1, Quantization::rate_distortion, price), InvalidArgument);
 }
 
 TEST_F(ImageCodec, BitIdenticalAcrossRunsAndThreadCounts) {
