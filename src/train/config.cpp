@@ -15,6 +15,11 @@ DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   data.color = read.get_string("color", "rgb", {"rgb", "gray", "y"});
   data.validation_holdout = read.get_int("validation_holdout", 8, 0, 100000);
   data.patch_size = read.get_int("patch_size", 64, 8, 4096);
+  data.downscales = read.get_doubles("downscales", {1.0});
+  if (data.downscales.empty()) throw InvalidArgument("config: data > downscales must list a factor");
+  for (const double factor : data.downscales)
+    if (!(factor >= 1.0 && factor <= 16.0))
+      throw InvalidArgument(fmt::format("config: data > downscales: {} is not a factor in [1, 16]", factor));
   data.batch_size = read.get_int("batch_size", 16, 1, 4096);
   data.loader_threads = read.get_int("loader_threads", 1, 1, 64);
   data.prefetch = read.get_int("prefetch", 4, 1, 256);

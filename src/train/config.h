@@ -15,6 +15,10 @@ struct DataConfig {
   std::string color = "rgb";         // rgb | gray (as stored, converted if needed) | y (BT.601 Y)
   int validation_holdout = 8;        // last N images (sorted) are held out for validation
   int patch_size = 64;               // ground-truth patch side
+  // Each training image is also used shrunk by these factors (area interpolation; 1 = as
+  // stored): e.g. {1, 2} adds a half-size copy, whose colour is at full resolution where the
+  // stored photo is 4:2:0 JPEG. Validation images stay as stored.
+  std::vector<double> downscales{1.0};
   int batch_size = 16;
   DegradationRange range;               // σ / quality / scales sampled for each patch
   std::vector<Degradation> validation;  // fixed degradations validated on

@@ -95,20 +95,27 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
       }
       continue;
     }
-    if (gt.rows < patch || gt.cols < patch)
-      throw InvalidArgument(fmt::format("training image '{}' is smaller than the {}px patch",
-                                        files[index].string(), patch));
-    Item item;
-    item.gt = gt;
-    // Degradations that change the size are applied to whole images, once per scale, and
-    // patches cut aligned from both: degrading a patch alone would change its border pixels.
-    // They give 8-bit samples, kept as such.
-    if (kind.changes_size())
-      for (int scale : data.range.scales) {
-        Rng rng(Rng::mix(experiment.training.seed, index));
-        item.lr[scale] = quantize_u8(kind.apply(gt, kind.with_value(scale), rng));
-      }
-    images_.push_back(std::move(item));
+    for (const double factor : data.downscales) {
+      Item item;
+      if (factor == 1.0)
+        item.gt = gt;
+      else
+        cv::resize(gt, item.gt, cv::Size(static_cast<int>(gt.cols / factor), static_cast<int>(gt.rows / factor)),
+                   0, 0, cv::INTER_AREA);
+      if (item.gt.rows < patch || item.gt.cols < patch)
+        throw InvalidArgument(fmt::format("training image '{}'{} is smaller than the {}px patch",
+                                          files[index].string(),
+                                          factor == 1.0 ? "" : fmt::format(" shrunk {}x", factor), patch));
+      // Degradations that change the size are applied to whole images, once per scale, and
+      // patches cut aligned from both: degrading a patch alone would change its border pixels.
+      // They give 8-bit samples, kept as such.
+      if (kind.changes_size())
+        for (int scale : data.range.scales) {
+          Rng rng(Rng::mix(experiment.training.seed, index));
+          item.lr[scale] = quantize_u8(kind.apply(item.gt, kind.with_value(scale), rng));
+        }
+      images_.push_back(std::move(item));
+    }
   }
 }
 

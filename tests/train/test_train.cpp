@@ -182,6 +182,29 @@ TEST_F(TrainTest, BatchesArePureFunctionsOfTheStep) {
   }
 }
 
+TEST_F(TrainTest, DownscalesAddEachTrainingImageShrunk) {
+  auto config = tiny_config("denoise");
+  config["data"]["downscales"] = {1, 2};  // 40×48 and 20×24 copies, both hold 16 px patches
+  const auto shrunk = parse_experiment(config, "c.json");
+  PatchSource source(shrunk, root_);
+  EXPECT_EQ(source.training_images(), 8u);
+  EXPECT_EQ(source.validation().size(), shrunk.data.validation.size() * 2);  // held out as stored
+  EXPECT_EQ(source.make_batch(3).gt.size(2), 16);
+
+  config["data"]["downscales"] = {1, 3};  // 13×16: too small
+  const auto too_small = parse_experiment(config, "c.json");
+  try {
+    PatchSource failing(too_small, root_);
+    ADD_FAILURE() << "a shrunk copy smaller than the patch was accepted";
+  } catch (const InvalidArgument& error) {
+    EXPECT_NE(std::string(error.what()).find("shrunk 3x"), std::string::npos) << error.what();
+  }
+  for (const double factor : {0.5, 0.0}) {
+    config["data"]["downscales"] = {factor};
+    EXPECT_THROW(parse_experiment(config, "c.json"), InvalidArgument) << factor;
+  }
+}
+
 TEST_F(TrainTest, ResumeReproducesTheLossTrajectory) {
   const auto experiment = parse_experiment(tiny_config("denoise"), "c.json");
   const auto straight = run_training(experiment, options("straight"));
