@@ -34,6 +34,13 @@ struct EvalArgs {
   bool record = false;
 };
 
+// Before measuring: scores are recorded for whole sets only, and a bad -o fails now rather
+// than after the evaluation.
+void check_before_measuring(const EvalArgs& args, const std::filesystem::path& report) {
+  if (args.record && args.limit > 0) throw InvalidArgument("--record needs whole test sets: drop --limit");
+  eval::create_output_folder(report);
+}
+
 // --task codec: rate-distortion of our codecs and the classical ones (eval/codec_eval.h).
 int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
   eval::CodecEvalOptions options;
@@ -49,10 +56,8 @@ int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   for (const auto& precision : args.precisions)
     if (precision == "bf16")
       throw InvalidArgument("--precision bf16: the codec runs in fp32 (bit-identical decoding)");
-  if (args.record && args.limit > 0)
-    throw InvalidArgument("--record needs whole test sets: drop --limit");
   const std::filesystem::path report = output_given ? args.output : "docs/CODEC.md";
-  eval::create_output_folder(report);  // the plot is written first, into the report's folder
+  check_before_measuring(args, report);
   options.progress = [&](const std::string& line) { info(global, line); };
   const auto evaluation = eval::run_codec_evaluation(options);
 
@@ -161,9 +166,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     options.peers = !args->no_peers;
     options.allow_missing_model = args->allow_missing_model;
     options.progress = [&](const std::string& line) { info(global, line); };
-    if (args->record && args->limit > 0)
-      throw InvalidArgument("--record needs whole test sets: drop --limit");
-    eval::create_output_folder(args->output);
+    check_before_measuring(*args, args->output);
     const auto evaluation = eval::run_evaluation(options);
 
     const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
