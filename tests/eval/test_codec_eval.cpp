@@ -134,5 +134,29 @@ TEST(CodecEvaluation, MeasuresOursAndJpegFromRealFiles) {
   fs::remove_all(root);
 }
 
+TEST(CodecEvaluation, ModelsSharingANameAreLabelledByTheirFiles) {
+  const auto root = testing::make_temp_dir("restora-codec-eval-names");
+  const auto folder = root / "test" / "Tiny";
+  fs::create_directories(folder);
+  Image image;
+  image.pixels = cv::Mat(192, 192, CV_32FC3, cv::Scalar(0.3, 0.5, 0.7));
+  write_image(image, folder / "a.png");
+  testing::write_tiny_codec(root / "parent.safetensors", "tiny", 7);
+  testing::write_tiny_codec(root / "finetune.safetensors", "tiny", 8);
+
+  CodecEvalOptions options;
+  options.data_root = root;
+  options.set = "Tiny";
+  options.models = {(root / "parent.safetensors").string(), (root / "finetune.safetensors").string()};
+  options.dejpeg_model = "";
+  options.peers = false;
+  options.threads = 1;
+  const auto evaluation = run_codec_evaluation(options);
+  ASSERT_EQ(evaluation.curves.size(), 3u);
+  EXPECT_EQ(evaluation.curves[0].method, "tiny (ours, " + options.models[0] + ")");
+  EXPECT_EQ(evaluation.curves[1].method, "tiny (ours, " + options.models[1] + ")");
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace restora::eval
