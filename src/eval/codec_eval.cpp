@@ -111,7 +111,6 @@ std::vector<Method> make_methods(const CodecEvalOptions& options, int threads,
                                  std::vector<std::unique_ptr<compression::CodecModel>>& models,
                                  std::unique_ptr<Restorer>& dejpeg, std::vector<std::string>& notes) {
   std::vector<Method> methods;
-  const size_t first_model = models.size();
   for (const auto& name : options.models) {
     models.push_back(std::make_unique<compression::CodecModel>(
         compression::load_codec_model(resolve_model(name))));
@@ -141,11 +140,12 @@ std::vector<Method> make_methods(const CodecEvalOptions& options, int threads,
     methods.push_back(std::move(method));
   }
   // A fine-tune keeps its parent's name: where two models share one, the labels name the files.
-  for (size_t i = 0; i < methods.size(); ++i)
-    for (size_t j = 0; j < methods.size(); ++j)
-      if (i != j && models[first_model + i]->meta.name == models[first_model + j]->meta.name)
-        methods[i].curve.method =
-            fmt::format("{} (ours, {})", models[first_model + i]->meta.name, options.models[i]);
+  for (size_t i = 0; i < models.size(); ++i) {
+    const auto& name = models[i]->meta.name;
+    const auto sharing = std::count_if(models.begin(), models.end(),
+                                       [&](const auto& other) { return other->meta.name == name; });
+    if (sharing > 1) methods[i].curve.method = fmt::format("{} (ours, {})", name, options.models[i]);
+  }
   Method baseline;
   baseline.curve.method = "JPEG";
   baseline.curve.how = "libjpeg through OpenCV imencode, 4:2:0, quality 5..90";
