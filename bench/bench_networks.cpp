@@ -79,7 +79,8 @@ void network(benchmark::State& state, const std::shared_ptr<LoadedModel>& model,
   options.tile = size;  // one tile: the network's own speed, no overlap recomputed
   options.precision = precision;
   nn::to_layout(*model->network, nn::preferred_layout(precision, torch::kCPU));
-  for (auto _ : state) benchmark::DoNotOptimize(run_tiled(*model->network, lq, 0.1f, scale, options));
+  const ConditionMaps maps(static_cast<size_t>(traits.condition_channels), {"level", {}, 0.1f});
+  for (auto _ : state) benchmark::DoNotOptimize(run_tiled(*model->network, lq, maps, scale, options));
   set_rates(state, 0.0, static_cast<double>(size) * size * scale * scale);
 }
 

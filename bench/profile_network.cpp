@@ -57,7 +57,8 @@ int run(int argc, char** argv) {
   EngineOptions options;
   options.tile = size;  // one tile, as bench_networks' Network/* rows
   options.precision = precision;
-  const auto infer = [&] { return run_tiled(*model.network, lq, 0.1f, scale, options); };
+  const ConditionMaps maps(static_cast<size_t>(traits.condition_channels), {"level", {}, 0.1f});
+  const auto infer = [&] { return run_tiled(*model.network, lq, maps, scale, options); };
   for (int i = 0; i < 3; ++i) infer();  // oneDNN's kernels are built on first use
 
   const double engine_ms = bench::mean_ms(infer, runs);
@@ -65,8 +66,9 @@ int run(int argc, char** argv) {
   archs::NetworkInput input;
   input.scale = scale;
   input.lq = nn::in_layout(torch::rand({1, traits.channels, size, size}), layout);
-  if (traits.uses_condition)
-    input.condition = nn::in_layout(torch::full({1, 1, size, size}, 0.1f), layout);
+  if (traits.condition_channels)
+    input.condition =
+        nn::in_layout(torch::full({1, traits.condition_channels, size, size}, 0.1f), layout);
   const double network_ms = bench::mean_ms(
       [&] {
         torch::InferenceMode inference;

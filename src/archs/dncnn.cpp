@@ -38,7 +38,7 @@ class DnCNNImpl : public RestorationNetworkImpl {
     NetworkTraits traits;
     traits.channels = channels_;
     traits.receptive_radius = depth_;
-    traits.uses_condition = condition_;
+    traits.condition_channels = condition_ ? 1 : 0;
     return traits;
   }
 

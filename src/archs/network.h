@@ -13,17 +13,19 @@ namespace restora::archs {
 // What a network sees. Networks know nothing of files, configs or OpenCV.
 struct NetworkInput {
   torch::Tensor lq;         // N×C×H×W float in the model's input range
-  torch::Tensor condition;  // undefined, or N×1×H×W: known noise σ/255 or JPEG quality/100
+  // Undefined, or N×K×H×W: the model's K per-pixel condition maps (image/condition_maps.h) in the
+  // order its metadata names them, e.g. the known noise σ/255 or the JPEG quality/100.
+  torch::Tensor condition;
   int scale = 1;            // output scale requested from a multi-scale network
 };
 
 // Static facts the engine needs to feed a network correctly.
 struct NetworkTraits {
-  int channels = 3;            // image channels in and out (the condition map is extra)
+  int channels = 3;            // image channels in and out (the condition maps are extra)
   std::vector<int> scales{1};  // output/input size ratios it can produce
   int size_multiple = 1;       // H and W must be multiples of this (the engine pads)
   int receptive_radius = 0;    // input pixels on each side that influence an output pixel
-  bool uses_condition = false;
+  int condition_channels = 0;  // K, the condition maps it takes
 };
 
 class RestorationNetworkImpl : public torch::nn::Module {

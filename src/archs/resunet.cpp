@@ -78,7 +78,7 @@ class ResUNetImpl : public RestorationNetworkImpl {
     // Plus the (un)shuffle grid: a coarse pixel spans up to size_multiple - 1 finer ones.
     traits.receptive_radius = radius + traits.size_multiple;
     traits.channels = channels_;
-    traits.uses_condition = condition_;
+    traits.condition_channels = condition_ ? 1 : 0;
     return traits;
   }
 

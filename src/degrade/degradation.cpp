@@ -1,4 +1,6 @@
-// The registered degradation kinds; a new kind is one class here and one registry line.
+// The degradation contract's shared code, the registry, and the kinds of the benchmark
+// protocols (Gaussian noise, JPEG, MATLAB-bicubic downscaling). A new kind is one class in a
+// family file and one registry line.
 #include "degrade/degradation.h"
 
 #include <fmt/format.h>
@@ -6,55 +8,125 @@
 
 #include <cmath>
 #include <memory>
-#include <utility>
 
 #include "degrade/jpeg.h"
+#include "degrade/kinds.h"
 #include "degrade/noise.h"
 #include "degrade/resize_matlab.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 
 namespace restora {
+
+double Degradation::at(const std::string& name) const {
+  const auto found = values.find(name);
+  if (found == values.end())
+    throw InvalidArgument(fmt::format("{} has no parameter '{}'", kind, name));
+  return found->second;
+}
+
+DegradedImage start_degrading(const cv::Mat& gt_u8) {
+  if (gt_u8.empty() || gt_u8.depth() != CV_8U || (gt_u8.channels() != 1 && gt_u8.channels() != 3))
+    throw InvalidArgument("degrade: the ground truth must be a non-empty 8-bit gray or RGB image");
+  return {gt_u8, gt_u8.size(), {}};
+}
+
+Degradation DegradationKind::make(const std::map<std::string, double>& given) const {
+  const auto infos = parameters();
+  Degradation setting{id(), {}};
+  for (const auto& [name, value] : given) {
+    bool known = false;
+    for (const auto& info : infos) known = known || info.name == name;
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& info : infos) names.push_back(info.name);
+      throw InvalidArgument(fmt::format("{} has no parameter '{}'; it has: {}", id(), name,
+                                        names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+    }
+  }
+  for (const auto& info : infos) {
+    const auto found = given.find(info.name);
+    const double value = found == given.end() ? info.default_value : found->second;
+    const bool integer = info.integer || !info.choices.empty();
+    if (!(value >= info.min && value <= info.max) || (integer && value != std::floor(value))) {
+      if (!info.choices.empty())
+        throw InvalidArgument(fmt::format("{}: {} {} is not one of {}", id(), info.name, value,
+                                          fmt::join(info.choices, ", ")));
+      throw InvalidArgument(fmt::format("{}: {} {} is not supported; use {} in {}..{}", id(),
+                                        info.name, value, integer ? "an integer" : "a value",
+                                        info.min, info.max));
+    }
+    setting.values[info.name] = value;
+  }
+  check(setting);
+  return setting;
+}
+
+std::string DegradationKind::label(const Degradation& setting) const { return describe(setting); }
+
+std::string describe(const Degradation& setting) {
+  const auto& kind = find_degradation(setting.kind);
+  std::string text = setting.kind;
+  for (const auto& info : kind.parameters()) {
+    const double value = setting.at(info.name);
+    if (!info.choices.empty())
+      text += fmt::format(":{}={}", info.name, info.choices.at(static_cast<size_t>(value)));
+    else
+      text += fmt::format(":{}={}", info.name, value);
+  }
+  return text;
+}
+
+namespace kinds {
+
+cv::Mat float_image(const DegradedImage& state) {
+  return state.image.depth() == CV_32F ? state.image : to_float01(state.image);
+}
+
+cv::Mat u8_image(const DegradedImage& state) {
+  return state.image.depth() == CV_8U ? state.image : quantize_u8(state.image);
+}
+
+void replace_image(DegradedImage& state, cv::Mat image) {
+  if (image.size() != state.image.size()) state.maps = resize_maps(state.maps, image.size());
+  state.image = std::move(image);
+}
+
+int int_at(const Degradation& setting, const std::string& name) {
+  return static_cast<int>(setting.at(name));
+}
+
 namespace {
-
-void require_u8(const cv::Mat& gt_u8) {
-  if (gt_u8.depth() != CV_8U) throw InvalidArgument("degrade: ground truth must be 8-bit");
-}
-
-// The integer in [lo, hi] that `value` is exactly, else InvalidArgument.
-int integer_in(const std::string& parameter, double value, int lo, int hi) {
-  if (!(value >= lo && value <= hi) || value != std::floor(value))
-    throw InvalidArgument(
-        fmt::format("{} {} is not supported; use an integer in {}..{}", parameter, value, lo, hi));
-  return static_cast<int>(value);
-}
 
 class GaussianNoise : public DegradationKind {
  public:
   std::string id() const override { return "gaussian_noise"; }
-  std::string parameter() const override { return "sigma"; }
-  double value(const Degradation& degradation) const override { return degradation.sigma; }
-  Degradation with_value(double value) const override {
-    if (!(value >= 0.0 && value <= 255.0))
-      throw InvalidArgument(fmt::format("sigma {} is not supported; use 0..255", value));
-    Degradation degradation;
-    degradation.sigma = value;
-    return degradation;
+  std::string summary() const override {
+    return "additive white Gaussian noise, unclipped (the denoising protocol's)";
   }
-  std::string label(const Degradation& degradation) const override {
-    return fmt::format("σ={}", degradation.sigma);
+  std::vector<ParameterInfo> parameters() const override {
+    return {{"sigma", 0, 255, 25, false, {}, "standard deviation on the 0..255 scale"},
+            {"gray", 0, 1, 0, true, {}, "1: the same noise in every channel"}};
   }
-  void check_range(const DegradationRange& range) const override {
-    if (!(range.sigma_min >= 0 && range.sigma_min <= range.sigma_max && range.sigma_max <= 255))
-      throw InvalidArgument("sigma range must be [min, max] with 0 <= min <= max <= 255");
+  std::vector<MapInfo> maps() const override { return {{"sigma", 0.0f}}; }
+  ConditionMaps condition_maps(const Degradation& setting) const override {
+    return {{"sigma", {}, static_cast<float>(setting.at("sigma") / 255.0)}};
   }
-  Degradation sample(const DegradationRange& range, Rng& rng) const override {
-    return with_value(sample_sigma(range.sigma_min, range.sigma_max, rng));
+  std::string label(const Degradation& setting) const override {
+    return fmt::format("σ={}", setting.at("sigma"));
   }
-  std::vector<double> default_validation(const DegradationRange&) const override { return {25}; }
-  cv::Mat apply(const cv::Mat& gt_u8, const Degradation& degradation, Rng& rng) const override {
-    require_u8(gt_u8);
-    return add_gaussian_noise(to_float01(gt_u8), degradation.sigma, rng);
+  void apply(DegradedImage& state, const Degradation& setting, Rng& rng) const override {
+    const cv::Mat clean = float_image(state);
+    const double sigma = setting.at("sigma");
+    if (int_at(setting, "gray") == 0 || clean.channels() == 1) {
+      state.image = add_gaussian_noise(clean, sigma, rng);
+    } else {  // one draw per pixel, the same in each channel
+      cv::Mat plane = add_gaussian_noise(cv::Mat::zeros(clean.size(), CV_32FC1), sigma, rng);
+      cv::Mat planes[] = {plane, plane, plane}, noise;
+      cv::merge(planes, 3, noise);
+      state.image = clean + noise;
+    }
+    for (auto& map : condition_maps(setting)) state.maps.push_back(map);
   }
   bool quantized() const override { return false; }  // float, unclipped (PROTOCOLS.md)
 };
@@ -62,65 +134,48 @@ class GaussianNoise : public DegradationKind {
 class Jpeg : public DegradationKind {
  public:
   std::string id() const override { return "jpeg"; }
-  std::string parameter() const override { return "quality"; }
-  double value(const Degradation& degradation) const override { return degradation.quality; }
-  Degradation with_value(double value) const override {
-    Degradation degradation;
-    degradation.quality = integer_in("quality", value, 1, 100);
-    return degradation;
+  std::string summary() const override {
+    return "JPEG round trip through libjpeg (4:2:0 for colour), 8-bit samples";
   }
-  std::string label(const Degradation& degradation) const override {
-    return fmt::format("q{}", degradation.quality);
+  std::vector<ParameterInfo> parameters() const override {
+    return {{"quality", 1, 100, 75, true, {}, "JPEG quality"}};
   }
-  void check_range(const DegradationRange& range) const override {
-    if (!(range.quality_min >= 1 && range.quality_min <= range.quality_max &&
-          range.quality_max <= 100))
-      throw InvalidArgument("quality range must be [min, max] with 1 <= min <= max <= 100");
+  double typical_value() const override { return 20; }
+  std::vector<MapInfo> maps() const override { return {{"quality", 1.0f}}; }
+  ConditionMaps condition_maps(const Degradation& setting) const override {
+    return {{"quality", {}, static_cast<float>(setting.at("quality") / 100.0)}};
   }
-  Degradation sample(const DegradationRange& range, Rng& rng) const override {
-    return with_value(sample_quality(range.quality_min, range.quality_max, rng));
+  std::string label(const Degradation& setting) const override {
+    return fmt::format("q{}", int_at(setting, "quality"));
   }
-  std::vector<double> default_validation(const DegradationRange&) const override { return {20}; }
-  cv::Mat apply(const cv::Mat& gt_u8, const Degradation& degradation, Rng&) const override {
-    require_u8(gt_u8);
-    return to_float01(jpeg_roundtrip(gt_u8, degradation.quality));
+  void apply(DegradedImage& state, const Degradation& setting, Rng&) const override {
+    state.image = jpeg_roundtrip(u8_image(state), int_at(setting, "quality"));
+    for (auto& map : condition_maps(setting)) state.maps.push_back(map);
   }
 };
 
-// MATLAB imresize(modcrop(gt, s), 1/s, 'bicubic'), rounded to 8 bits like MATLAB's.
+// MATLAB imresize(modcrop(image, s), 1/s, 'bicubic'); 8-bit input is rounded to 8 bits like
+// MATLAB's, float input stays float.
 class BicubicDown : public DegradationKind {
  public:
   std::string id() const override { return "bicubic_down"; }
-  std::string parameter() const override { return "scale"; }
-  double value(const Degradation& degradation) const override { return degradation.scale; }
-  Degradation with_value(double value) const override {
-    Degradation degradation;
-    degradation.scale = integer_in("scale", value, 2, 8);
-    return degradation;
+  std::string summary() const override {
+    return "MATLAB-bicubic downscale by an integer factor (the super-resolution protocol's)";
   }
-  std::string label(const Degradation& degradation) const override {
-    return fmt::format("x{}", degradation.scale);
+  std::vector<ParameterInfo> parameters() const override {
+    return {{"scale", 2, 8, 4, true, {}, "downscaling factor"}};
   }
-  void check_range(const DegradationRange& range) const override {
-    if (range.scales.empty()) throw InvalidArgument("scales must name at least one scale");
-    for (int scale : range.scales) with_value(scale);
+  std::string label(const Degradation& setting) const override {
+    return fmt::format("x{}", int_at(setting, "scale"));
   }
-  Degradation sample(const DegradationRange& range, Rng& rng) const override {
-    return with_value(
-        range.scales.at(rng.uniform_int(0, static_cast<int>(range.scales.size()) - 1)));
+  void apply(DegradedImage& state, const Degradation& setting, Rng&) const override {
+    const int scale = int_at(setting, "scale");
+    replace_image(state, imresize_matlab(modcrop(state.image, scale), 1.0 / scale));
   }
-  std::vector<double> default_validation(const DegradationRange& range) const override {
-    return {range.scales.begin(), range.scales.end()};
+  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const override {
+    return modcrop(gt_u8, int_at(setting, "scale"));
   }
-  cv::Mat apply(const cv::Mat& gt_u8, const Degradation& degradation, Rng&) const override {
-    require_u8(gt_u8);
-    with_value(degradation.scale);
-    return to_float01(imresize_matlab(ground_truth(gt_u8, degradation), 1.0 / degradation.scale));
-  }
-  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& degradation) const override {
-    return modcrop(gt_u8, degradation.scale);
-  }
-  int scale(const Degradation& degradation) const override { return degradation.scale; }
+  int scale(const Degradation& setting) const override { return int_at(setting, "scale"); }
   bool changes_size() const override { return true; }
 };
 
@@ -128,44 +183,18 @@ class BicubicDown : public DegradationKind {
 class NoDegradation : public DegradationKind {
  public:
   std::string id() const override { return "none"; }
-  std::string parameter() const override { return "none"; }
-  double value(const Degradation&) const override { return 0.0; }
-  Degradation with_value(double) const override { return {}; }
+  std::string summary() const override { return "no damage"; }
+  std::vector<ParameterInfo> parameters() const override { return {}; }
   std::string label(const Degradation&) const override { return "clean"; }
-  void check_range(const DegradationRange&) const override {}
-  Degradation sample(const DegradationRange&, Rng&) const override { return {}; }
-  std::vector<double> default_validation(const DegradationRange&) const override { return {0}; }
-  cv::Mat apply(const cv::Mat& gt_u8, const Degradation&, Rng&) const override {
-    require_u8(gt_u8);
-    return to_float01(gt_u8);
-  }
+  void apply(DegradedImage&, const Degradation&, Rng&) const override {}
 };
-
-const std::vector<std::unique_ptr<DegradationKind>>& registry() {
-  static const auto kinds = [] {
-    std::vector<std::unique_ptr<DegradationKind>> entries;
-    entries.push_back(std::make_unique<GaussianNoise>());
-    entries.push_back(std::make_unique<Jpeg>());
-    entries.push_back(std::make_unique<BicubicDown>());
-    entries.push_back(std::make_unique<NoDegradation>());
-    return entries;
-  }();
-  return kinds;
-}
 
 }  // namespace
 
-const DegradationKind& find_degradation(const std::string& id) {
-  for (const auto& kind : registry())
-    if (kind->id() == id) return *kind;
-  throw InvalidArgument(fmt::format("unknown degradation '{}'; known: {}", id,
-                                    fmt::join(known_degradations(), ", ")));
-}
+std::unique_ptr<DegradationKind> make_gaussian_noise() { return std::make_unique<GaussianNoise>(); }
+std::unique_ptr<DegradationKind> make_jpeg() { return std::make_unique<Jpeg>(); }
+std::unique_ptr<DegradationKind> make_bicubic_down() { return std::make_unique<BicubicDown>(); }
+std::unique_ptr<DegradationKind> make_none() { return std::make_unique<NoDegradation>(); }
 
-std::vector<std::string> known_degradations() {
-  std::vector<std::string> ids;
-  for (const auto& kind : registry()) ids.push_back(kind->id());
-  return ids;
-}
-
+}  // namespace kinds
 }  // namespace restora

@@ -20,6 +20,10 @@ namespace {
 
 using tasks::Task;
 
+int scale_of(const Degradation& degradation) {
+  return find_degradation(degradation.kind).scale(degradation);
+}
+
 class Identity : public Method {
  public:
   std::string name(int) override { return "Input"; }
@@ -36,7 +40,7 @@ class BicubicMatlab : public Method {
     return task->degradation().changes_size();
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
-    return imresize_matlab(quantize_u8(lq), degradation.scale);
+    return imresize_matlab(quantize_u8(lq), scale_of(degradation));
   }
 };
 
@@ -48,7 +52,7 @@ class OpenCVCubic : public Method {
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     cv::Mat upscaled;
-    cv::resize(quantize_u8(lq), upscaled, lq.size() * degradation.scale, 0, 0, cv::INTER_CUBIC);
+    cv::resize(quantize_u8(lq), upscaled, lq.size() * scale_of(degradation), 0, 0, cv::INTER_CUBIC);
     return upscaled;
   }
 };
@@ -57,10 +61,10 @@ class FastNlMeans : public Method {
  public:
   std::string name(int) override { return "OpenCV fastNlMeans"; }
   bool supports(Task, const Degradation& degradation, int) const override {
-    return degradation.sigma > 0;
+    return degradation.kind == "gaussian_noise" && degradation.at("sigma") > 0;
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
-    const auto sigma = static_cast<float>(degradation.sigma);
+    const auto sigma = static_cast<float>(degradation.at("sigma"));
     cv::Mat input = quantize_u8(lq), output;
     if (input.channels() == 1) {
       cv::fastNlMeansDenoising(input, output, sigma);
@@ -111,10 +115,10 @@ class DnnSuperres : public Method {
   }
   bool supports(Task task, const Degradation& degradation, int) const override {
     return task->degradation().changes_size() &&
-           std::filesystem::is_regular_file(path(degradation.scale));
+           std::filesystem::is_regular_file(path(scale_of(degradation)));
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
-    auto& network = model(degradation.scale);
+    auto& network = model(scale_of(degradation));
     cv::Mat input = quantize_u8(lq), output;
     // The networks take OpenCV's BGR order; a gray image is used as the Y channel directly.
     if (input.channels() == 3) cv::cvtColor(input, input, cv::COLOR_RGB2BGR);
@@ -175,10 +179,10 @@ class Ours : public Method {
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     const auto& model = model_for(lq.channels());
     auto options = options_;
-    if (task_->degradation().changes_size()) options.scale = degradation.scale;
-    if (model.conditioning == model_file::Conditioning::sigma) options.sigma = degradation.sigma;
+    if (task_->degradation().changes_size()) options.scale = scale_of(degradation);
+    if (model.conditioning == model_file::Conditioning::sigma) options.sigma = degradation.at("sigma");
     if (model.conditioning == model_file::Conditioning::quality)
-      options.quality = degradation.quality;
+      options.quality = static_cast<int>(degradation.at("quality"));
     const auto key = std::make_tuple(options.scale, options.sigma, options.quality);
     auto found = restorers_.find(key);
     if (found == restorers_.end())

@@ -174,7 +174,7 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                               method->precision(result.channels)});
 
   for (const auto& degradation : protocol.settings) {
-    auto measuring = protocol.task->protocol(degradation);
+    auto measuring = protocol.task->protocol(protocol.task->degradation().scale(degradation));
     if (protocol.rgb_with_y) measuring = {metrics::Space::all_channels, 0, false, "RGB"};
     std::vector<cv::Mat> gts, lqs, gt_ys;  // gt_ys: the ground truths' Y, when measured
     for (size_t index = 0; index < paths.size(); ++index) {

@@ -262,6 +262,11 @@ const char* conditioning_name(Conditioning conditioning) {
   return name_in(conditioning_names, conditioning, "Conditioning");
 }
 
+std::vector<std::string> condition_map_names(Conditioning conditioning) {
+  if (conditioning == Conditioning::none) return {};
+  return {conditioning_name(conditioning)};
+}
+
 const char* precision_name(Precision precision) {
   return name_in(precision_names, precision, "Precision");
 }

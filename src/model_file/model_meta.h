@@ -33,6 +33,9 @@ enum class Precision { fp32, bf16 };
 // The names written in files: "gray"/"rgb", "none"/"sigma"/"quality", "fp32"/"bf16".
 const char* color_space_name(ColorSpace color_space);
 const char* conditioning_name(Conditioning conditioning);
+// The condition maps (image/condition_maps.h) a model with this conditioning takes, in order:
+// none -> {}, sigma -> {"sigma"}, quality -> {"quality"}.
+std::vector<std::string> condition_map_names(Conditioning conditioning);
 const char* precision_name(Precision precision);
 
 struct ModelMeta {

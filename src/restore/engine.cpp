@@ -18,25 +18,38 @@
 namespace restora {
 namespace {
 
-// Runs one tile (integer samples become floats here): pads bottom/right by mirroring to the
-// network's size multiple, then crops.
-cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region, float condition,
-                   int scale, const archs::NetworkTraits& traits, const EngineOptions& options) {
-  const int multiple = traits.size_multiple;
-  const cv::Mat floats = region.depth() == CV_32F ? region : to_float01(region);
-  cv::Mat padded = floats;
+// The region padded at the bottom and right by mirroring to a multiple of `multiple`.
+cv::Mat pad_to_multiple(const cv::Mat& region, int multiple) {
   const int pad_bottom = static_cast<int>(round_up(region.rows, multiple)) - region.rows;
   const int pad_right = static_cast<int>(round_up(region.cols, multiple)) - region.cols;
-  if (pad_bottom || pad_right)
-    cv::copyMakeBorder(floats, padded, 0, pad_bottom, 0, pad_right, cv::BORDER_REFLECT_101);
+  if (!pad_bottom && !pad_right) return region;
+  cv::Mat padded;
+  cv::copyMakeBorder(region, padded, 0, pad_bottom, 0, pad_right, cv::BORDER_REFLECT_101);
+  return padded;
+}
+
+// Runs the region `rect` of lq as one tile (integer samples become floats here), its condition
+// maps cut and padded exactly like it: pads bottom/right by mirroring to the network's size
+// multiple, then crops.
+cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& lq, cv::Rect rect,
+                   const ConditionMaps& maps, int scale, const archs::NetworkTraits& traits,
+                   const EngineOptions& options) {
+  const int multiple = traits.size_multiple;
+  const cv::Mat region = lq(rect);
+  const cv::Mat padded =
+      pad_to_multiple(region.depth() == CV_32F ? region : to_float01(region), multiple);
 
   archs::NetworkInput input;
   input.scale = scale;
   const auto layout = nn::preferred_layout(options.precision, options.device);
   input.lq = nn::in_layout(mat_to_tensor(padded).to(options.device), layout);
-  if (traits.uses_condition)
-    input.condition = torch::full({1, 1, padded.rows, padded.cols}, condition,
-                                  input.lq.options().memory_format(layout));
+  if (!maps.empty()) {
+    std::vector<cv::Mat> planes;
+    for (const auto& map : maps) planes.push_back(pad_to_multiple(map.cut(rect, lq.size()), multiple));
+    cv::Mat stacked;
+    cv::merge(planes, stacked);
+    input.condition = nn::in_layout(mat_to_tensor(stacked).to(options.device), layout);
+  }
   torch::Tensor output;
   {
     nn::AutocastScope autocast(options.precision, options.device);
@@ -46,18 +59,19 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& region
   return tensor_to_mat(output);
 }
 
-cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
-                  int scale, const archs::NetworkTraits& traits, int tile, int overlap,
-                  const EngineOptions& options) {
+cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
+                  const ConditionMaps& maps, int scale, const archs::NetworkTraits& traits,
+                  int tile, int overlap, const EngineOptions& options) {
   const auto tiles = plan_tiles(lq.size(), tile, overlap, traits.size_multiple);
-  if (tiles.size() == 1 && tiles.front().context == cv::Rect(0, 0, lq.cols, lq.rows))
+  const cv::Rect whole(0, 0, lq.cols, lq.rows);
+  if (tiles.size() == 1 && tiles.front().context == whole)
     // The tile is the image: its result is the output, without a copy.
-    return to_sample_depth(run_region(network, lq, condition, scale, traits, options),
+    return to_sample_depth(run_region(network, lq, whole, maps, scale, traits, options),
                            options.output_depth);
   cv::Mat output;
   for (const auto& tile_rect : tiles) {
     cv::Mat restored =
-        run_region(network, lq(tile_rect.context), condition, scale, traits, options);
+        run_region(network, lq, tile_rect.context, maps, scale, traits, options);
     if (output.empty())
       output.create(lq.rows * scale, lq.cols * scale,
                     CV_MAKETYPE(options.output_depth, restored.channels()));
@@ -99,9 +113,12 @@ int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineO
   // Peak tensor bytes of one run on a side×side input, above what was in use before.
   const auto probe = [&](int side) {
     cv::Mat input(side, side, CV_32FC(traits.channels), cv::Scalar::all(0.5));
+    ConditionMaps maps;
+    for (int channel = 0; channel < traits.condition_channels; ++channel)
+      maps.push_back({fmt::format("probe{}", channel), {}, 0.0f});
     const auto before = tensor_memory::bytes_in_use();
     tensor_memory::reset_peak();
-    run_region(network, input, 0.0f, scale, traits, options);
+    run_region(network, input, cv::Rect(0, 0, side, side), maps, scale, traits, options);
     return static_cast<double>(tensor_memory::peak_bytes() - before);
   };
   const int small = static_cast<int>(round_up(32, multiple));
@@ -123,10 +140,14 @@ int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineO
   return std::clamp(tile, multiple, largest_automatic_tile / multiple * multiple);
 }
 
-cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
-                  int scale, const EngineOptions& options) {
+cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
+                  const ConditionMaps& maps, int scale, const EngineOptions& options) {
   if (lq.empty()) throw InvalidArgument("cannot restore an empty image");
   const auto traits = network.traits();
+  if (static_cast<int>(maps.size()) != traits.condition_channels)
+    throw ModelMismatch(fmt::format("the network takes {} condition map(s), {} given",
+                                    traits.condition_channels, maps.size()));
+  for (const auto& map : maps) map.cut(cv::Rect(0, 0, 0, 0), lq.size());  // sizes checked up front
   if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
     throw ModelMismatch(fmt::format("the network does not produce scale x{}", scale));
   const int overlap = overlap_of(options, traits);
@@ -142,7 +163,7 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, flo
   for (;;) {
     std::string failure;
     try {
-      return run_tiles(network, lq, condition, scale, traits, tile, overlap, options);
+      return run_tiles(network, lq, maps, scale, traits, tile, overlap, options);
     } catch (const c10::Error& error) {
       failure = error.what_without_backtrace();
       if (!tensor_memory::is_out_of_memory(failure)) throw;

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "archs/network.h"
+#include "image/condition_maps.h"
 #include "nn/precision.h"
 
 namespace restora {
@@ -34,13 +35,14 @@ std::uint64_t default_max_memory();
 int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineOptions& options);
 
 // lq: H×W with C channels, CV_32F in the network's input range or CV_8U / CV_16U (converted a
-// tile at a time); condition: value of the conditioning map (ignored by networks without
-// one). -> (scale·H)×(scale·W) with C_out channels of options.output_depth.
+// tile at a time); maps: the network's condition maps in its order (as many as its traits'
+// condition_channels), each cut per tile exactly like lq. -> (scale·H)×(scale·W) with C_out
+// channels of options.output_depth.
 // The network must be in eval mode; it runs under inference mode. options.tile 0 uses
 // choose_tile (images up to 256×256 run whole). When an allocation fails (past max_memory or
 // in the system) the image is run again with tiles of half the side, down to the minimum;
 // failing there too throws restora::Error naming the budget.
-cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq, float condition,
-                  int scale, const EngineOptions& options);
+cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
+                  const ConditionMaps& maps, int scale, const EngineOptions& options);
 
 }  // namespace restora

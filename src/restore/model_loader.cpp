@@ -109,7 +109,8 @@ archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
   for (int scale : meta.scales)
     if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
       fail(fmt::format("scale x{} in the metadata but the network has no such output", scale));
-  if (traits.uses_condition != (meta.conditioning != model_file::Conditioning::none))
+  if (traits.condition_channels !=
+      static_cast<int>(model_file::condition_map_names(meta.conditioning).size()))
     fail(fmt::format("metadata conditioning '{}' does not match the network",
                      model_file::conditioning_name(meta.conditioning)));
   if (meta.size_multiple % traits.size_multiple != 0)

@@ -121,17 +121,23 @@ Image Restorer::restore(const Image& input) {
   if (std::find(meta.scales.begin(), meta.scales.end(), scale) == meta.scales.end())
     throw ModelMismatch(fmt::format("model '{}' does not upscale x{} (it does x{})",
                                     loaded.path.string(), scale, fmt::join(meta.scales, ", x")));
-  float condition = 0.0f;
+  // A conditioned model is given the maps its task's degradation emits at the known level.
+  ConditionMaps maps;
   if (meta.conditioning != model_file::Conditioning::none) {
     const bool sigma = meta.conditioning == model_file::Conditioning::sigma;
     if (sigma ? options.sigma < 0 : options.quality <= 0)
       throw InvalidArgument(fmt::format("model '{}' needs the {}: pass --{}", meta.name,
                                         sigma ? "noise level" : "JPEG quality",
                                         sigma ? "sigma" : "quality"));
-    Degradation known;
-    known.sigma = options.sigma;
-    known.quality = options.quality;
-    condition = state_->task->condition_value(known);
+    const auto& kind = state_->task->degradation();
+    const auto known = kind.condition_maps(kind.with_value(sigma ? options.sigma : options.quality));
+    for (const auto& name : model_file::condition_map_names(meta.conditioning)) {
+      const auto* map = find_map(known, name);
+      if (!map)
+        throw ModelMismatch(fmt::format("model '{}' takes a '{}' map, which task '{}' does not make",
+                                        meta.name, name, state_->task->id()));
+      maps.push_back(*map);
+    }
   }
   auto engine = state_->engine;
   engine.precision = state_->precision_for(loaded);
@@ -141,7 +147,7 @@ Image Restorer::restore(const Image& input) {
   std::vector<cv::Mat> outputs;
   try {
     for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels))
-      outputs.push_back(run_tiled(*loaded.network, plane, condition, scale, engine));
+      outputs.push_back(run_tiled(*loaded.network, plane, maps, scale, engine));
   } catch (const c10::Error& failure) {  // one line, not LibTorch's stack trace
     const std::string text = failure.what_without_backtrace();
     throw Error(fmt::format("model '{}' failed on a {}x{} image: {}", loaded.path.string(),

@@ -17,10 +17,7 @@ class Denoise : public TaskSpec {
  public:
   Denoise() : TaskSpec(find_degradation("gaussian_noise")) {}
   std::string id() const override { return "denoise"; }
-  float condition_value(const Degradation& degradation) const override {
-    return static_cast<float>(degradation.sigma / 255.0);
-  }
-  Protocol protocol(const Degradation&) const override {
+  Protocol protocol(int) const override {
     return {metrics::Space::all_channels, 0, false, "all channels, no border crop"};
   }
   std::string default_model(int channels) const override {
@@ -32,9 +29,8 @@ class SuperResolution : public TaskSpec {
  public:
   SuperResolution() : TaskSpec(find_degradation("bicubic_down")) {}
   std::string id() const override { return "super_resolution"; }
-  Protocol protocol(const Degradation& degradation) const override {
-    return {metrics::Space::y, degradation.scale, false,
-            fmt::format("Y (BT.601), {} px border crop", degradation.scale)};
+  Protocol protocol(int scale) const override {
+    return {metrics::Space::y, scale, false, fmt::format("Y (BT.601), {} px border crop", scale)};
   }
   std::string default_model(int) const override { return "sr"; }
 };
@@ -43,10 +39,7 @@ class Dejpeg : public TaskSpec {
  public:
   Dejpeg() : TaskSpec(find_degradation("jpeg")) {}
   std::string id() const override { return "dejpeg"; }
-  float condition_value(const Degradation& degradation) const override {
-    return static_cast<float>(degradation.quality / 100.0);
-  }
-  Protocol protocol(const Degradation&) const override {
+  Protocol protocol(int) const override {
     return {metrics::Space::y, 0, true, "Y (gray images: as is), PSNR-B on 8×8 blocks"};
   }
   std::string default_model(int channels) const override {
@@ -59,10 +52,24 @@ class Codec : public TaskSpec {
  public:
   Codec() : TaskSpec(find_degradation("none")) {}
   std::string id() const override { return "codec"; }
-  Protocol protocol(const Degradation&) const override {
+  Protocol protocol(int) const override {
     return {metrics::Space::all_channels, 0, false, "RGB, no border crop, bpp of the whole file"};
   }
   std::string default_model(int) const override { return "codec"; }
+};
+
+// Real photographs: blind restoration of what a degradation chain describes (camera noise, blur,
+// JPEG, resizing), trained on chains (data > chain); at x1 measured like denoising (RGB), when
+// upscaling like super-resolution (Y, the scale's border crop).
+class RealWorld : public TaskSpec {
+ public:
+  RealWorld() : TaskSpec(find_degradation("none")) {}
+  std::string id() const override { return "real"; }
+  Protocol protocol(int scale) const override {
+    if (scale == 1) return {metrics::Space::all_channels, 0, false, "RGB, no border crop"};
+    return {metrics::Space::y, scale, false, fmt::format("Y (BT.601), {} px border crop", scale)};
+  }
+  std::string default_model(int) const override { return "real"; }
 };
 
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {
@@ -72,12 +79,17 @@ const std::vector<std::unique_ptr<TaskSpec>>& registry() {
     entries.push_back(std::make_unique<SuperResolution>());
     entries.push_back(std::make_unique<Dejpeg>());
     entries.push_back(std::make_unique<Codec>());
+    entries.push_back(std::make_unique<RealWorld>());
     return entries;
   }();
   return tasks;
 }
 
 }  // namespace
+
+cv::Mat TaskSpec::degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const {
+  return restora::degrade(Chain{{setting}}, gt_u8, rng).lq;
+}
 
 Task find_task(const std::string& id) {
   for (const auto& task : registry())

@@ -5,14 +5,14 @@
 //   tasks::Task task = tasks::find_task("denoise");
 //   const auto degradation = task->degradation().with_value(25);
 //   cv::Mat noisy = task->degrade(clean_u8, degradation, rng);
-//   auto measuring = task->protocol(degradation);
+//   auto measuring = task->protocol(task->degradation().scale(degradation));
 #pragma once
 
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
-#include "degrade/degradation.h"
+#include "degrade/chain.h"
 #include "metrics/metrics.h"
 
 namespace restora::tasks {
@@ -32,15 +32,13 @@ class TaskSpec {
 
   virtual std::string id() const = 0;  // stable, written in model files: "denoise", ...
   const DegradationKind& degradation() const { return degradation_; }
-  // The conditioning map value a network conditioned on the degradation is fed (σ/255, q/100).
-  virtual float condition_value(const Degradation&) const { return 0.0f; }
-  virtual Protocol protocol(const Degradation& degradation) const = 0;
+  // How results at this scale (ground truth / input size) are measured.
+  virtual Protocol protocol(int scale) const = 0;
   // The shipped model serving `channels`-channel images ("denoise-gray", "sr").
   virtual std::string default_model(int channels) const = 0;
 
-  cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const {
-    return degradation().apply(gt_u8, setting, rng);
-  }
+  // The degraded input (CV_32F) for gt_u8 under `setting` of degradation().
+  cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const;
   // The ground truth that matches degrade()'s output (modcropped for super-resolution).
   cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const {
     return degradation().ground_truth(gt_u8, setting);

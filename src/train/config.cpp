@@ -2,11 +2,69 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/json_reader.h"
+#include "model_file/model_meta.h"
 #include "restora/errors.h"
 
 namespace restora::train {
 namespace {
+
+// The benchmark tasks' style: the task's one kind, its primary parameter drawn uniformly from
+// `sigma` / `quality` ([min, max]) or from the list `scales`.
+void parse_task_range(config::JsonReader& read, config::JsonReader& validation,
+                      const DegradationKind& kind, DataConfig& data) {
+  const auto parameter = kind.parameter();
+  ValueSpec value;
+  std::vector<double> validated{kind.typical_value()};
+  if (parameter == "scale") {
+    const auto scales = read.get_ints("scales", {1}, 1, 8);
+    value.choices.assign(scales.begin(), scales.end());
+    validated = value.choices;
+  } else if (parameter == "sigma" || parameter == "quality") {
+    const auto range = parameter == "sigma" ? read.get_doubles("sigma", {0.0, 0.0})
+                                            : [&] {
+                                                const auto q = read.get_ints("quality", {90, 90}, 1, 100);
+                                                return std::vector<double>(q.begin(), q.end());
+                                              }();
+    if (range.size() != 2) throw InvalidArgument(fmt::format("config: data > {} must be [min, max]", parameter));
+    value.uniform = true;
+    value.lo = range[0];
+    value.hi = range[1];
+  }
+  try {
+    if (!parameter.empty()) {
+      if (value.uniform && value.lo > value.hi) throw InvalidArgument(fmt::format("{} range is empty", parameter));
+      for (double bound : value.uniform ? std::vector<double>{value.lo, value.hi} : value.choices)
+        kind.with_value(bound);
+    }
+    data.chain = single_step(kind.id(), parameter, value);
+    data.scales.clear();
+    for (double choice : value.choices) data.scales.push_back(kind.scale(kind.with_value(choice)));
+    if (data.scales.empty()) data.scales = {1};
+    for (double setting : validation.get_doubles(parameter.empty() ? "none" : parameter, validated))
+      data.validation.push_back(Chain{{kind.with_value(setting)}});
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("config: data > {}", error.what()));
+  }
+}
+
+// A degradation chain: every sample of it must land at one scale.
+void parse_chain_data(config::JsonReader& read, config::JsonReader& validation, DataConfig& data) {
+  try {
+    data.chain = parse_chain(read.get_string("chain", ""));
+    Rng rng(0);
+    const int scale = chain_scale(sample_chain(data.chain, rng));
+    for (int draw = 0; draw < 64; ++draw)
+      if (chain_scale(sample_chain(data.chain, rng)) != scale)
+        throw InvalidArgument("its samples land at different scales; fix the scale");
+    data.scales = {scale};
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("config: data > chain: {}", error.what()));
+  }
+  data.validation_samples = validation.get_int("samples", 1, 1, 64);
+}
 
 DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   DataConfig data;
@@ -24,27 +82,14 @@ DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   data.loader_threads = read.get_int("loader_threads", 1, 1, 64);
   data.prefetch = read.get_int("prefetch", 4, 1, 256);
 
-  const auto sigma = read.get_doubles("sigma", {0.0, 0.0});
-  const auto quality = read.get_ints("quality", {90, 90}, 1, 100);
-  data.range.scales = read.get_ints("scales", {1}, 1, 8);
-  if (sigma.size() != 2) throw InvalidArgument("config: data > sigma must be [min, max]");
-  if (quality.size() != 2) throw InvalidArgument("config: data > quality must be [min, max]");
-  data.range.sigma_min = sigma[0];
-  data.range.sigma_max = sigma[1];
-  data.range.quality_min = quality[0];
-  data.range.quality_max = quality[1];
-
-  const auto& kind = task->degradation();
-  try {
-    kind.check_range(data.range);
-  } catch (const InvalidArgument& error) {
-    throw InvalidArgument(fmt::format("config: data > {}", error.what()));
-  }
   auto validation = read.section("validation");
-  for (double value : validation.get_doubles(kind.parameter(), kind.default_validation(data.range)))
-    data.validation.push_back(kind.with_value(value));
-  std::vector<int> scales = data.range.scales;
-  for (const auto& setting : data.validation) scales.push_back(kind.scale(setting));
+  if (read.has("chain")) {
+    parse_chain_data(read, validation, data);
+  } else {
+    parse_task_range(read, validation, task->degradation(), data);
+  }
+  std::vector<int> scales = data.scales;
+  for (const auto& chain : data.validation) scales.push_back(chain_scale(chain));
   for (int scale : scales)
     if (data.patch_size % scale)
       throw InvalidArgument(fmt::format(
@@ -115,6 +160,15 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   experiment.tile_overlap = network.get_int("tile_overlap", -1, -1, 4096);
   network.finish();
   experiment.data = parse_data(read.section("data"), experiment.task);
+  const auto maps = chain_maps(experiment.data.chain);
+  for (const auto& name : model_file::condition_map_names(
+           experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
+           : experiment.conditioning == "quality" ? model_file::Conditioning::quality
+                                                  : model_file::Conditioning::none))
+    if (std::none_of(maps.begin(), maps.end(), [&](const MapInfo& map) { return map.name == name; }))
+      throw InvalidArgument(fmt::format("config '{}': network > conditioning '{}' needs a '{}' map, "
+                                        "which the training degradation does not make",
+                                        source_name, experiment.conditioning, name));
   experiment.optimizer = parse_optimizer(read.section("optimizer"));
   experiment.schedule = parse_schedule(read.section("schedule"));
   experiment.training = parse_training(read.section("training"));

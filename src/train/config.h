@@ -20,8 +20,14 @@ struct DataConfig {
   // stored photo is 4:2:0 JPEG. Validation images stay as stored.
   std::vector<double> downscales{1.0};
   int batch_size = 16;
-  DegradationRange range;               // σ / quality / scales sampled for each patch
-  std::vector<Degradation> validation;  // fixed degradations validated on
+  // The degradation each patch gets: `chain` (degrade/chain.h, or a preset's name), or for the
+  // benchmark tasks the task's own kind over `sigma` / `quality` / `scales`.
+  ChainSpec chain;
+  std::vector<int> scales{1};     // the scales the chain produces (the model's)
+  // Fixed degradations validated on; empty for `chain` configs, which validate each held-out
+  // image on `validation_samples` chains drawn from `chain` with fixed seeds.
+  std::vector<Chain> validation;
+  int validation_samples = 1;
   int loader_threads = 1;
   int prefetch = 4;  // batches prepared ahead of the training step
 };

@@ -59,7 +59,7 @@ void copy_planar(const cv::Mat& hwc, float* destination) {
 }  // namespace
 
 PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& data_root)
-    : experiment_(experiment) {
+    : experiment_(experiment), maps_(chain_maps(experiment.data.chain)) {
   const auto& data = experiment.data;
   std::vector<fs::path> files;
   for (const auto& folder : data.folders) {
@@ -76,21 +76,30 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
         fmt::format("training needs more than {} images, found {}", holdout, files.size()));
   channels_ = data.color == "rgb" ? 3 : 1;
   const int patch = data.patch_size;
-  const auto task = experiment.task;
-  const auto& kind = task->degradation();
+  const auto& steps = data.chain.steps;
+  whole_image_ = steps.size() == 1 && steps.front().probability == 1.0 &&
+                 find_degradation(steps.front().kind).changes_size();
+  const auto& whole_image_kind = find_degradation(steps.front().kind);
 
   for (size_t index = 0; index < files.size(); ++index) {
     const auto image = read_image(files[index]);
     cv::Mat gt = to_training_color(quantize_u8(image.pixels), data.color);
     const bool held_out = static_cast<int>(index) >= static_cast<int>(files.size()) - holdout;
     if (held_out) {
-      for (const auto& degradation : data.validation) {
+      std::vector<Chain> chains = data.validation;
+      Rng chain_rng(Rng::mix(experiment.training.seed, 2000003 + index));
+      if (chains.empty())
+        for (int draw = 0; draw < data.validation_samples; ++draw)
+          chains.push_back(sample_chain(data.chain, chain_rng));
+      for (const auto& chain : chains) {
         Rng rng(Rng::mix(experiment.training.seed, 1000003 + index));
+        auto sample = degrade(chain, gt, rng);
         ValidationCase item;
-        item.degradation = degradation;
-        item.lq = task->degrade(gt, degradation, rng);
-        item.gt_u8 = task->ground_truth(gt, degradation);
-        item.condition = task->condition_value(degradation);
+        item.lq = sample.lq;
+        item.gt_u8 = sample.gt_u8;
+        item.maps = select_maps(sample.maps, maps_);
+        item.chain = chain;
+        item.scale = chain_scale(chain);
         validation_.push_back(std::move(item));
       }
       continue;
@@ -106,13 +115,14 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
         throw InvalidArgument(fmt::format("training image '{}'{} is smaller than the {}px patch",
                                           files[index].string(),
                                           factor == 1.0 ? "" : fmt::format(" shrunk {}x", factor), patch));
-      // Degradations that change the size are applied to whole images, once per scale, and
+      // A size-changing protocol degradation is applied to whole images, once per scale, and
       // patches cut aligned from both: degrading a patch alone would change its border pixels.
-      // They give 8-bit samples, kept as such.
-      if (kind.changes_size())
-        for (int scale : data.range.scales) {
+      // It gives 8-bit samples, kept as such.
+      if (whole_image_)
+        for (int scale : data.scales) {
           Rng rng(Rng::mix(experiment.training.seed, index));
-          item.lr[scale] = quantize_u8(kind.apply(item.gt, kind.with_value(scale), rng));
+          const Chain chain{{whole_image_kind.make({{whole_image_kind.parameter(), scale}})}};
+          item.lr[scale] = quantize_u8(degrade(chain, item.gt, rng).lq);
         }
       images_.push_back(std::move(item));
     }
@@ -121,30 +131,29 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
 
 Batch PatchSource::make_batch(int64_t step) const {
   const auto& data = experiment_.data;
-  const auto task = experiment_.task;
   const uint64_t step_seed = Rng::mix(experiment_.training.seed, static_cast<uint64_t>(step));
   Rng batch_rng(step_seed);
   // Super-resolution batches share one scale: the heads differ per scale.
-  const auto& kind = task->degradation();
-  const auto batch_degradation = kind.sample(data.range, batch_rng);
-  const int scale = kind.scale(batch_degradation);
+  const int scale = chain_scale(sample_chain(data.chain, batch_rng));
   const int gt_size = data.patch_size;
   const int lq_size = gt_size / scale;
   const int n = data.batch_size;
+  const auto map_count = static_cast<int64_t>(maps_.size());
 
   Batch batch;
   batch.step = step;
   batch.scale = scale;
   batch.lq = torch::empty({n, channels_, lq_size, lq_size});
   batch.gt = torch::empty({n, channels_, gt_size, gt_size});
-  batch.condition = torch::empty({n, 1, lq_size, lq_size});
+  if (map_count) batch.maps = torch::empty({n, map_count, lq_size, lq_size});
+  for (const auto& map : maps_) batch.map_names.push_back(map.name);
   for (int i = 0; i < n; ++i) {
     Rng rng(Rng::mix(step_seed, static_cast<uint64_t>(i) + 1));
     const auto& item = images_[rng.uniform_int(0, static_cast<int>(images_.size()) - 1)];
     const int mode = rng.uniform_int(0, 7);
     cv::Mat lq, gt_u8;
-    float condition = 0.0f;
-    if (kind.changes_size()) {
+    ConditionMaps maps;
+    if (whole_image_) {
       const cv::Mat& lr = item.lr.at(scale);
       const int x = rng.uniform_int(0, lr.cols - lq_size);
       const int y = rng.uniform_int(0, lr.rows - lq_size);
@@ -154,13 +163,19 @@ Batch PatchSource::make_batch(int64_t step) const {
       const int x = rng.uniform_int(0, item.gt.cols - gt_size);
       const int y = rng.uniform_int(0, item.gt.rows - gt_size);
       gt_u8 = augment(item.gt(cv::Rect(x, y, gt_size, gt_size)), mode);
-      const auto degradation = kind.sample(data.range, rng);
-      lq = task->degrade(gt_u8, degradation, rng);
-      condition = task->condition_value(degradation);
+      const auto chain = sample_chain(data.chain, rng);
+      auto sample = degrade(chain, gt_u8, rng);
+      if (sample.lq.rows != lq_size || sample.lq.cols != lq_size)
+        throw InvalidArgument(fmt::format("chain '{}' made a {}x{} patch, not {}x{}",
+                                          chain_text(chain), sample.lq.cols, sample.lq.rows,
+                                          lq_size, lq_size));
+      lq = sample.lq;
+      maps = select_maps(sample.maps, maps_);
     }
     copy_planar(lq, batch.lq[i].data_ptr<float>());
     copy_planar(to_float01(gt_u8), batch.gt[i].data_ptr<float>());
-    batch.condition[i].fill_(condition);
+    for (int64_t m = 0; m < map_count; ++m)
+      copy_planar(maps[static_cast<size_t>(m)].full(lq.size()), batch.maps[i][m].data_ptr<float>());
   }
   return batch;
 }

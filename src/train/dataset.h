@@ -16,17 +16,22 @@ namespace restora::train {
 struct Batch {
   int64_t step = 0;
   int scale = 1;
-  torch::Tensor lq;         // N×C×h×w float
-  torch::Tensor gt;         // N×C×(scale·h)×(scale·w) float in [0,1]
-  torch::Tensor condition;  // N×1×h×w: σ/255 or quality/100 of each sample
+  torch::Tensor lq;    // N×C×h×w float
+  torch::Tensor gt;    // N×C×(scale·h)×(scale·w) float in [0,1]
+  // N×M×h×w: each sample's condition maps (σ/255, quality/100, ...), named by map_names (the
+  // chain's maps, chain_maps order; a map a sample's chain did not make holds its undamaged
+  // value). Undefined when the chain makes none.
+  torch::Tensor maps;
+  std::vector<std::string> map_names;
 };
 
-// One held-out image with a fixed degradation, to validate on.
+// One held-out image with a fixed degradation chain, to validate on.
 struct ValidationCase {
-  cv::Mat lq;     // CV_32F, the network's input
-  cv::Mat gt_u8;  // matching ground truth
-  float condition = 0.0f;
-  Degradation degradation;
+  cv::Mat lq;          // CV_32F, the network's input
+  cv::Mat gt_u8;       // matching ground truth
+  ConditionMaps maps;  // the chain's maps (as Batch::map_names)
+  Chain chain;
+  int scale = 1;
 };
 
 class PatchSource {
@@ -45,6 +50,10 @@ class PatchSource {
     std::map<int, cv::Mat> lr;  // super-resolution: the whole image downscaled per scale
   };
   const ExperimentConfig& experiment_;
+  std::vector<MapInfo> maps_;  // what the chain may make
+  // Whether the degradation is one size-changing step applied to whole images once per scale
+  // (the super-resolution protocol's bicubic), instead of a chain applied to each patch.
+  bool whole_image_ = false;
   std::vector<Item> images_;
   std::vector<ValidationCase> validation_;
   int channels_ = 3;

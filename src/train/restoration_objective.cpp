@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "archs/network.h"
 #include "image/tiles.h"
 #include "metrics/metrics.h"
@@ -23,8 +25,7 @@ model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels)
   meta.arch = experiment.arch;
   meta.arch_config = experiment.arch_config;
   meta.task = experiment.task->id();
-  meta.scales = experiment.task->degradation().changes_size() ? experiment.data.range.scales
-                                                              : std::vector<int>{1};
+  meta.scales = experiment.data.scales;
   meta.in_channels = meta.out_channels = channels;
   meta.color_space = channels == 1 ? model_file::ColorSpace::gray : model_file::ColorSpace::rgb;
   meta.conditioning = experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
@@ -47,6 +48,7 @@ class RestorationObjective : public Objective {
                              : static_cast<int>(
                                    round_up(traits.receptive_radius, traits.size_multiple));
     build_from_meta(meta_);  // validates the metadata against the network
+    condition_names_ = model_file::condition_map_names(meta_.conditioning);
     const auto& start = experiment.training.init_from;
     if (!start.empty()) {
       auto loaded = load_model(resolve_model(start));
@@ -65,7 +67,14 @@ class RestorationObjective : public Objective {
     archs::NetworkInput input;
     const auto layout = nn::preferred_layout(precision, torch::kCPU);
     input.lq = nn::in_layout(batch.lq, layout);
-    input.condition = nn::in_layout(batch.condition, layout);
+    if (!condition_names_.empty()) {
+      std::vector<int64_t> channels;
+      for (const auto& name : condition_names_) {
+        const auto found = std::find(batch.map_names.begin(), batch.map_names.end(), name);
+        channels.push_back(found - batch.map_names.begin());  // the config check found it
+      }
+      input.condition = nn::in_layout(batch.maps.index_select(1, torch::tensor(channels)), layout);
+    }
     input.scale = batch.scale;
     torch::Tensor output;
     {
@@ -82,9 +91,10 @@ class RestorationObjective : public Objective {
     double psnr = 0.0, ssim = 0.0;
     const auto& cases = source_.validation();
     for (const auto& item : cases) {
-      const auto restored =
-          run_tiled(network, item.lq, item.condition, item.degradation.scale, engine);
-      const auto protocol = experiment_.task->protocol(item.degradation);
+      ConditionMaps maps;
+      for (const auto& name : condition_names_) maps.push_back(*find_map(item.maps, name));
+      const auto restored = run_tiled(network, item.lq, maps, item.scale, engine);
+      const auto protocol = experiment_.task->protocol(item.scale);
       const auto scores = metrics::measure(quantize_u8(restored), item.gt_u8, protocol.space,
                                            protocol.crop_border, false);
       psnr += scores.psnr;
@@ -115,6 +125,7 @@ class RestorationObjective : public Objective {
   const ExperimentConfig& experiment_;
   const PatchSource& source_;
   model_file::ModelMeta meta_;
+  std::vector<std::string> condition_names_;  // the maps the network takes, in order
   archs::RestorationNetwork network_;
 };
 

@@ -13,8 +13,8 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
   NetworkInput input;
   input.lq = lq;
   input.scale = scale;
-  if (network.traits().uses_condition)
-    input.condition = torch::full({lq.size(0), 1, lq.size(2), lq.size(3)}, 0.1);
+  if (const int maps = network.traits().condition_channels)
+    input.condition = torch::full({lq.size(0), maps, lq.size(2), lq.size(3)}, 0.1);
   torch::NoGradGuard no_grad;
   return network.forward(input);
 }
@@ -45,7 +45,7 @@ TEST(Archs, DnCNNKeepsSizeAndTakesAConditionMap) {
   auto network = build_network("dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 5},
                                          {"batch_norm", true}, {"condition", true}});
   network->eval();
-  EXPECT_TRUE(network->traits().uses_condition);
+  EXPECT_EQ(network->traits().condition_channels, 1);
   EXPECT_EQ(network->traits().receptive_radius, 5);
   EXPECT_EQ(run(*network, torch::rand({2, 1, 13, 7})).sizes(), (std::vector<int64_t>{2, 1, 13, 7}));
 }

@@ -85,6 +85,55 @@ TEST_F(CliDegrade, SigmaAddsSeededGaussianNoiseKeptUnclippedInTiff) {
   EXPECT_EQ(clipped.type(), CV_8UC3);
 }
 
+TEST_F(CliDegrade, ChainsAreSeededAndTheirPrintedDrawReproducesThem) {
+  write_image_file(work_ / "in.png", random_image(48, 40, 3, 3));
+  const std::string chain = "blur:sigma=0.5~2,resize_to:scale=2:interp=area|bicubic,"
+                            "camera_noise:p=0.5,jpeg:quality=30~90";
+  auto degrade = [&](const std::string& output, const std::string& text, const std::string& seed) {
+    const auto result = run({"degrade", "-i", (work_ / "in.png").string(), "-o",
+                             (work_ / output).string(), "--chain", text, "--seed", seed});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out + result.err;
+  };
+  const auto report = degrade("a.png", chain, "4");
+  const auto a = read_image_file(work_ / "a.png");
+  EXPECT_EQ(a.size(), cv::Size(20, 24));
+  EXPECT_EQ(a.type(), CV_8UC3);  // ends in JPEG: 8-bit samples
+  degrade("b.png", chain, "4");
+  EXPECT_EQ(cv::norm(read_image_file(work_ / "b.png"), a, cv::NORM_INF), 0.0) << "same seed";
+  degrade("c.png", chain, "5");
+  EXPECT_GT(cv::norm(read_image_file(work_ / "c.png"), a, cv::NORM_INF), 0.0) << "other seed";
+  // The report names the chain drawn for the image; written out, it degrades the same way (the
+  // noise follows the seed).
+  const auto open = report.find('['), close = report.find(']');
+  ASSERT_NE(open, std::string::npos) << report;
+  const auto drawn = report.substr(open + 1, close - open - 1);
+  EXPECT_EQ(drawn.find('~'), std::string::npos) << drawn;
+  EXPECT_NE(drawn.find("resize_to:scale=2"), std::string::npos) << drawn;
+  if (drawn.find("camera_noise") == std::string::npos) {  // no draws left but the chain's own
+    degrade("d.png", drawn, "4");
+    EXPECT_EQ(cv::norm(read_image_file(work_ / "d.png"), a, cv::NORM_INF), 0.0) << drawn;
+  }
+}
+
+TEST_F(CliDegrade, BadChainsAreOneLineErrorsAndWriteNothing) {
+  write_image_file(work_ / "in.png", synthetic_rgb());
+  const auto out = (work_ / "out.png").string();
+  expect_one_error_line(run({"degrade", "-i", (work_ / "in.png").string(), "-o", out, "--chain",
+                             "blur:2,wobble:3"}),
+                        2, {"wobble", "unknown degradation"});
+  expect_one_error_line(run({"degrade", "-i", (work_ / "in.png").string(), "-o", out, "--chain",
+                             "jpeg:quality=101"}),
+                        2, {"jpeg", "quality 101", "1..100"});
+  expect_one_error_line(run({"degrade", "-i", (work_ / "in.png").string(), "-o", out, "--chain",
+                             "resize:scale=0.5"}),
+                        2, {"resize_to"});
+  const auto both = run({"degrade", "-i", (work_ / "in.png").string(), "-o", out, "--chain",
+                         "jpeg:50", "--sigma", "5"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(CliDegrade, FolderNoiseDoesNotDependOnWhatWasSkipped) {
   write_image_file(work_ / "in" / "a.png", synthetic_rgb());
   write_image_file(work_ / "in" / "b.png", synthetic_rgb());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "degrade/degradation.h"
+#include "degrade/kinds.h"
 #include "degrade/jpeg.h"
 #include "degrade/noise.h"
 #include "degrade/resize_matlab.h"
@@ -22,18 +23,28 @@ cv::Mat Gradient(int rows, int cols, int channels) {
   return image;
 }
 
+// The kind's apply() on a fresh chain state.
+cv::Mat Apply(const std::string& id, const Degradation& setting, const cv::Mat& gt, Rng& rng) {
+  auto state = start_degrading(gt);
+  find_degradation(id).apply(state, setting, rng);
+  return state.image;
+}
+
 TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
   EXPECT_EQ(known_degradations(),
-            (std::vector<std::string>{"gaussian_noise", "jpeg", "bicubic_down", "none"}));
-  for (const auto& id : known_degradations()) EXPECT_EQ(find_degradation(id).id(), id);
+            (std::vector<std::string>{"gaussian_noise", "poisson_noise", "camera_noise", "blur",
+                                      "motion_blur", "sinc", "resize", "resize_to", "bicubic_down",
+                                      "jpeg", "none"}));
+  for (const auto& id : known_degradations()) {
+    EXPECT_EQ(find_degradation(id).id(), id);
+    EXPECT_FALSE(find_degradation(id).summary().empty());
+  }
   try {
-    find_degradation("motion_blur");
+    find_degradation("wobble");
     FAIL() << "no error";
   } catch (const InvalidArgument& error) {
-    EXPECT_NE(std::string(error.what()).find("unknown degradation 'motion_blur'"),
-              std::string::npos);
-    EXPECT_NE(std::string(error.what()).find("gaussian_noise, jpeg, bicubic_down"),
-              std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("unknown degradation 'wobble'"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("gaussian_noise, poisson_noise"), std::string::npos);
   }
 }
 
@@ -41,7 +52,8 @@ TEST(DegradationRegistry, ParametersAreValidatedAndLabelled) {
   const auto& noise = find_degradation("gaussian_noise");
   const auto& jpeg = find_degradation("jpeg");
   const auto& bicubic = find_degradation("bicubic_down");
-  EXPECT_EQ(noise.with_value(25).sigma, 25.0);
+  EXPECT_EQ(noise.with_value(25).at("sigma"), 25.0);
+  EXPECT_EQ(noise.with_value(25).at("gray"), 0.0);  // the default
   EXPECT_EQ(noise.label(noise.with_value(25)), "σ=25");
   EXPECT_EQ(noise.label(noise.with_value(7.5)), "σ=7.5");
   EXPECT_EQ(jpeg.label(jpeg.with_value(10)), "q10");
@@ -49,73 +61,75 @@ TEST(DegradationRegistry, ParametersAreValidatedAndLabelled) {
   EXPECT_EQ(bicubic.value(bicubic.with_value(4)), 4.0);
   EXPECT_EQ(bicubic.scale(bicubic.with_value(4)), 4);
   EXPECT_EQ(jpeg.scale(jpeg.with_value(40)), 1);
+  EXPECT_EQ(describe(find_degradation("blur").make({{"sigma", 2}, {"shape", 2}})),
+            "blur:sigma=2:sigma_minor=0:angle=0:shape=plateau:beta=1:size=0");
   EXPECT_THROW(noise.with_value(-1), InvalidArgument);
   EXPECT_THROW(jpeg.with_value(0), InvalidArgument);
   EXPECT_THROW(jpeg.with_value(101), InvalidArgument);
   EXPECT_THROW(jpeg.with_value(10.5), InvalidArgument);
   EXPECT_THROW(bicubic.with_value(1), InvalidArgument);
   EXPECT_THROW(bicubic.with_value(9), InvalidArgument);
-
-  DegradationRange range;
-  range.quality_min = 50;
-  range.quality_max = 40;
-  EXPECT_THROW(jpeg.check_range(range), InvalidArgument);
-  range.scales = {2, 1};
-  EXPECT_THROW(bicubic.check_range(range), InvalidArgument);
-  range.scales = {2, 4};
-  EXPECT_NO_THROW(bicubic.check_range(range));
-  EXPECT_EQ(bicubic.default_validation(range), (std::vector<double>{2, 4}));
+  EXPECT_THROW(find_degradation("blur").make({{"size", 8}}), InvalidArgument);  // not odd
+  try {
+    noise.make({{"sigmaa", 3}});
+    FAIL() << "no error";
+  } catch (const InvalidArgument& error) {
+    EXPECT_STREQ(error.what(), "gaussian_noise has no parameter 'sigmaa'; it has: sigma, gray");
+  }
+  try {
+    find_degradation("blur").make({{"sigma", 50}});
+    FAIL() << "no error";
+  } catch (const InvalidArgument& error) {
+    EXPECT_STREQ(error.what(), "blur: sigma 50 is not supported; use a value in 0.1..20");
+  }
 }
 
-TEST(DegradationRegistry, EachKindIsItsPureFunction) {
+TEST(DegradationRegistry, ProtocolKindsAreTheirPureFunctions) {
   const cv::Mat gt = Gradient(30, 31, 3);
   {
     Rng a(5), b(5);
     const auto& noise = find_degradation("gaussian_noise");
     const cv::Mat expected = add_gaussian_noise(to_float01(gt), 15, b);
-    EXPECT_EQ(cv::norm(noise.apply(gt, noise.with_value(15), a), expected, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(Apply("gaussian_noise", noise.with_value(15), gt, a), expected, cv::NORM_INF),
+              0.0);
     EXPECT_FALSE(noise.quantized());
   }
   {
     Rng rng(1);
     const auto& jpeg = find_degradation("jpeg");
-    EXPECT_EQ(cv::norm(jpeg.apply(gt, jpeg.with_value(30), rng), to_float01(jpeg_roundtrip(gt, 30)),
+    EXPECT_EQ(cv::norm(Apply("jpeg", jpeg.with_value(30), gt, rng), jpeg_roundtrip(gt, 30),
                        cv::NORM_INF),
               0.0);
+    // A float image is quantized first, as a file would be.
+    DegradedImage shifted{to_float01(gt) + 0.3 / 255, gt.size(), {}};
+    jpeg.apply(shifted, jpeg.with_value(30), rng);
+    EXPECT_EQ(cv::norm(shifted.image, jpeg_roundtrip(gt, 30), cv::NORM_INF), 0.0);
   }
   {
     Rng rng(1);
     const auto& bicubic = find_degradation("bicubic_down");
     const auto x3 = bicubic.with_value(3);
-    const cv::Mat lr = bicubic.apply(gt, x3, rng);
+    const cv::Mat lr = Apply("bicubic_down", x3, gt, rng);
     EXPECT_EQ(lr.size(), cv::Size(10, 10));  // 31 columns modcropped to 30
+    EXPECT_EQ(lr.type(), CV_8UC3);          // rounded like MATLAB's
     EXPECT_EQ(bicubic.ground_truth(gt, x3).size(), cv::Size(30, 30));
-    EXPECT_EQ(cv::norm(lr, to_float01(imresize_matlab(modcrop(gt, 3), 1.0 / 3)), cv::NORM_INF),
-              0.0);
+    EXPECT_EQ(cv::norm(lr, imresize_matlab(modcrop(gt, 3), 1.0 / 3), cv::NORM_INF), 0.0);
     EXPECT_TRUE(bicubic.changes_size());
   }
-  Rng rng(1);
-  EXPECT_THROW(
-      find_degradation("jpeg").apply(to_float01(gt), find_degradation("jpeg").with_value(30), rng),
-      InvalidArgument);
 }
 
-TEST(DegradationRegistry, SamplesStayInTheRange) {
-  DegradationRange range;
-  range.sigma_min = 5;
-  range.sigma_max = 50;
-  range.quality_min = 10;
-  range.quality_max = 12;
-  range.scales = {2, 4};
-  Rng rng(3);
-  for (int i = 0; i < 200; ++i) {
-    const double sigma = find_degradation("gaussian_noise").sample(range, rng).sigma;
-    EXPECT_TRUE(sigma >= 5 && sigma < 50) << sigma;
-    const int quality = find_degradation("jpeg").sample(range, rng).quality;
-    EXPECT_TRUE(quality >= 10 && quality <= 12) << quality;
-    const int scale = find_degradation("bicubic_down").sample(range, rng).scale;
-    EXPECT_TRUE(scale == 2 || scale == 4) << scale;
-  }
+TEST(DegradationRegistry, NoiseAndJpegEmitTheirConditionMaps) {
+  const cv::Mat gt = Gradient(16, 16, 1);
+  Rng rng(2);
+  auto state = start_degrading(gt);
+  find_degradation("gaussian_noise").apply(state, find_degradation("gaussian_noise").with_value(51), rng);
+  find_degradation("jpeg").apply(state, find_degradation("jpeg").with_value(40), rng);
+  ASSERT_EQ(state.maps.size(), 2u);
+  EXPECT_EQ(state.maps[0].name, "sigma");
+  EXPECT_FLOAT_EQ(state.maps[0].constant, 0.2f);
+  EXPECT_EQ(state.maps[1].name, "quality");
+  EXPECT_FLOAT_EQ(state.maps[1].constant, 0.4f);
+  EXPECT_THROW(start_degrading(to_float01(gt)), InvalidArgument);
 }
 
 }  // namespace

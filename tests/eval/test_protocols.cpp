@@ -69,7 +69,7 @@ TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   EXPECT_EQ(protocols[1].sets.size(), 3u);
   EXPECT_EQ(protocols[2].sets.front().color, Color::y_u8);
   EXPECT_EQ(protocols[2].sets.back().name, "classic5");
-  EXPECT_EQ(protocols[2].settings.back().quality, 40);
+  EXPECT_EQ(protocols[2].settings.back().at("quality"), 40);
   EXPECT_FALSE(protocols[2].rgb_with_y);
   // The secondary colour JPEG protocol: LIVE1 in RGB under its own label, RGB and Y metrics.
   EXPECT_EQ(protocols[3].task, dejpeg);
@@ -111,9 +111,8 @@ TEST_F(FakeData, GroundTruthColours) {
 
 TEST(Protocols, NoiseIsSeededPerImageAndSharedAcrossSigmas) {
   const auto gt = SyntheticGray(0);
-  Degradation sigma15, sigma25;
-  sigma15.sigma = 15;
-  sigma25.sigma = 25;
+  const auto sigma15 = denoise->degradation().with_value(15);
+  const auto sigma25 = denoise->degradation().with_value(25);
   const auto a = eval::make_input(gt, denoise, sigma15, 0);
   EXPECT_EQ(cv::norm(a, eval::make_input(gt, denoise, sigma15, 0), cv::NORM_INF), 0.0);
   EXPECT_GT(cv::norm(a, eval::make_input(gt, denoise, sigma15, 1), cv::NORM_INF), 0.0);
@@ -142,7 +141,7 @@ TEST_F(FakeData, SuperResolutionRowsMatchIndependentReference) {
   ASSERT_EQ(bicubic.cells.size(), 3u);
   ASSERT_EQ(cubic.cells.size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(bicubic.cells[i].degradation.scale, i + 2);
+    EXPECT_EQ(bicubic.cells[i].degradation.at("scale"), i + 2);
     EXPECT_NEAR(bicubic.cells[i].psnr, bicubic_psnr[i], 1e-9);
     EXPECT_NEAR(bicubic.cells[i].ssim, bicubic_ssim[i], 1e-9);
     EXPECT_NEAR(cubic.cells[i].psnr, cubic_psnr[i], 1e-9);
@@ -164,7 +163,7 @@ void ExpectJpegInputRow(const eval::MethodScores& input, const Four& psnr, const
   ASSERT_EQ(input.cells.size(), 4u);
   for (size_t i = 0; i < 4; ++i) {
     const auto& cell = input.cells[i];
-    EXPECT_EQ(cell.degradation.quality, 10 * static_cast<int>(i + 1));
+    EXPECT_EQ(cell.degradation.at("quality"), 10 * static_cast<int>(i + 1));
     EXPECT_NEAR(cell.psnr, psnr[i], 1e-9);
     EXPECT_NEAR(cell.ssim, ssim[i], 1e-9);
     EXPECT_NEAR(cell.*extra, extra_values[i], 1e-9);
@@ -202,8 +201,7 @@ TEST_F(FakeData, ColourJpegInputRowMatchesIndependentReference) {
 
 // Mean PSNR of quantize_u8(restore(input)) against the ground truth, computed here directly.
 double DirectDenoisePsnr(double sigma, const std::function<cv::Mat(const cv::Mat&)>& restore) {
-  Degradation degradation;
-  degradation.sigma = sigma;
+  const auto degradation = denoise->degradation().with_value(sigma);
   double sum = 0.0;
   for (int index = 0; index < 2; ++index) {
     const auto gt = SyntheticGray(index);
@@ -237,7 +235,7 @@ TEST_F(FakeData, DenoiseRowsEqualDirectComputation) {
   ASSERT_EQ(input.cells.size(), 3u);
   ASSERT_EQ(ours.cells.size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    const double sigma = input.cells[i].degradation.sigma;
+    const double sigma = input.cells[i].degradation.at("sigma");
     EXPECT_DOUBLE_EQ(input.cells[i].psnr,
                      DirectDenoisePsnr(sigma, [](const cv::Mat& lq) { return lq; }));
     EXPECT_DOUBLE_EQ(ours.cells[i].psnr, DirectDenoisePsnr(sigma, [](const cv::Mat& lq) {
@@ -255,8 +253,8 @@ TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
   const auto& ours = Row(evaluation.sets.at(0), "Restora tiny-sigma (σ given, fp32)");
   ASSERT_EQ(ours.cells.size(), 3u);
   for (const auto& cell : ours.cells) {
-    const float condition = static_cast<float>(cell.degradation.sigma / 255.0);
-    EXPECT_DOUBLE_EQ(cell.psnr, DirectDenoisePsnr(cell.degradation.sigma, [&](const cv::Mat& lq) {
+    const float condition = static_cast<float>(cell.degradation.at("sigma") / 255.0);
+    EXPECT_DOUBLE_EQ(cell.psnr, DirectDenoisePsnr(cell.degradation.at("sigma"), [&](const cv::Mat& lq) {
                        return PlusConstant(lq, condition);
                      }));
   }
@@ -283,7 +281,7 @@ class CountingUpscaler : public eval::Method {
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     cv::Mat output;
-    cv::resize(lq, output, {}, degradation.scale, degradation.scale, cv::INTER_NEAREST);
+    cv::resize(lq, output, {}, degradation.at("scale"), degradation.at("scale"), cv::INTER_NEAREST);
     const bool first_of_image = calls == 0 || (calls - 1) % runs == 0;
     if (!first_of_image) output.setTo(0);
     ++calls;
@@ -294,8 +292,7 @@ class CountingUpscaler : public eval::Method {
 };
 
 TEST_F(FakeData, TimingRunsRepeatEachCallAndMeasureTheFirst) {
-  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {Degradation{}}, {}};
-  x2.settings[0].scale = 2;
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {super_resolution->degradation().with_value(2)}, {}};
   const auto folder_of_set = folder.path() / "test/Set5";
   CountingUpscaler once(1), thrice(3);
   const auto one = eval::evaluate_set(x2, x2.sets[0], folder_of_set, {&once});
@@ -348,8 +345,7 @@ TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   if (!shared || !std::filesystem::is_directory(std::filesystem::path(shared) / "test/Set5") ||
       !std::filesystem::is_directory(peers))
     GTEST_SKIP() << "RESTORA_SHARED_DATA not set or incomplete";
-  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {Degradation{}}, {}};
-  x2.settings[0].scale = 2;
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {super_resolution->degradation().with_value(2)}, {}};
   auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, peers);
   const auto set = eval::evaluate_set(x2, x2.sets[0], std::filesystem::path(shared) / "test/Set5",
                                       {fsrcnn.get()}, /*limit=*/1);
@@ -359,9 +355,8 @@ TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   EXPECT_NEAR(row.cells[0].ssim, 0.9534486655857163, 1e-4);
 
   auto lapsrn = eval::make_dnn_superres(eval::PeerNetwork::lapsrn, peers);
-  Degradation scale;
   for (int s : {2, 3, 4}) {
-    scale.scale = s;
+    const auto scale = super_resolution->degradation().with_value(s);
     EXPECT_EQ(lapsrn->supports(super_resolution, scale, 3), s != 3) << s;
   }
 }

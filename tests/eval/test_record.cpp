@@ -98,7 +98,7 @@ TEST_F(Record, ProtocolsSharingAFolderRecordUnderTheirOwnTitles) {
     set.images = 29;
     set.channels = colour ? 3 : 1;
     eval::Cell cell;
-    cell.degradation.quality = 10;
+    cell.degradation = find_degradation("jpeg").with_value(10);
     cell.images = 29;
     cell.psnr = colour ? 28.5 : 29.0;
     cell.ssim = 0.8;
@@ -140,7 +140,7 @@ eval::Evaluation Fp32AndBf16Rows(const std::string& model, double drop) {
     eval::MethodScores row{"Restora tiny-blind (blind, " + precision + ")", {}, model, precision};
     for (const double sigma : {15.0, 25.0, 50.0}) {
       eval::Cell cell;
-      cell.degradation.sigma = sigma;
+      cell.degradation = find_degradation("gaussian_noise").with_value(sigma);
       cell.images = 68;
       cell.psnr = 30.0 - sigma / 10 - (precision == "bf16" && sigma == 25.0 ? drop : 0.0);
       cell.ssim = 0.8;

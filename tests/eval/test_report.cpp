@@ -22,9 +22,7 @@ const Task dejpeg = tasks::find_task("dejpeg");
 
 eval::Cell MakeCell(Task task, int value, double psnr, double ssim, double psnr_b, double ms) {
   eval::Cell cell;
-  if (task == super_resolution) cell.degradation.scale = value;
-  if (task == dejpeg) cell.degradation.quality = value;
-  if (task == denoise) cell.degradation.sigma = value;
+  cell.degradation = task->degradation().with_value(value);
   cell.images = 5;
   cell.psnr = psnr;
   cell.ssim = ssim;
@@ -83,7 +81,7 @@ TEST(Published, TranscribedFromProtocolsMd) {
   ASSERT_EQ(b100.size(), 5u);
   EXPECT_EQ(b100[0].method, "Bicubic");
   ASSERT_EQ(b100[0].psnr.size(), 3u);
-  EXPECT_EQ(b100[0].settings[2].scale, 4);
+  EXPECT_EQ(b100[0].settings[2].at("scale"), 4);
   EXPECT_DOUBLE_EQ(b100[0].psnr[0], 29.56);
   EXPECT_DOUBLE_EQ(b100[0].psnr[2], 25.96);
   EXPECT_DOUBLE_EQ(b100[3].psnr[1], 29.09);  // EDSR-baseline x3
@@ -94,7 +92,7 @@ TEST(Published, TranscribedFromProtocolsMd) {
   const auto classic5 = eval::published_rows(dejpeg, "classic5");
   ASSERT_EQ(classic5.size(), 5u);
   EXPECT_DOUBLE_EQ(classic5[0].psnr[3], 32.43);
-  EXPECT_EQ(classic5[0].settings[3].quality, 40);
+  EXPECT_EQ(classic5[0].settings[3].at("quality"), 40);
   EXPECT_TRUE(eval::published_rows(denoise, "Set12").empty());
 }
 

@@ -45,12 +45,16 @@ TEST_P(Tiling, TiledOutputEqualsUntiledOutput) {
   network->eval();
   const int channels = param.config.value("channels", 3);
   const cv::Mat lq = random_image(83, 71, channels, 11);  // several 24-pixel tiles, ragged edges
+  // A condition map that differs per pixel: the tiles must cut it exactly like the image.
+  ConditionMaps maps;
+  for (int channel = 0; channel < network->traits().condition_channels; ++channel)
+    maps.push_back({"sigma", random_image(83, 71, 1, 12 + channel), 0.0f});
   EngineOptions whole;
   whole.tile = 1000;
   EngineOptions tiled;
   tiled.tile = 24;
-  const auto reference = run_tiled(*network, lq, 0.1f, param.scale, whole);
-  const auto pieces = run_tiled(*network, lq, 0.1f, param.scale, tiled);
+  const auto reference = run_tiled(*network, lq, maps, param.scale, whole);
+  const auto pieces = run_tiled(*network, lq, maps, param.scale, tiled);
   EXPECT_EQ(reference.rows, lq.rows * param.scale);
   EXPECT_LE(max_difference(reference, pieces), 1.0 / 255.0);
   // With the full receptive field as overlap the only differences are float rounding.
@@ -73,16 +77,35 @@ TEST(Engine, TinyImagesAreProcessed) {
       "resunet", {{"channels", 1}, {"num_features", {4, 8, 8}}, {"num_blocks", 1}});
   network->eval();
   for (auto size : {cv::Size(1, 1), cv::Size(1, 9), cv::Size(9, 1), cv::Size(3, 2)}) {
-    const auto out = run_tiled(*network, random_image(size.height, size.width, 1, 2), 0, 1, {});
+    const auto out = run_tiled(*network, random_image(size.height, size.width, 1, 2), {}, 1, {});
     EXPECT_EQ(out.size(), size);
     EXPECT_TRUE(cv::checkRange(out));
   }
 }
 
+TEST(Engine, ConditionMapsReachTheNetworkAndAreChecked) {
+  torch::manual_seed(4);
+  auto network = archs::build_network(
+      "dncnn", {{"channels", 1}, {"num_features", 8}, {"depth", 4}, {"condition", true}});
+  network->eval();
+  const cv::Mat lq = random_image(20, 24, 1, 3);
+  const cv::Mat map = random_image(20, 24, 1, 4);
+  // A map's constant form and its filled-in pixels are the same input.
+  const auto constant = run_tiled(*network, lq, {{"sigma", {}, 0.3f}}, 1, {});
+  const auto filled =
+      run_tiled(*network, lq, {{"sigma", cv::Mat(20, 24, CV_32FC1, cv::Scalar(0.3f)), 0.0f}}, 1, {});
+  EXPECT_EQ(max_difference(constant, filled), 0.0);
+  // Another map gives another output: the network reads it.
+  EXPECT_GT(max_difference(constant, run_tiled(*network, lq, {{"sigma", map, 0.0f}}, 1, {})), 1e-4);
+  EXPECT_THROW(run_tiled(*network, lq, {}, 1, {}), ModelMismatch);  // one map missing
+  EXPECT_THROW(run_tiled(*network, lq, {{"sigma", random_image(10, 24, 1, 4), 0.0f}}, 1, {}),
+               InvalidArgument);  // a map of another size
+}
+
 TEST(Engine, RejectsAScaleTheNetworkLacks) {
   auto network =
       archs::build_network("edsr", {{"num_features", 4}, {"num_blocks", 1}, {"scales", {2}}});
-  EXPECT_THROW(run_tiled(*network, random_image(8, 8, 3, 1), 0, 4, {}), ModelMismatch);
+  EXPECT_THROW(run_tiled(*network, random_image(8, 8, 3, 1), {}, 4, {}), ModelMismatch);
 }
 
 class RestorerTest : public ::testing::Test {
@@ -111,7 +134,7 @@ TEST_F(RestorerTest, SaveLoadGivesIdenticalOutput) {
   auto loaded = load_model(path);
   const auto lq = random_image(20, 30, 3, 5);
   EXPECT_EQ(
-      max_difference(run_tiled(*original, lq, 0, 1, {}), run_tiled(*loaded.network, lq, 0, 1, {})),
+      max_difference(run_tiled(*original, lq, {}, 1, {}), run_tiled(*loaded.network, lq, {}, 1, {})),
       0.0);
 }
 

@@ -69,7 +69,7 @@ TEST(ShippedModels, Bf16StaysCloseToFp32OnPhotographs) {
         const cv::Mat gt = task->ground_truth(clean, setting);
         const auto fp32 = quantize_u8(restore_with(path, task->id(), scale, "fp32", lq).pixels);
         const auto bf16 = quantize_u8(restore_with(path, task->id(), scale, "bf16", lq).pixels);
-        const auto protocol = task->protocol(setting);
+        const auto protocol = task->protocol(task->degradation().scale(setting));
         const auto measure = [&](const cv::Mat& image, const cv::Mat& reference) {
           return metrics::measure(image, reference, protocol.space, protocol.crop_border, false)
               .psnr;

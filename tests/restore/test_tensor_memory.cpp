@@ -58,7 +58,7 @@ class MemoryBudget : public ::testing::Test {
     EngineOptions whole;
     whole.tile = 1000;
     whole.max_memory = 8ull << 30;
-    reference = run_tiled(*network, lq, 0.0f, 2, whole);
+    reference = run_tiled(*network, lq, {}, 2, whole);
   }
   archs::RestorationNetwork network;
   cv::Mat lq, reference;
@@ -75,7 +75,7 @@ TEST_F(MemoryBudget, AutomaticTilesGrowWithTheBudgetAndStayWithinIt) {
 
   tensor_memory::reset_peak();
   const auto before = tensor_memory::bytes_in_use();
-  const auto tiled = run_tiled(*network, lq, 0.0f, 2, small);
+  const auto tiled = run_tiled(*network, lq, {}, 2, small);
   EXPECT_LE(tensor_memory::peak_bytes() - before, small.max_memory);
   EXPECT_LE(cv::norm(tiled, reference, cv::NORM_INF), 1e-4);
 }
@@ -84,13 +84,13 @@ TEST_F(MemoryBudget, FailingAllocationsFallBackToSmallerTiles) {
   EngineOptions options;
   options.tile = 1000;  // asks for the whole image, which 16 MiB cannot hold
   options.max_memory = 16 * MiB;
-  const auto result = run_tiled(*network, lq, 0.0f, 2, options);
+  const auto result = run_tiled(*network, lq, {}, 2, options);
   EXPECT_LE(cv::norm(result, reference, cv::NORM_INF), 1e-4);
   EXPECT_EQ(tensor_memory::cap(), 0u);  // the cap lives only while running
 
   options.max_memory = 1024;  // not even the smallest tile fits
   try {
-    run_tiled(*network, lq, 0.0f, 2, options);
+    run_tiled(*network, lq, {}, 2, options);
     ADD_FAILURE() << "ran within 1 KiB";
   } catch (const Error& error) {
     EXPECT_NE(std::string(error.what()).find("--max-memory"), std::string::npos) << error.what();

@@ -9,7 +9,7 @@ namespace restora::tasks {
 namespace {
 
 TEST(TaskRegistry, KnowsTheTasksAndRejectsOthers) {
-  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg", "codec"}));
+  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg", "codec", "real"}));
   for (const auto& id : known_tasks()) EXPECT_EQ(find_task(id)->id(), id);
   EXPECT_EQ(find_task("denoise"), find_task("denoise"));  // one registered instance
   try {
@@ -27,9 +27,15 @@ TEST(TaskRegistry, DegradationConditioningAndModels) {
   EXPECT_EQ(denoise->degradation().id(), "gaussian_noise");
   EXPECT_EQ(sr->degradation().id(), "bicubic_down");
   EXPECT_EQ(dejpeg->degradation().id(), "jpeg");
-  EXPECT_FLOAT_EQ(denoise->condition_value(denoise->degradation().with_value(51)), 0.2f);
-  EXPECT_FLOAT_EQ(dejpeg->condition_value(dejpeg->degradation().with_value(40)), 0.4f);
-  EXPECT_FLOAT_EQ(sr->condition_value(sr->degradation().with_value(2)), 0.0f);
+  const auto sigma = denoise->degradation().condition_maps(denoise->degradation().with_value(51));
+  ASSERT_EQ(sigma.size(), 1u);
+  EXPECT_EQ(sigma[0].name, "sigma");
+  EXPECT_FLOAT_EQ(sigma[0].constant, 0.2f);
+  const auto quality = dejpeg->degradation().condition_maps(dejpeg->degradation().with_value(40));
+  ASSERT_EQ(quality.size(), 1u);
+  EXPECT_EQ(quality[0].name, "quality");
+  EXPECT_FLOAT_EQ(quality[0].constant, 0.4f);
+  EXPECT_TRUE(sr->degradation().condition_maps(sr->degradation().with_value(2)).empty());
   EXPECT_EQ(denoise->default_model(1), "denoise-gray");
   EXPECT_EQ(denoise->default_model(3), "denoise-color");
   EXPECT_EQ(dejpeg->default_model(1), "dejpeg-gray");
@@ -37,15 +43,15 @@ TEST(TaskRegistry, DegradationConditioningAndModels) {
 }
 
 TEST(TaskRegistry, ProtocolsFollowProtocolsMd) {
-  const auto denoise = find_task("denoise")->protocol(Degradation{});
+  const auto denoise = find_task("denoise")->protocol(1);
   EXPECT_EQ(denoise.space, metrics::Space::all_channels);
   EXPECT_EQ(denoise.crop_border, 0);
   EXPECT_FALSE(denoise.psnr_b);
   const auto sr = find_task("super_resolution");
-  const auto x3 = sr->protocol(sr->degradation().with_value(3));
+  const auto x3 = sr->protocol(3);
   EXPECT_EQ(x3.space, metrics::Space::y);
   EXPECT_EQ(x3.crop_border, 3);
-  const auto dejpeg = find_task("dejpeg")->protocol(Degradation{});
+  const auto dejpeg = find_task("dejpeg")->protocol(1);
   EXPECT_EQ(dejpeg.space, metrics::Space::y);
   EXPECT_TRUE(dejpeg.psnr_b);
 }

@@ -182,6 +182,73 @@ TEST_F(TrainTest, BatchesArePureFunctionsOfTheStep) {
   }
 }
 
+// A chain config: the data follows `data > chain`, maps reach the batch, and a conditioned network
+// is fed the map it names.
+nlohmann::json chain_config(const std::string& chain) {
+  auto config = tiny_config("real");
+  config["data"].erase("sigma");
+  config["data"]["chain"] = chain;
+  config["data"]["validation"] = {{"samples", 2}};
+  return config;
+}
+
+TEST_F(TrainTest, ChainConfigsDegradePatchesAndCarryTheirMaps) {
+  auto config = chain_config("blur:sigma=0.5~2:p=0.5,gaussian_noise:sigma=5~30,jpeg:quality=40~90:p=0.5");
+  config["network"]["config"]["condition"] = true;
+  config["network"]["conditioning"] = "sigma";
+  const auto experiment = parse_experiment(config, "c.json");
+  EXPECT_EQ(experiment.data.scales, (std::vector<int>{1}));
+  PatchSource source(experiment, root_);
+  EXPECT_EQ(source.validation().size(), 4u);  // 2 held-out images x 2 drawn chains
+  EXPECT_NE(chain_text(source.validation()[0].chain), chain_text(source.validation()[1].chain));
+  const auto batch = source.make_batch(2);
+  EXPECT_TRUE(torch::equal(batch.lq, source.make_batch(2).lq));
+  EXPECT_EQ(batch.map_names, (std::vector<std::string>{"sigma", "quality"}));
+  ASSERT_TRUE(batch.maps.defined());
+  EXPECT_EQ(batch.maps.sizes(), (std::vector<int64_t>{2, 2, 16, 16}));
+  for (int i = 0; i < 2; ++i) {
+    const float sigma = batch.maps[i][0][3][5].item<float>();
+    EXPECT_GE(sigma, 5 / 255.0f);
+    EXPECT_LT(sigma, 30 / 255.0f);
+    // The noise in the patch is about that σ (blur and JPEG change it a little).
+    const double measured = (batch.lq[i] - batch.gt[i]).std().item<double>();
+    EXPECT_NEAR(measured, sigma, 0.5 * sigma);
+  }
+  // The network trains on the map and saves a model conditioned on it.
+  const auto result = run_training(experiment, options("chain"));
+  EXPECT_TRUE(result.finished);
+
+  // A conditioning whose map the chain does not make is refused.
+  auto unconditioned = chain_config("blur:sigma=1,jpeg:50");
+  unconditioned["network"]["config"]["condition"] = true;
+  unconditioned["network"]["conditioning"] = "sigma";
+  EXPECT_THROW(parse_experiment(unconditioned, "c.json"), InvalidArgument);
+}
+
+TEST_F(TrainTest, ChainConfigsOfAnotherScaleAndTheirErrors) {
+  auto config = chain_config("blur:sigma=0.5~2,resize:scale=0.3~1,resize_to:scale=2,jpeg:50~90");
+  config["network"] = {{"arch", "edsr"}, {"config", {{"channels", 1}, {"num_features", 4}, {"num_blocks", 1}, {"scales", {2}}}}};
+  const auto experiment = parse_experiment(config, "c.json");
+  EXPECT_EQ(experiment.data.scales, (std::vector<int>{2}));
+  PatchSource source(experiment, root_);
+  const auto batch = source.make_batch(1);
+  EXPECT_EQ(batch.scale, 2);
+  EXPECT_EQ(batch.lq.size(2), 8);
+  // The batch carries the chain's maps whether or not the network takes them.
+  EXPECT_EQ(batch.map_names, (std::vector<std::string>{"quality"}));
+  EXPECT_EQ(batch.maps.sizes(), (std::vector<int64_t>{2, 1, 8, 8}));
+  EXPECT_TRUE(run_training(experiment, options("chain-x2")).finished);
+
+  for (const auto* bad : {"resize:scale=0.5", "resize_to:scale=2|4", "blur:sigma=99"}) {
+    try {
+      parse_experiment(chain_config(bad), "c.json");
+      ADD_FAILURE() << bad;
+    } catch (const InvalidArgument& error) {
+      EXPECT_NE(std::string(error.what()).find("data > chain"), std::string::npos) << error.what();
+    }
+  }
+}
+
 TEST_F(TrainTest, DownscalesAddEachTrainingImageShrunk) {
   auto config = tiny_config("denoise");
   config["data"]["downscales"] = {1, 2};  // 40×48 and 20×24 copies, both hold 16 px patches

@@ -84,7 +84,8 @@ bool check_restoration(const restora::model_file::ModelFile& file, const fs::pat
   const int64_t size =
       128 + (traits.size_multiple - 128 % traits.size_multiple) % traits.size_multiple;
   restora::archs::NetworkInput input{test_image(traits.channels, size), {}, traits.scales.front()};
-  if (traits.uses_condition) input.condition = torch::full({1, 1, size, size}, 0.1);
+  if (traits.condition_channels)
+    input.condition = torch::full({1, traits.condition_channels, size, size}, 0.1);
   const auto reference = network->forward(input);
 
   bool ok = true;

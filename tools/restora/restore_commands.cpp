@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common.h"
+#include "degrade/resize_matlab.h"
 #include "jobs.h"
 #include "metrics/metrics.h"
 #include "restora/restorer.h"
@@ -64,10 +65,10 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
 std::string compare_with_reference(const Image& input, const Image& output,
                                    const std::string& reference_path, tasks::Task task) {
   const auto reference = read_image(reference_path);
-  Degradation degradation;
-  degradation.scale = output.width() / std::max(1, input.width());
-  const auto protocol = task->protocol(degradation);
-  const auto gt = task->ground_truth(quantize_u8(reference.pixels), degradation);
+  const int scale = output.width() / std::max(1, input.width());
+  const auto protocol = task->protocol(scale);
+  const cv::Mat reference_u8 = quantize_u8(reference.pixels);
+  const auto gt = scale > 1 ? modcrop(reference_u8, scale) : reference_u8;
   auto measure = [&](const Image& image) {
     if (image.pixels.size() != gt.size() || image.channels() != gt.channels())
       throw InvalidArgument(fmt::format("reference '{}' is {}x{}x{}, the image {}x{}x{}",
@@ -77,7 +78,7 @@ std::string compare_with_reference(const Image& input, const Image& output,
                             false);
   };
   const auto after = measure(output);
-  if (degradation.scale != 1)
+  if (scale != 1)
     return fmt::format("PSNR {:.2f} dB, SSIM {:.4f} vs reference ({})", after.psnr, after.ssim,
                        protocol.description);
   const auto before = measure(input);
