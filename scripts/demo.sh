@@ -21,6 +21,10 @@ echo "== JPEG artifact removal (quality 10): coffee.png"
 "$restora" degrade -i "$samples/coffee.png" -o "$out/coffee-q10.png" --quality 10 --overwrite --quiet
 "$restora" dejpeg -i "$out/coffee-q10.png" -o "$out/coffee-dejpeg.png" --reference "$samples/coffee.png" --overwrite
 
+echo "== Real photo: camera noise and JPEG on astronaut.png, restored blind (model real)"
+"$restora" degrade -i "$samples/astronaut.png" -o "$out/astronaut-camera.png" --chain "camera_noise:shot=0.004:read=0.004,jpeg:quality=85" --seed 1 --overwrite --quiet
+"$restora" restore -i "$out/astronaut-camera.png" -o "$out/astronaut-restored.png" --reference "$samples/astronaut.png" --overwrite
+
 echo "== Learned compression: coffee.png at quality levels 3 and 7, then decoded"
 for level in 3 7; do
   "$restora" compress -q "$level" -i "$samples/coffee.png" -o "$out/coffee-q$level.rci" --overwrite

@@ -27,7 +27,7 @@ namespace restora {
 
 struct RestoreOptions {
   std::string model;        // shipped model name or file path; "" = the task's default
-  int scale = 0;            // super_resolution: 2, 3, 4...; 0 = the model's first scale
+  int scale = 0;            // output scale (1, 2, 3, 4...) the model must make; 0 = its first
   double sigma = -1.0;      // denoise: known noise σ (0..255) for σ-conditioned models; <0 = blind
   int quality = 0;          // dejpeg: known JPEG quality for quality-conditioned models; 0 = blind
   int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
@@ -51,7 +51,7 @@ struct ModelSummary {
 
 class Restorer {
  public:
-  // task: "denoise", "super_resolution" or "dejpeg". Throws InvalidArgument for an unknown
+  // task: "denoise", "super_resolution", "dejpeg" or "real". Throws InvalidArgument for an unknown
   // task or option, FileError/FormatError for a missing or broken model, ModelMismatch when
   // the model serves another task or scale.
   explicit Restorer(const std::string& task, RestoreOptions options = {});

@@ -97,10 +97,11 @@ cv::Mat shot_noise(const cv::Mat& image, double photons, Rng& rng) {
 }
 
 cv::Mat add_camera_noise(const cv::Mat& image, const CameraNoiseModel& model, Rng& rng) {
-  if (!(model.shot >= 0 && model.read >= 0 && model.gamma >= 1))
-    throw InvalidArgument("camera noise: shot and read must be >= 0, gamma >= 1");
+  if (!(model.shot >= 0 && model.read >= 0 && model.gamma >= 1 && model.correlation >= 0))
+    throw InvalidArgument("camera noise: shot, read and correlation must be >= 0, gamma >= 1");
   const cv::Mat linear = signed_power(clipped01(image), model.gamma);
-  cv::Mat variance = linear * model.shot + model.read * model.read;
+  cv::Mat variance = linear * model.shot;
+  variance += cv::Scalar::all(model.read * model.read);
   cv::Mat deviation;
   cv::sqrt(variance, deviation);
   cv::Mat noise;
@@ -125,6 +126,13 @@ cv::Mat add_camera_noise(const cv::Mat& image, const CameraNoiseModel& model, Rn
     const float* sd = deviation.ptr<float>();
     float* n = noise.ptr<float>();
     for (int i = 0; i < count; ++i) n[i] = static_cast<float>(sd[i] * rng.normal());
+  }
+  if (model.correlation > 0) {
+    const int size = 2 * static_cast<int>(std::ceil(3 * model.correlation)) + 1;
+    const cv::Mat taps = cv::getGaussianKernel(size, model.correlation, CV_64F);
+    cv::GaussianBlur(noise, noise, cv::Size(size, size), model.correlation, model.correlation,
+                     cv::BORDER_REFLECT_101);
+    noise /= taps.dot(taps);  // blurring white noise scales its deviation by sqrt(Σk²) = Σg²
   }
   return signed_power(linear + noise, 1.0 / model.gamma);
 }

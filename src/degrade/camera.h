@@ -23,6 +23,10 @@ struct CameraNoiseModel {
   double gamma = 2.2;   // tone curve: output = linear^(1/gamma)
   bool mosaic = true;   // noise drawn once per pixel on an RGGB mosaic, then bilinearly demosaiced
   bool gray = false;    // one noise plane for every channel
+  // Standard deviation (pixels) of a Gaussian that blurs the noise field, rescaled to keep the
+  // deviation of white noise: the spatially correlated noise a camera's own denoising,
+  // sharpening and compression leave in its JPEGs. 0: none.
+  double correlation = 0.0;
 };
 
 // image: CV_32F, 1 or 3 channels (RGB), nominal [0,1] (clipped to it first). Returns

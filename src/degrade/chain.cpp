@@ -139,7 +139,8 @@ std::string realesrgan(int scale) {
 }
 
 // Real photographs at their own size: a little optical blur, camera noise made in linear light
-// on the mosaic, sometimes plain noise, and the camera's or an upload's JPEG.
+// on the mosaic, sometimes plain noise, and the camera's or an upload's JPEG. The `real` model's
+// recipe names this preset: keep it as it is (a new chain is a new preset or a config's text).
 const char* real_photo =
     "blur:sigma=0.3~1.5:sigma_minor=0~1.5:angle=-180~180:p=0.3,"
     "camera_noise:shot=0.0002~0.01:read=0.001~0.015:gamma=1.8~2.6:mosaic=0|1:p=0.8,"

@@ -189,8 +189,31 @@ class NoDegradation : public DegradationKind {
   void apply(DegradedImage&, const Degradation&, Rng&) const override {}
 };
 
+// The damage a paired test set's input photos already carry (real camera noise): measured, never
+// made; applying it is an error.
+class Recorded : public DegradationKind {
+ public:
+  std::string id() const override { return "recorded"; }
+  std::string summary() const override {
+    return "the damage already in a paired test set's input photos (evaluation only)";
+  }
+  std::vector<ParameterInfo> parameters() const override {
+    return {{"scale", 1, 8, 1, true, {}, "the output scale the methods are asked for"}};
+  }
+  std::string label(const Degradation& setting) const override {
+    const int scale = int_at(setting, "scale");
+    return scale == 1 ? "real" : fmt::format("real x{}", scale);
+  }
+  int scale(const Degradation& setting) const override { return int_at(setting, "scale"); }
+  void apply(DegradedImage&, const Degradation&, Rng&) const override {
+    throw InvalidArgument("'recorded' damage comes with a test set's input photos; it cannot be "
+                          "applied to a clean image");
+  }
+};
+
 }  // namespace
 
+std::unique_ptr<DegradationKind> make_recorded() { return std::make_unique<Recorded>(); }
 std::unique_ptr<DegradationKind> make_gaussian_noise() { return std::make_unique<GaussianNoise>(); }
 std::unique_ptr<DegradationKind> make_jpeg() { return std::make_unique<Jpeg>(); }
 std::unique_ptr<DegradationKind> make_bicubic_down() { return std::make_unique<BicubicDown>(); }

@@ -13,6 +13,7 @@ std::unique_ptr<DegradationKind> make_gaussian_noise();
 std::unique_ptr<DegradationKind> make_jpeg();
 std::unique_ptr<DegradationKind> make_bicubic_down();
 std::unique_ptr<DegradationKind> make_none();
+std::unique_ptr<DegradationKind> make_recorded();
 // blur_kinds.cpp
 std::unique_ptr<DegradationKind> make_blur();
 std::unique_ptr<DegradationKind> make_motion_blur();

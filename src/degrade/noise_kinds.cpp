@@ -59,10 +59,12 @@ class CameraNoise : public DegradationKind {
             {"read", 0, 0.2, 0.01, false, {}, "read-noise standard deviation (linear)"},
             {"gamma", 1, 3, 2.2, false, {}, "tone curve exponent"},
             {"mosaic", 0, 1, 1, true, {}, "1: noise on a Bayer mosaic, then demosaiced"},
-            {"gray", 0, 1, 0, true, {}, "1: the same noise in every channel"}};
+            {"gray", 0, 1, 0, true, {}, "1: the same noise in every channel"},
+            {"correlation", 0, 3, 0, false, {}, "blur of the noise field (pixels): ISP-like blotches"}};
   }
   void apply(DegradedImage& state, const Degradation& setting, Rng& rng) const override {
     CameraNoiseModel model;
+    model.correlation = setting.at("correlation");
     model.shot = setting.at("shot");
     model.read = setting.at("read");
     model.gamma = setting.at("gamma");

@@ -63,6 +63,16 @@ std::vector<std::unique_ptr<Method>> baseline_methods(const TaskProtocol& protoc
       case Baseline::fast_nl_means:
         methods.push_back(make_fast_nl_means());
         break;
+      case Baseline::bsrgan_outputs: {
+        const auto folder = options.data_root / "peers" / "BSRGAN_RealSRSet";
+        if (!std::filesystem::is_directory(folder))
+          throw FileError(fmt::format("peer outputs folder '{}' does not exist", folder.string()));
+        methods.push_back(make_peer_outputs("BSRGAN", folder, "_BSRGAN"));
+        break;
+      }
+      case Baseline::fast_nl_means_sweep:
+        for (int h = 2; h <= 6; ++h) methods.push_back(make_fast_nl_means_at(static_cast<float>(h)));
+        break;
       case Baseline::bicubic_matlab:
         methods.push_back(make_bicubic_matlab());
         break;
@@ -100,7 +110,7 @@ Evaluation run_evaluation(const EvalOptions& options) {
   if (options.precisions.empty()) throw InvalidArgument("no precision to evaluate our models in");
   if (!std::filesystem::is_directory(options.data_root))
     throw FileError(fmt::format("data folder '{}' does not exist", options.data_root.string()));
-  const auto protocols = select_protocols(options);
+  auto protocols = select_protocols(options);
   std::set<tasks::Task> selected_tasks;  // a task may have several protocols (JPEG: gray, colour)
   for (const auto& protocol : protocols) selected_tasks.insert(protocol.task);
   if (!options.models.empty() && selected_tasks.size() != 1)
@@ -108,6 +118,12 @@ Evaluation run_evaluation(const EvalOptions& options) {
         fmt::format("model '{}' serves one task, but {} tasks are selected; choose one task",
                     options.models.front(), selected_tasks.size()));
 
+  for (auto& protocol : protocols)
+    if (!protocol.niqe_model.empty()) {
+      protocol.niqe_model = options.data_root / protocol.niqe_model;
+      if (!std::filesystem::is_regular_file(protocol.niqe_model))
+        throw FileError(fmt::format("NIQE model '{}' does not exist", protocol.niqe_model.string()));
+    }
   const auto test_folder = [&](const TestSet& set) {
     return options.data_root / "test" / set.name;
   };
@@ -137,6 +153,13 @@ Evaluation run_evaluation(const EvalOptions& options) {
   for (const auto& protocol : protocols) {
     TaskMethods entry{baseline_methods(protocol, options), {}, {}};
     std::vector<std::string> model_names;
+    // Other tasks' shipped models first, at the first precision asked for.
+    for (const auto& other : protocol.other_models) {
+      restore_options.model = "";
+      restore_options.precision = options.precisions.front();
+      entry.ours.push_back(make_ours_elsewhere(tasks::find_task(other), restore_options));
+      model_names.push_back(tasks::find_task(other)->default_model(3));
+    }
     for (const auto& model : models)
       for (const auto& precision : options.precisions) {
         restore_options.model = model;

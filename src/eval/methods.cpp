@@ -27,8 +27,8 @@ int scale_of(const Degradation& degradation) {
 class Identity : public Method {
  public:
   std::string name(int) override { return "Input"; }
-  bool supports(Task task, const Degradation&, int) const override {
-    return !task->degradation().changes_size();  // the input must have the output's size
+  bool supports(Task, const Degradation& degradation, int) const override {
+    return scale_of(degradation) == 1;  // the input must have the output's size
   }
   cv::Mat run(const cv::Mat& lq, const Degradation&) override { return lq; }
 };
@@ -36,8 +36,8 @@ class Identity : public Method {
 class BicubicMatlab : public Method {
  public:
   std::string name(int) override { return "Bicubic (MATLAB imresize)"; }
-  bool supports(Task task, const Degradation&, int) const override {
-    return task->degradation().changes_size();
+  bool supports(Task, const Degradation& degradation, int) const override {
+    return scale_of(degradation) > 1;
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     return imresize_matlab(quantize_u8(lq), scale_of(degradation));
@@ -47,8 +47,8 @@ class BicubicMatlab : public Method {
 class OpenCVCubic : public Method {
  public:
   std::string name(int) override { return "OpenCV resize INTER_CUBIC"; }
-  bool supports(Task task, const Degradation&, int) const override {
-    return task->degradation().changes_size();
+  bool supports(Task, const Degradation& degradation, int) const override {
+    return scale_of(degradation) > 1;
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     cv::Mat upscaled;
@@ -86,6 +86,62 @@ class FastNlMeans : public Method {
   }
 };
 
+// Blind: one fixed filter strength, for damage of unknown level (real noise).
+class FixedNlMeans : public Method {
+ public:
+  explicit FixedNlMeans(float h) : h_(h) {}
+  std::string name(int) override { return fmt::format("OpenCV fastNlMeans h={}", h_); }
+  bool supports(Task, const Degradation& degradation, int channels) const override {
+    return channels == 3 && scale_of(degradation) == 1;
+  }
+  cv::Mat run(const cv::Mat& lq, const Degradation&) override {
+    cv::Mat input = quantize_u8(lq), output;
+    cv::cvtColor(input, input, cv::COLOR_RGB2BGR);
+    cv::fastNlMeansDenoisingColored(input, output, h_, h_);  // windows 7 and 21: OpenCV's defaults
+    cv::cvtColor(output, output, cv::COLOR_BGR2RGB);
+    return output;
+  }
+  std::string details() override {
+    return "OpenCV fastNlMeans h=H: fastNlMeansDenoisingColored with h = hColor = H and OpenCV's "
+           "default windows (template 7, search 21) on the 8-bit input, one row per H: the noise "
+           "level of real photos is unknown, so the best row is an oracle's choice.";
+  }
+
+ private:
+  float h_;
+};
+
+// Another tool's published outputs of the test images (BSRGAN's of RealSRSet): read, not run.
+class PeerOutputs : public Method {
+ public:
+  PeerOutputs(std::string name, std::filesystem::path folder, std::string suffix)
+      : name_(std::move(name)), folder_(std::move(folder)), suffix_(std::move(suffix)) {}
+  std::string name(int) override { return fmt::format("{} (published outputs)", name_); }
+  bool supports(Task, const Degradation&, int) const override { return true; }
+  cv::Mat run(const cv::Mat&, const Degradation&) override {
+    throw Error(fmt::format("{}: published outputs need the input's file name", name_));
+  }
+  cv::Mat run_file(const std::filesystem::path& input, const cv::Mat&, const Degradation&) override {
+    const auto path = output_of(input);
+    if (!std::filesystem::is_regular_file(path))
+      throw FileError(fmt::format("{} has no output '{}' for '{}'", name_, path.string(), input.string()));
+    return quantize_u8(read_image(path).pixels);
+  }
+  std::string details() override {
+    return fmt::format("{} (published outputs): the files NAME{}.png of {}, as published; their "
+                       "time is reading the file.",
+                       name_, suffix_, folder_.string());
+  }
+
+ private:
+  std::filesystem::path output_of(const std::filesystem::path& input) const {
+    return folder_ / (input.stem().string() + suffix_ + ".png");
+  }
+  std::string name_;
+  std::filesystem::path folder_;
+  std::string suffix_;
+};
+
 struct PeerFacts {
   const char* file_prefix;  // <prefix>_x<scale>.pb
   const char* algorithm;    // dnn_superres setModel() id
@@ -113,9 +169,8 @@ class DnnSuperres : public Method {
   std::string name(int) override {
     return fmt::format("{} (OpenCV dnn_superres)", facts_.file_prefix);
   }
-  bool supports(Task task, const Degradation& degradation, int) const override {
-    return task->degradation().changes_size() &&
-           std::filesystem::is_regular_file(path(scale_of(degradation)));
+  bool supports(Task, const Degradation& degradation, int) const override {
+    return scale_of(degradation) > 1 && std::filesystem::is_regular_file(path(scale_of(degradation)));
   }
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     auto& network = model(scale_of(degradation));
@@ -159,7 +214,8 @@ class DnnSuperres : public Method {
 
 class Ours : public Method {
  public:
-  Ours(Task task, const RestoreOptions& options) : task_(task), options_(options) {}
+  Ours(Task task, const RestoreOptions& options, bool any_task = false)
+      : task_(task), options_(options), any_task_(any_task) {}
 
   std::string name(int channels) override {
     const auto& model = model_for(channels);
@@ -174,12 +230,21 @@ class Ours : public Method {
     return fmt::format("Restora {} ({}{})", model.name,
                        task_->degradation().changes_size() ? "" : "blind, ", model.precision);
   }
-  bool supports(Task task, const Degradation&, int) const override { return task == task_; }
+  bool supports(Task task, const Degradation& degradation, int channels) const override {
+    // The row is one model: a task whose default model depends on the scale ("real" at x1,
+    // "real-x4" at x4) runs only the settings of the one it names, unless a model was given.
+    if (task == task_)
+      return !options_.model.empty() ||
+             task_->default_model(channels, std::max(1, scale_of(degradation))) ==
+                 task_->default_model(channels, std::max(1, options_.scale));
+    // Elsewhere, a model serves the settings of its own kind of size: upscalers scales > 1.
+    return any_task_ && task_->degradation().changes_size() == (scale_of(degradation) > 1);
+  }
 
   cv::Mat run(const cv::Mat& lq, const Degradation& degradation) override {
     const auto& model = model_for(lq.channels());
     auto options = options_;
-    if (task_->degradation().changes_size()) options.scale = scale_of(degradation);
+    if (scale_of(degradation) > 1) options.scale = scale_of(degradation);
     if (model.conditioning == model_file::Conditioning::sigma) options.sigma = degradation.at("sigma");
     if (model.conditioning == model_file::Conditioning::quality)
       options.quality = static_cast<int>(degradation.at("quality"));
@@ -242,6 +307,7 @@ class Ours : public Method {
 
   Task task_;
   RestoreOptions options_;
+  bool any_task_ = false;  // a model of another task, run on this protocol too
   std::map<int, ModelFacts> models_;
   std::map<std::tuple<int, double, int>, Restorer> restorers_;
 };
@@ -253,6 +319,13 @@ std::unique_ptr<Method> make_bicubic_matlab() { return std::make_unique<BicubicM
 std::unique_ptr<Method> make_opencv_cubic() { return std::make_unique<OpenCVCubic>(); }
 std::unique_ptr<Method> make_fast_nl_means() { return std::make_unique<FastNlMeans>(); }
 
+std::unique_ptr<Method> make_peer_outputs(const std::string& name, const std::filesystem::path& folder,
+                                          const std::string& suffix) {
+  return std::make_unique<PeerOutputs>(name, folder, suffix);
+}
+
+std::unique_ptr<Method> make_fast_nl_means_at(float h) { return std::make_unique<FixedNlMeans>(h); }
+
 std::unique_ptr<Method> make_dnn_superres(PeerNetwork network,
                                           const std::filesystem::path& folder) {
   return std::make_unique<DnnSuperres>(network, folder);
@@ -260,6 +333,10 @@ std::unique_ptr<Method> make_dnn_superres(PeerNetwork network,
 
 std::unique_ptr<Method> make_ours(Task task, const RestoreOptions& options) {
   return std::make_unique<Ours>(task, options);
+}
+
+std::unique_ptr<Method> make_ours_elsewhere(Task model_task, const RestoreOptions& options) {
+  return std::make_unique<Ours>(model_task, options, true);
 }
 
 }  // namespace restora::eval

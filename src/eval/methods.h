@@ -31,6 +31,12 @@ class Method {
   // -> the restored image at the ground truth's size and channels, CV_8U or CV_32F in [0,1];
   // the evaluation quantizes it to 8 bits.
   virtual cv::Mat run(const cv::Mat& lq, const Degradation& degradation) = 0;
+  // run() for the test image at `input` (methods that read something of their own per image, such
+  // as published outputs, override it).
+  virtual cv::Mat run_file(const std::filesystem::path& /*input*/, const cv::Mat& lq,
+                           const Degradation& degradation) {
+    return run(lq, degradation);
+  }
 
   // One sentence for the report's notes (parameters, model files); empty when obvious.
   virtual std::string details() { return ""; }
@@ -57,10 +63,18 @@ std::unique_ptr<Method> make_opencv_cubic();
 // training crops (Train400, BSDS400), never tuned on a test set.
 std::unique_ptr<Method> make_fast_nl_means();
 
+// fastNlMeansDenoisingColored with h = hColor = this h and OpenCV's default windows: blind, for
+// colour images of unknown noise.
+std::unique_ptr<Method> make_fast_nl_means_at(float h);
+
 // OpenCV dnn_superres networks; their TensorFlow graphs are `<file prefix>_x<scale>.pb` in the
 // peers folder. A scale without a file is not supported (LapSRN has x2 and x4 only).
 enum class PeerNetwork { fsrcnn, fsrcnn_small, espcn, lapsrn };
 std::unique_ptr<Method> make_dnn_superres(PeerNetwork network, const std::filesystem::path& folder);
+
+// Another tool's published outputs: for the test image NAME.EXT, folder/NAME<suffix>.png.
+std::unique_ptr<Method> make_peer_outputs(const std::string& name, const std::filesystem::path& folder,
+                                          const std::string& suffix);
 
 // A restora::Restorer for `task`. options.model names the model ("" = the task's shipped default
 // for the image's channels); scale, sigma and quality are set per degradation, sigma and quality
@@ -68,5 +82,10 @@ std::unique_ptr<Method> make_dnn_superres(PeerNetwork network, const std::filesy
 // precision the model runs in (options.precision "auto" resolved).
 // name() loads the model: a missing model file throws FileError there.
 std::unique_ptr<Method> make_ours(tasks::Task task, const RestoreOptions& options);
+
+// A model of `model_task` measured on another task's protocol (the Gaussian denoiser on real
+// noise, `sr` on real low-quality photos): as make_ours, supporting the settings of its kind of
+// size (same-size tasks at scale 1, upscalers above).
+std::unique_ptr<Method> make_ours_elsewhere(tasks::Task model_task, const RestoreOptions& options);
 
 }  // namespace restora::eval

@@ -10,6 +10,7 @@
 
 #include "degrade/random.h"
 #include "metrics/metrics.h"
+#include "metrics/niqe.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
 
@@ -32,6 +33,7 @@ std::vector<TaskProtocol> standard_protocols() {
   const auto denoise = tasks::find_task("denoise");
   const auto super_resolution = tasks::find_task("super_resolution");
   const auto dejpeg = tasks::find_task("dejpeg");
+  const auto real = tasks::find_task("real");
   return {
       {denoise,
        "Gaussian denoising",
@@ -73,6 +75,29 @@ std::vector<TaskProtocol> standard_protocols() {
        settings(dejpeg, {10, 20, 30, 40}),
        {Baseline::input},
        true},
+      {real,
+       "Real-world restoration (real noise)",
+       "Input: real camera noise, Nam et al.'s photos (Canon 5D Mark III, Nikon D600/D800 at ISO "
+       "1600-6400, cropped 512×512) as published, against the mean of many shots of the same "
+       "scene. Metrics on RGB, no border crop. A test set only: never trained or tuned on. Cells: "
+       "PSNR (dB) / SSIM.",
+       {{"Nam_CC15", Color::rgb, "", "clean", "noisy"}},
+       {real->degradation().with_value(1)},
+       {Baseline::input, Baseline::fast_nl_means_sweep},
+       false,
+       {"denoise"}},
+      {real,
+       "Real-world restoration (real low quality, x4)",
+       "Input: RealSRSet's 20 real low-quality photos (old, noisy, JPEG-damaged) as published, "
+       "upscaled x4; no ground truth. Cells: NIQE (Mittal et al. 2013, BasicSR's implementation: "
+       "Y by MATLAB rgb2ycbcr, 96×96 blocks, two scales; lower is better) of the output, mean "
+       "over the images.",
+       {{"RealSRSet", Color::rgb}},
+       {real->degradation().with_value(4)},
+       {Baseline::bicubic_matlab, Baseline::bsrgan_outputs},
+       false,
+       {"super_resolution"},
+       "metrics/niqe_pris_params.json"},
   };
 }
 
@@ -121,7 +146,9 @@ cv::Mat make_input(const cv::Mat& gt_u8, Task task, const Degradation& degradati
 }
 
 std::vector<std::filesystem::path> test_set_images(const TestSet& set,
-                                                   const std::filesystem::path& folder, int limit) {
+                                                   const std::filesystem::path& set_folder,
+                                                   int limit) {
+  const auto folder = set_folder / set.ground_truth_folder;
   if (!std::filesystem::is_directory(folder))
     throw FileError(fmt::format("test set '{}' not found: folder '{}' does not exist", set.name,
                                 folder.string()));
@@ -130,7 +157,18 @@ std::vector<std::filesystem::path> test_set_images(const TestSet& set,
     throw FileError(
         fmt::format("test set '{}' is empty: no images in '{}'", set.name, folder.string()));
   if (limit > 0 && static_cast<int>(images.size()) > limit) images.resize(limit);
+  if (!set.input_folder.empty())
+    for (const auto& image : images)
+      if (!std::filesystem::is_regular_file(paired_input(set, set_folder, image)))
+        throw FileError(fmt::format("test set '{}': '{}' has no input '{}'", set.name,
+                                    image.string(),
+                                    paired_input(set, set_folder, image).string()));
   return images;
+}
+
+std::filesystem::path paired_input(const TestSet& set, const std::filesystem::path& set_folder,
+                                   const std::filesystem::path& ground_truth) {
+  return set_folder / set.input_folder / ground_truth.filename();
 }
 
 namespace {
@@ -145,7 +183,7 @@ double median(std::vector<double> values) {
 // Sums of one method's per-image scores at one setting.
 struct Tally {
   int images = 0;
-  double psnr = 0.0, ssim = 0.0, psnr_b = 0.0, psnr_y = 0.0;
+  double psnr = 0.0, ssim = 0.0, psnr_b = 0.0, psnr_y = 0.0, niqe = 0.0;
   std::vector<double> ms_per_megapixel;
 };
 
@@ -158,6 +196,9 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
   if (timing_runs < 1)
     throw InvalidArgument(fmt::format("timing runs {} must be >= 1", timing_runs));
   const auto paths = test_set_images(set, folder, limit);
+  const bool no_reference = !protocol.niqe_model.empty();
+  metrics::NiqeModel niqe_model;
+  if (no_reference) niqe_model = metrics::read_niqe_model(protocol.niqe_model.string());
   std::vector<cv::Mat> ground_truths;
   for (const auto& path : paths) ground_truths.push_back(read_ground_truth(path, set.color));
 
@@ -180,8 +221,21 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
     for (size_t index = 0; index < paths.size(); ++index) {
       gts.push_back(protocol.task->ground_truth(ground_truths[index], degradation));
       if (protocol.rgb_with_y) gt_ys.push_back(metrics::prepare(gts.back(), metrics::Space::y, 0));
-      lqs.push_back(
-          make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index)));
+      if (no_reference) {  // the test image is the input
+        lqs.push_back(to_float01(ground_truths[index]));
+        continue;
+      }
+      if (set.input_folder.empty()) {
+        lqs.push_back(
+            make_input(ground_truths[index], protocol.task, degradation, static_cast<int>(index)));
+        continue;
+      }
+      const auto input_path = paired_input(set, folder, paths[index]);
+      lqs.push_back(to_float01(read_ground_truth(input_path, set.color)));
+      if (lqs.back().size() != gts.back().size())
+        throw FormatError(fmt::format("input '{}' is {}x{}, its ground truth {}x{}",
+                                      input_path.string(), lqs.back().cols, lqs.back().rows,
+                                      gts.back().cols, gts.back().rows));
     }
     // One method goes over the whole set before the next starts, so its timings are not
     // disturbed by another method's thread pool still spinning (OpenCV's TBB, LibTorch's OpenMP).
@@ -189,20 +243,32 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
     for (size_t m = 0; m < methods.size(); ++m) {
       auto& method = *methods[m];
       if (!method.supports(protocol.task, degradation, result.channels)) continue;
-      method.run(lqs.front(), degradation);  // warm-up, untimed
+      method.run_file(paths.front(), lqs.front(), degradation);  // warm-up, untimed
       for (size_t index = 0; index < paths.size(); ++index) {
-        const auto& gt = gts[index];
         cv::Mat restored;
         std::vector<double> call_ms;
         for (int run = 0; run < timing_runs; ++run) {
           const auto start = Clock::now();
-          cv::Mat output = method.run(lqs[index], degradation);
+          cv::Mat output = method.run_file(paths[index], lqs[index], degradation);
           call_ms.push_back(
               std::chrono::duration<double, std::milli>(Clock::now() - start).count());
           if (run == 0) restored = std::move(output);
         }
         const double ms = median(call_ms);
         if (restored.depth() != CV_8U) restored = quantize_u8(restored);
+        auto& tally = tallies[m];
+        if (no_reference) {
+          const int scale = protocol.task->degradation().scale(degradation);
+          if (restored.size() != lqs[index].size() * scale)
+            throw Error(fmt::format("method '{}' returned {}×{} for '{}'; expected x{}",
+                                    result.methods[m].method, restored.cols, restored.rows,
+                                    paths[index].string(), scale));
+          ++tally.images;
+          tally.niqe += metrics::niqe(restored, niqe_model);
+          tally.ms_per_megapixel.push_back(ms * 1e6 / static_cast<double>(restored.total()));
+          continue;
+        }
+        const auto& gt = gts[index];
         if (restored.size() != gt.size() || restored.channels() != gt.channels())
           throw Error(fmt::format("method '{}' returned {}×{}×{} for '{}'; expected {}×{}×{}",
                                   result.methods[m].method, restored.cols, restored.rows,
@@ -210,7 +276,6 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                                   gt.channels()));
         const auto scores = metrics::measure(restored, gt, measuring.space, measuring.crop_border,
                                              measuring.psnr_b);
-        auto& tally = tallies[m];
         ++tally.images;
         tally.psnr += scores.psnr;
         tally.ssim += scores.ssim;
@@ -232,6 +297,8 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
       const double not_measured = std::numeric_limits<double>::quiet_NaN();
       cell.psnr_b = measuring.psnr_b ? tally.psnr_b / tally.images : not_measured;
       cell.psnr_y = protocol.rgb_with_y ? tally.psnr_y / tally.images : not_measured;
+      cell.niqe = no_reference ? tally.niqe / tally.images : not_measured;
+      if (no_reference) cell.psnr = cell.ssim = not_measured;
       cell.ms_per_megapixel = median(tally.ms_per_megapixel);
       result.methods[m].cells.push_back(cell);
     }

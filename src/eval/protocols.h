@@ -33,14 +33,19 @@ enum class Color {
 struct TestSet {
   std::string name;  // its folder under <data>/test
   Color color = Color::rgb;
-  std::string label;  // what tables and model files call it when two protocols share the folder
+  std::string label = "";  // what tables and model files call it when two protocols share the folder
+  // Paired sets (real damage): the ground truths' and the inputs' subfolders, files paired by
+  // name; the inputs are read, not made. Empty: the ground truths are the folder itself.
+  std::string ground_truth_folder = "", input_folder = "";
   const std::string& title() const { return label.empty() ? name : label; }
 };
 
 // The rows every table of a task compares ours with.
 enum class Baseline {
   input,           // the degraded input itself
-  fast_nl_means,   // OpenCV's classical denoiser
+  fast_nl_means,   // OpenCV's classical denoiser, h from the known σ
+  fast_nl_means_sweep,  // fastNlMeansDenoisingColored at h = 2..6 (blind: one row each)
+  bsrgan_outputs,  // BSRGAN's published x4 outputs (peers/BSRGAN_RealSRSet)
   bicubic_matlab,  // MATLAB imresize
   opencv_cubic,    // cv::resize INTER_CUBIC
   dnn_superres     // OpenCV dnn_superres peers (FSRCNN, FSRCNN-small, ESPCN, LapSRN)
@@ -56,13 +61,20 @@ struct TaskProtocol {
   std::vector<Baseline> baselines;
   // Metrics on RGB with PSNR on Y beside them (the colour JPEG protocol), instead of the
   // task's own measuring.
-  bool rgb_with_y = false;
+  bool rgb_with_y = false;  // (defaults written so that shorter initializer lists stay quiet)
+  // Other tasks whose shipped models also get a row (e.g. the Gaussian denoiser on real noise).
+  std::vector<std::string> other_models = {};
+  // No ground truth: the set's images are the inputs, the outputs are scored by NIQE with this
+  // pristine model (relative to the data folder). Empty: full-reference metrics.
+  std::filesystem::path niqe_model = {};
 };
 
 // Denoise: gray BSD68, Set12 and colour CBSD68, Kodak24, McMaster at σ 15, 25, 50.
 // Super-resolution: Set5, Set14, BSD100 (as stored) at x2, x3, x4.
 // Dejpeg (gray protocol): LIVE1 as Y uint8, classic5 as is, at quality 10, 20, 30, 40.
 // Dejpeg (colour protocol): LIVE1 in RGB ("LIVE1 colour"), 4:2:0 JPEGs, the same qualities.
+// Real (real noise): Nam_CC15's noisy photos against their clean means, RGB.
+// Real (real low quality): RealSRSet x4, NIQE of the outputs (no ground truth).
 std::vector<TaskProtocol> standard_protocols();
 
 // The protocol with this title; an unknown title -> InvalidArgument.
@@ -81,11 +93,17 @@ uint64_t noise_seed(int index);
 cv::Mat make_input(const cv::Mat& gt_u8, tasks::Task task, const Degradation& degradation,
                    int index);
 
-// The first `limit` images (0 = all) of the set in `folder`, sorted by path. A missing folder or
-// one without images -> FileError naming the set and the folder.
+// The first `limit` ground-truth images (0 = all) of the set in `folder` (its
+// ground_truth_folder, if any), sorted by path. A missing folder or one without images, or a
+// paired set whose input is missing -> FileError naming the set and the folder.
 std::vector<std::filesystem::path> test_set_images(const TestSet& set,
                                                    const std::filesystem::path& folder,
                                                    int limit = 0);
+
+// The input paired with `ground_truth` in a paired set: the file of the same name in its
+// input_folder.
+std::filesystem::path paired_input(const TestSet& set, const std::filesystem::path& set_folder,
+                                   const std::filesystem::path& ground_truth);
 
 // Mean scores of one method on one set at one setting.
 struct Cell {
@@ -94,6 +112,7 @@ struct Cell {
   double psnr = 0.0, ssim = 0.0;
   double psnr_b = 0.0;  // NaN unless the protocol measures PSNR-B
   double psnr_y = std::numeric_limits<double>::quiet_NaN();  // measured beside RGB, or NaN
+  double niqe = std::numeric_limits<double>::quiet_NaN();    // no-reference protocols, or NaN
   // Median over the images of the wall time of run() per megapixel of output, in ms.
   double ms_per_megapixel = 0.0;
 };

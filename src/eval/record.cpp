@@ -63,6 +63,8 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
       rows[method.model_file].emplace(method.precision, &method);
     }
     for (const auto& file : order) {
+      // Another task's model measured on this protocol keeps the scores of its own protocols.
+      if (model_file::read_model_file(file).meta.task != set.task->id()) continue;
       const auto& by_precision = rows[file];
       const auto fp32 = by_precision.find("fp32"), bf16 = by_precision.find("bf16");
       const auto& [precision, primary] = fp32 != by_precision.end() ? *fp32 : *by_precision.begin();

@@ -17,7 +17,9 @@ namespace restora::eval {
 // it loses at most this much PSNR against fp32.
 constexpr double bf16_psnr_tolerance_db = 0.02;
 
-// For every model file that a row of `evaluation` measured, rewrites the file (atomically, the
+// For every model file that a row of `evaluation` measured on its own task's protocol (another
+// task's model measured beside it, such as the Gaussian denoiser on real noise, is left as it
+// is), rewrites the file (atomically, the
 // tensors byte for byte) with metadata scores.test.sets updated: one entry per evaluated set,
 //   {"set", "images", "date", "command", "precision", "results": [{"setting", <parameter>,
 //    "psnr", "ssim", "psnr_b" (JPEG, gray protocol), "psnr_y" (JPEG, colour protocol)}],

@@ -43,6 +43,7 @@ std::string format_ms(double ms) {
 }
 
 std::string format_cell(const Cell& cell) {
+  if (!std::isnan(cell.niqe)) return fmt::format("{:.2f}", cell.niqe);
   auto text = fmt::format("{:.2f} / {:.4f}", cell.psnr, cell.ssim);
   if (!std::isnan(cell.psnr_b)) text += fmt::format(" / {:.2f}", cell.psnr_b);
   if (!std::isnan(cell.psnr_y)) text += fmt::format(" / {:.2f}", cell.psnr_y);
@@ -174,7 +175,10 @@ std::string render_summary(const Evaluation& evaluation) {
   for (const auto& set : evaluation.sets) {
     const auto settings = set_settings(set);
     text += fmt::format("{} {} ({} images)\n", set.task->id(), set.set.title(), set.images);
-    std::string heading = fmt::format("  {:<40}", "PSNR (dB)");
+    // A no-reference set's cells hold NIQE instead of PSNR.
+    const bool no_reference = !set.methods.empty() && !set.methods.front().cells.empty() &&
+                              !std::isnan(set.methods.front().cells.front().niqe);
+    std::string heading = fmt::format("  {:<40}", no_reference ? "NIQE (lower is better)" : "PSNR (dB)");
     for (const auto& setting : settings)
       heading += fmt::format(" {:>7}", set.task->degradation().label(setting));
     text += heading + "   ms/MP\n";
@@ -183,7 +187,8 @@ std::string render_summary(const Evaluation& evaluation) {
       std::vector<std::string> times;
       for (const auto& setting : settings) {
         const auto* cell = find_cell(method, set.task, setting);
-        line += cell ? fmt::format(" {:>7.2f}", cell->psnr) : fmt::format(" {:>7}", "-");
+        line += cell ? fmt::format(" {:>7.2f}", no_reference ? cell->niqe : cell->psnr)
+                     : fmt::format(" {:>7}", "-");
         if (cell) times.push_back(format_ms(cell->ms_per_megapixel));
       }
       text += fmt::format("{}   {}\n", line, fmt::join(times, " / "));
@@ -209,6 +214,7 @@ nlohmann::json evaluation_json(const Evaluation& evaluation) {
                                 {"ms_per_megapixel", cell.ms_per_megapixel}};
         if (!std::isnan(cell.psnr_b)) entry["psnr_b"] = cell.psnr_b;
         if (!std::isnan(cell.psnr_y)) entry["psnr_y"] = cell.psnr_y;
+        if (!std::isnan(cell.niqe)) entry["niqe"] = cell.niqe;
         entry[kind.parameter()] = setting_value_json(set.task, cell.degradation);
         cells.push_back(entry);
       }

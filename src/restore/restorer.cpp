@@ -27,7 +27,9 @@ struct Restorer::State {
   std::map<std::string, LoadedModel> models;  // by resolved path
 
   LoadedModel& model(int channels) {
-    const auto name = options.model.empty() ? task->default_model(channels) : options.model;
+    const auto name = options.model.empty()
+                          ? task->default_model(channels, options.scale ? options.scale : 1)
+                          : options.model;
     const auto path = resolve_model(name).string();
     auto found = models.find(path);
     if (found != models.end()) return found->second;
@@ -55,8 +57,10 @@ Restorer::Restorer(const std::string& task, RestoreOptions options)
   state_->engine.device = parse_device(options.device);
   nn::choose_precision(options.precision, {}, state_->engine.device);  // rejects unknown names now
   set_compute_threads(options.threads);
-  if (options.scale != 0 && (options.scale < 2 || options.scale > 8))
-    throw InvalidArgument(fmt::format("unsupported scale {}; use 2..8", options.scale));
+  const bool upscaler = state_->task->degradation().changes_size();
+  if (options.scale != 0 && (options.scale < (upscaler ? 2 : 1) || options.scale > 8))
+    throw InvalidArgument(
+        fmt::format("unsupported scale {}; use {}..8", options.scale, upscaler ? 2 : 1));
 }
 
 Restorer::~Restorer() = default;

@@ -20,7 +20,7 @@ class Denoise : public TaskSpec {
   Protocol protocol(int) const override {
     return {metrics::Space::all_channels, 0, false, "all channels, no border crop"};
   }
-  std::string default_model(int channels) const override {
+  std::string default_model(int channels, int) const override {
     return fmt::format("denoise-{}", color_word(channels));
   }
 };
@@ -32,7 +32,7 @@ class SuperResolution : public TaskSpec {
   Protocol protocol(int scale) const override {
     return {metrics::Space::y, scale, false, fmt::format("Y (BT.601), {} px border crop", scale)};
   }
-  std::string default_model(int) const override { return "sr"; }
+  std::string default_model(int, int) const override { return "sr"; }
 };
 
 class Dejpeg : public TaskSpec {
@@ -42,7 +42,7 @@ class Dejpeg : public TaskSpec {
   Protocol protocol(int) const override {
     return {metrics::Space::y, 0, true, "Y (gray images: as is), PSNR-B on 8×8 blocks"};
   }
-  std::string default_model(int channels) const override {
+  std::string default_model(int channels, int) const override {
     return fmt::format("dejpeg-{}", color_word(channels));
   }
 };
@@ -55,21 +55,24 @@ class Codec : public TaskSpec {
   Protocol protocol(int) const override {
     return {metrics::Space::all_channels, 0, false, "RGB, no border crop, bpp of the whole file"};
   }
-  std::string default_model(int) const override { return "codec"; }
+  std::string default_model(int, int) const override { return "codec"; }
 };
 
 // Real photographs: blind restoration of what a degradation chain describes (camera noise, blur,
-// JPEG, resizing), trained on chains (data > chain); at x1 measured like denoising (RGB), when
-// upscaling like super-resolution (Y, the scale's border crop).
+// JPEG, resizing), trained on chains (data > chain) and measured on photos whose damage was
+// recorded by a camera (paired test sets); at x1 measured like denoising (RGB), when upscaling
+// like super-resolution (Y, the scale's border crop).
 class RealWorld : public TaskSpec {
  public:
-  RealWorld() : TaskSpec(find_degradation("none")) {}
+  RealWorld() : TaskSpec(find_degradation("recorded")) {}
   std::string id() const override { return "real"; }
   Protocol protocol(int scale) const override {
     if (scale == 1) return {metrics::Space::all_channels, 0, false, "RGB, no border crop"};
     return {metrics::Space::y, scale, false, fmt::format("Y (BT.601), {} px border crop", scale)};
   }
-  std::string default_model(int) const override { return "real"; }
+  std::string default_model(int, int scale) const override {
+    return scale == 1 ? "real" : fmt::format("real-x{}", scale);
+  }
 };
 
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {

@@ -34,8 +34,8 @@ class TaskSpec {
   const DegradationKind& degradation() const { return degradation_; }
   // How results at this scale (ground truth / input size) are measured.
   virtual Protocol protocol(int scale) const = 0;
-  // The shipped model serving `channels`-channel images ("denoise-gray", "sr").
-  virtual std::string default_model(int channels) const = 0;
+  // The shipped model serving `channels`-channel images at `scale` ("denoise-gray", "sr").
+  virtual std::string default_model(int channels, int scale = 1) const = 0;
 
   // The degraded input (CV_32F) for gt_u8 under `setting` of degradation().
   cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const;

@@ -61,7 +61,8 @@ void CliTest::SetUpTestSuite() {
                 {"denoise-color", "denoise", 3},
                 {"sr", "super_resolution", 3},
                 {"dejpeg-gray", "dejpeg", 1},
-                {"dejpeg-color", "dejpeg", 3}};
+                {"dejpeg-color", "dejpeg", 3},
+                {"real", "real", 3}};
   uint64_t seed = 1;
   for (const auto& entry : models)
     write_tiny_model(models_path() / (std::string(entry.name) + ".safetensors"),

@@ -67,6 +67,25 @@ TEST_F(CliRestore, UpscaleByEveryScaleOfTheModel) {
   }
 }
 
+TEST_F(CliRestore, RestoreRunsTheRealPhotoModelAndNamesMissingScales) {
+  write_image_file(work_ / "photo.png", random_image(21, 30, 3, 4));
+  const auto output = work_ / "restored.png";
+  const auto result = run(restore_args("restore", work_ / "photo.png", output));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("model real"), std::string::npos) << result.out;
+  EXPECT_EQ(read_image_file(output).size(), cv::Size(30, 21));
+  // A 'real' model is not a denoise model: refused, nothing written.
+  const auto denoised = run(restore_args("denoise", work_ / "photo.png", work_ / "again.png",
+                                         {"-m", model("real").string()}));
+  expect_one_error_line(denoised, 1, {"is for task 'real', not 'denoise'"});
+  EXPECT_FALSE(fs::exists(work_ / "again.png"));
+  // Scales without a shipped model are named; scale 3 is not offered.
+  const auto x4 = run(restore_args("restore", work_ / "photo.png", work_ / "x4.png", {"--scale", "4"}));
+  expect_one_error_line(x4, 1, {"real-x4"});
+  EXPECT_FALSE(fs::exists(work_ / "x4.png"));
+  EXPECT_EQ(run(restore_args("restore", work_ / "photo.png", work_ / "x3.png", {"--scale", "3"})).exit_code, 2);
+}
+
 TEST_F(CliRestore, DejpegAJpegToPng) {
   cv::Mat bgr;
   cv::cvtColor(random_image(16, 24, 3, 4), bgr, cv::COLOR_RGB2BGR);

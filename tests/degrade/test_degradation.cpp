@@ -34,7 +34,7 @@ TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
   EXPECT_EQ(known_degradations(),
             (std::vector<std::string>{"gaussian_noise", "poisson_noise", "camera_noise", "blur",
                                       "motion_blur", "sinc", "resize", "resize_to", "bicubic_down",
-                                      "jpeg", "none"}));
+                                      "jpeg", "none", "recorded"}));
   for (const auto& id : known_degradations()) {
     EXPECT_EQ(find_degradation(id).id(), id);
     EXPECT_FALSE(find_degradation(id).summary().empty());
@@ -116,6 +116,16 @@ TEST(DegradationRegistry, ProtocolKindsAreTheirPureFunctions) {
     EXPECT_EQ(cv::norm(lr, imresize_matlab(modcrop(gt, 3), 1.0 / 3), cv::NORM_INF), 0.0);
     EXPECT_TRUE(bicubic.changes_size());
   }
+}
+
+TEST(DegradationRegistry, RecordedDamageIsMeasuredNeverMade) {
+  const auto& recorded = find_degradation("recorded");
+  EXPECT_EQ(recorded.label(recorded.with_value(1)), "real");
+  EXPECT_EQ(recorded.label(recorded.with_value(4)), "real x4");
+  EXPECT_EQ(recorded.scale(recorded.with_value(4)), 4);
+  Rng rng(1);
+  auto state = start_degrading(Gradient(8, 8, 3));
+  EXPECT_THROW(recorded.apply(state, recorded.with_value(1), rng), InvalidArgument);
 }
 
 TEST(DegradationRegistry, NoiseAndJpegEmitTheirConditionMaps) {

@@ -116,6 +116,21 @@ TEST(NoiseKinds, CameraNoiseFollowsItsModel) {
   EXPECT_EQ(Apply("camera_noise", {}, cv::Mat(8, 8, CV_8UC1, cv::Scalar(90)), 1).type(), CV_32FC1);
 }
 
+TEST(NoiseKinds, CorrelatedCameraNoiseKeepsItsDeviation) {
+  const cv::Mat flat(160, 160, CV_8UC3, cv::Scalar::all(128));
+  const std::map<std::string, double> white{{"shot", 0}, {"read", 0.01}, {"gamma", 1}, {"mosaic", 0}};
+  auto blotchy = white;
+  blotchy["correlation"] = 1.5;
+  std::vector<cv::Mat> a, b;
+  cv::split(Apply("camera_noise", white, flat, 3), a);
+  cv::split(Apply("camera_noise", blotchy, flat, 3), b);
+  // gamma 1: linear light is the image, so the noise is N(0, 0.01²) before and after the blur.
+  EXPECT_NEAR(StdDev(a[0]), 0.01, 0.0005);
+  EXPECT_NEAR(StdDev(b[0]), 0.01, 0.001);
+  EXPECT_LT(std::abs(NeighbourCorrelation(a[0])), 0.05);
+  EXPECT_GT(NeighbourCorrelation(b[0]), 0.7);  // exp(-1/(4·1.5²)) ≈ 0.89 for a Gaussian blur
+}
+
 TEST(NoiseKinds, GaussianGrayNoiseIsSharedByTheChannels) {
   const cv::Mat flat(40, 40, CV_8UC3, cv::Scalar::all(128));
   std::vector<cv::Mat> planes;

@@ -61,7 +61,7 @@ class FakeData : public ::testing::Test {
 
 TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   const auto protocols = eval::standard_protocols();
-  ASSERT_EQ(protocols.size(), 4u);
+  ASSERT_EQ(protocols.size(), 6u);
   EXPECT_EQ(protocols[0].task, denoise);
   EXPECT_EQ(protocols[0].sets.front().name, "BSD68");
   EXPECT_EQ(protocols[0].sets.front().color, Color::gray);
@@ -260,6 +260,47 @@ TEST_F(FakeData, SigmaConditionedModelGetsEachSigma) {
   }
 }
 
+TEST_F(FakeData, PairedSetsReadTheirInputsAndMeasureAgainstTheirMeans) {
+  // A paired set: clean/ and noisy/ with the same file names, the input read, never made.
+  const auto set = folder.path() / "test" / "Nam_CC15";
+  std::filesystem::create_directories(set / "clean");
+  std::filesystem::create_directories(set / "noisy");
+  std::vector<cv::Mat> cleans, noisies;
+  for (int i = 0; i < 2; ++i) {
+    cleans.push_back(SyntheticImage(i));
+    cv::Mat noise(cleans.back().size(), CV_8UC3);
+    cv::randu(noise, 0, 9);
+    noisies.push_back(cleans.back() + noise);
+    const auto name = "shot" + std::to_string(i) + ".png";
+    write_image(image_from_u8(cleans.back()), set / "clean" / name);
+    write_image(image_from_u8(noisies.back()), set / "noisy" / name);
+  }
+  const auto real = tasks::find_task("real");
+  const auto evaluation = eval::run_evaluation(Options(real, "Nam_CC15"));
+  ASSERT_EQ(evaluation.sets.size(), 1u);
+  const auto& input = Row(evaluation.sets[0], "Input");
+  ASSERT_EQ(input.cells.size(), 1u);
+  double psnr = 0;
+  for (int i = 0; i < 2; ++i) psnr += metrics::psnr(metrics::prepare(noisies[i], metrics::Space::all_channels, 0),
+                                                    metrics::prepare(cleans[i], metrics::Space::all_channels, 0)) / 2;
+  EXPECT_NEAR(input.cells[0].psnr, psnr, 1e-9);
+  // The blind non-local-means sweep: one row per strength, each a real denoiser.
+  for (int h = 2; h <= 6; ++h) {
+    const auto& row = Row(evaluation.sets[0], "OpenCV fastNlMeans h=" + std::to_string(h));
+    EXPECT_EQ(row.cells.size(), 1u);
+  }
+  EXPECT_EQ(real->degradation().label(evaluation.sets[0].methods[0].cells[0].degradation), "real");
+
+  // An input missing for a ground truth is named before anything is measured.
+  std::filesystem::remove(set / "noisy" / "shot1.png");
+  try {
+    eval::run_evaluation(Options(real, "Nam_CC15"));
+    FAIL() << "no error";
+  } catch (const FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("shot1.png"), std::string::npos) << error.what();
+  }
+}
+
 TEST_F(FakeData, LimitTakesTheFirstImages) {
   auto options = Options(dejpeg, "LIVE1");
   options.limit = 1;
@@ -292,7 +333,7 @@ class CountingUpscaler : public eval::Method {
 };
 
 TEST_F(FakeData, TimingRunsRepeatEachCallAndMeasureTheFirst) {
-  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {super_resolution->degradation().with_value(2)}, {}};
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, "", "", ""}}, {super_resolution->degradation().with_value(2)}, {}, false, {}, {}};
   const auto folder_of_set = folder.path() / "test/Set5";
   CountingUpscaler once(1), thrice(3);
   const auto one = eval::evaluate_set(x2, x2.sets[0], folder_of_set, {&once});
@@ -331,7 +372,7 @@ TEST_F(FakeData, BadInputsThrowTypedErrors) {
 
   std::filesystem::create_directories(folder.path() / "test/Empty");
   const std::vector<eval::Method*> none;
-  EXPECT_THROW(eval::evaluate_set(eval::standard_protocols()[1], {"Empty", Color::rgb, ""},
+  EXPECT_THROW(eval::evaluate_set(eval::standard_protocols()[1], {"Empty", Color::rgb, "", "", ""},
                                   folder.path() / "test/Empty", none),
                FileError);
 }
@@ -345,7 +386,7 @@ TEST(SharedData, FsrcnnPeerOnSet5MatchesPythonOpenCV) {
   if (!shared || !std::filesystem::is_directory(std::filesystem::path(shared) / "test/Set5") ||
       !std::filesystem::is_directory(peers))
     GTEST_SKIP() << "RESTORA_SHARED_DATA not set or incomplete";
-  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, ""}}, {super_resolution->degradation().with_value(2)}, {}};
+  eval::TaskProtocol x2{super_resolution, "", "", {{"Set5", Color::stored, "", "", ""}}, {super_resolution->degradation().with_value(2)}, {}, false, {}, {}};
   auto fsrcnn = eval::make_dnn_superres(eval::PeerNetwork::fsrcnn, peers);
   const auto set = eval::evaluate_set(x2, x2.sets[0], std::filesystem::path(shared) / "test/Set5",
                                       {fsrcnn.get()}, /*limit=*/1);

@@ -86,15 +86,37 @@ TEST_F(Record, MeasuringASetAgainReplacesItInPlace) {
   EXPECT_EQ(sets[1]["images"], 1);
 }
 
+// A model measured on another task's protocol (the Gaussian denoiser on real noise) keeps its file.
+TEST_F(Record, AnotherTasksModelIsNotRecorded) {
+  eval::Evaluation evaluation;
+  eval::SetScores set;
+  set.task = tasks::find_task("real");
+  set.set = {"Nam_CC15", eval::Color::rgb, "", "clean", "noisy"};
+  set.images = 15;
+  set.channels = 3;
+  eval::Cell cell;
+  cell.degradation = find_degradation("recorded").with_value(1);
+  cell.images = 15;
+  cell.psnr = 33.6;
+  set.methods.push_back({"Restora tiny-blind", {cell}, model.string(), "fp32"});
+  evaluation.sets.push_back(set);
+  const auto before = model_file::read_model_file(model).meta.scores;
+  EXPECT_TRUE(eval::record_scores(evaluation, context).empty());
+  EXPECT_EQ(model_file::read_model_file(model).meta.scores, before);
+}
+
 // The two JPEG protocols measure the same folder: the colour one records under its label, so
 // neither entry replaces the other, and its results carry the Y PSNR.
 TEST_F(Record, ProtocolsSharingAFolderRecordUnderTheirOwnTitles) {
+  auto file = model_file::read_model_file(model);
+  file.meta.task = "dejpeg";  // scores are recorded on the model's own task's protocols
+  model_file::write_model_file(model, file);
   eval::Evaluation evaluation;
   for (const bool colour : {false, true}) {
     eval::SetScores set;
     set.task = tasks::find_task("dejpeg");
-    set.set = colour ? eval::TestSet{"LIVE1", eval::Color::rgb, "LIVE1 colour"}
-                     : eval::TestSet{"LIVE1", eval::Color::y_u8, ""};
+    set.set = colour ? eval::TestSet{"LIVE1", eval::Color::rgb, "LIVE1 colour", "", ""}
+                     : eval::TestSet{"LIVE1", eval::Color::y_u8, "", "", ""};
     set.images = 29;
     set.channels = colour ? 3 : 1;
     eval::Cell cell;
@@ -133,7 +155,7 @@ TEST_F(Record, PartialRunsAreRefusedAndBaselinesHaveNoFile) {
 eval::Evaluation Fp32AndBf16Rows(const std::string& model, double drop) {
   eval::SetScores set;
   set.task = tasks::find_task("denoise");
-  set.set = {"BSD68", eval::Color::gray, ""};
+  set.set = {"BSD68", eval::Color::gray, "", "", ""};
   set.images = 68;
   set.channels = 1;
   for (const std::string precision : {"fp32", "bf16"}) {

@@ -37,7 +37,7 @@ eval::Evaluation SampleEvaluation() {
   eval::SetScores sr;
   sr.task = super_resolution;
   sr.protocol = "Super-resolution (bicubic degradation)";
-  sr.set = {"Set5", eval::Color::stored, ""};
+  sr.set = {"Set5", eval::Color::stored, "", "", ""};
   sr.images = 5;
   sr.channels = 3;
   sr.methods = {
@@ -55,14 +55,14 @@ eval::Evaluation SampleEvaluation() {
   eval::SetScores jpeg;
   jpeg.task = dejpeg;
   jpeg.protocol = "JPEG artifact removal (gray protocol)";
-  jpeg.set = {"classic5", eval::Color::gray, ""};
+  jpeg.set = {"classic5", eval::Color::gray, "", "", ""};
   jpeg.images = 5;
   jpeg.channels = 1;
   jpeg.methods = {{"Input", {MakeCell(jpeg.task, 10, 27.8212, 0.78, 25.2149, 0.0)}, "", ""}};
   eval::SetScores colour;
   colour.task = dejpeg;
   colour.protocol = "JPEG artifact removal (colour protocol)";
-  colour.set = {"LIVE1", eval::Color::rgb, "LIVE1 colour"};
+  colour.set = {"LIVE1", eval::Color::rgb, "LIVE1 colour", "", ""};
   colour.images = 29;
   colour.channels = 3;
   auto colour_cell = MakeCell(dejpeg, 10, 25.5, 0.73, nan, 1.5);

@@ -40,6 +40,10 @@ TEST(TaskRegistry, DegradationConditioningAndModels) {
   EXPECT_EQ(denoise->default_model(3), "denoise-color");
   EXPECT_EQ(dejpeg->default_model(1), "dejpeg-gray");
   EXPECT_EQ(sr->default_model(3), "sr");
+  EXPECT_EQ(sr->default_model(3, 4), "sr");
+  const auto real = find_task("real");
+  EXPECT_EQ(real->default_model(3), "real");
+  EXPECT_EQ(real->default_model(3, 4), "real-x4");
 }
 
 TEST(TaskRegistry, ProtocolsFollowProtocolsMd) {

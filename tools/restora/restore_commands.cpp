@@ -158,10 +158,22 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
                    "Known JPEG quality 1..100 (quality-conditioned models)")
       ->check(CLI::Range(1, 100));
 
+  auto real = std::make_shared<RestoreArgs>();
+  real->restore.scale = 1;
+  auto* restore_command = add_restore_command(
+      app, "restore",
+      "Restore a real photo: camera noise, mild blur and JPEG damage, blind (model 'real'; "
+      "--scale 2 or 4 upscales with the real-world super-resolution models)",
+      *real, global);
+  restore_command->add_option("-s,--scale", real->restore.scale, "Output scale: 1, 2 or 4")
+      ->check(CLI::IsMember({1, 2, 4}))
+      ->capture_default_str();
+
   auto runs = std::make_shared<std::vector<Run>>(
       std::vector<Run>{make_run(denoise_command, denoise, "denoise", global),
                        make_run(upscale_command, upscale, "super_resolution", global),
-                       make_run(dejpeg_command, dejpeg, "dejpeg", global)});
+                       make_run(dejpeg_command, dejpeg, "dejpeg", global),
+                       make_run(restore_command, real, "real", global)});
   return [runs]() -> int {
     for (const auto& run : *runs)
       if (int code = run(); code >= 0) return code;
