@@ -86,6 +86,27 @@ TEST_F(CliRestore, RestoreRunsTheRealPhotoModelAndNamesMissingScales) {
   EXPECT_EQ(run(restore_args("restore", work_ / "photo.png", work_ / "x3.png", {"--scale", "3"})).exit_code, 2);
 }
 
+TEST_F(CliRestore, CompareWritesASheetOfTheSamePictureAndRefusesMismatches) {
+  write_image_file(work_ / "big.png", random_image(40, 60, 3, 5));
+  write_image_file(work_ / "small.png", random_image(10, 15, 3, 6));
+  const auto sheet = work_ / "sheet.png";
+  const auto result = run({"compare", (work_ / "small.png").string(), (work_ / "big.png").string(),
+                           "-o", sheet.string(), "--labels", "input,output", "--crop", "20,8,12,16",
+                           "--zoom", "3"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto written = read_image_file(sheet);
+  EXPECT_EQ(written.size(), cv::Size(2 * 60 + 8, 28 + 40 + 8 + 48));  // library test: the pixels
+  // Not one picture: another aspect ratio. One line, exit 2, nothing written.
+  write_image_file(work_ / "other.png", random_image(40, 50, 3, 7));
+  const auto bad = run({"compare", (work_ / "big.png").string(), (work_ / "other.png").string(),
+                        "-o", (work_ / "bad.png").string()});
+  expect_one_error_line(bad, 2, {"other", "40"});
+  EXPECT_FALSE(fs::exists(work_ / "bad.png"));
+  // An existing sheet is kept unless --overwrite.
+  expect_one_error_line(run({"compare", (work_ / "big.png").string(), "-o", sheet.string()}), 2,
+                        {"exists"});
+}
+
 TEST_F(CliRestore, DejpegAJpegToPng) {
   cv::Mat bgr;
   cv::cvtColor(random_image(16, 24, 3, 4), bgr, cv::COLOR_RGB2BGR);

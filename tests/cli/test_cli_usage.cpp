@@ -23,7 +23,9 @@ TEST_F(CliUsage, HelpOfEverySubcommandExitsZeroAndShowsDefaults) {
       {"models", "--json"},
       {"info", "--json"},
       {"compress", "--quality INT:INT in [1 - 255]=5"},
-      {"decompress", "--precision TEXT:{auto,fp32,bf16}=fp32"}};
+      {"decompress", "--precision TEXT:{auto,fp32,bf16}=fp32"},
+      {"restore", "--scale INT:{1,2,4}=1"},
+      {"compare", "--zoom INT:INT in [1 - 16]=2"}};
   for (const auto& [command, shown] : cases) {
     SCOPED_TRACE(command);
     const auto result = run({command, "-h"});
@@ -35,7 +37,7 @@ TEST_F(CliUsage, HelpOfEverySubcommandExitsZeroAndShowsDefaults) {
   EXPECT_EQ(top.exit_code, 0);
   for (const char* command :
        {"denoise", "upscale", "dejpeg", "degrade", "train", "eval", "models", "info", "compress",
-        "decompress"})
+        "decompress", "restore", "compare"})
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
 }
 

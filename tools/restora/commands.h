@@ -18,6 +18,7 @@ struct GlobalOptions {
 
 Run add_restore_commands(CLI::App& app, GlobalOptions& global);  // denoise, upscale, dejpeg
 Run add_degrade_command(CLI::App& app, GlobalOptions& global);
+Run add_compare_command(CLI::App& app, GlobalOptions& global);   // side-by-side sheets
 Run add_train_command(CLI::App& app, GlobalOptions& global);
 Run add_eval_command(CLI::App& app, GlobalOptions& global);
 Run add_model_commands(CLI::App& app, GlobalOptions& global);    // models, info
