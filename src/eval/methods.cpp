@@ -128,9 +128,11 @@ class PeerOutputs : public Method {
     return quantize_u8(read_image(path).pixels);
   }
   std::string details() override {
-    return fmt::format("{} (published outputs): the files NAME{}.png of {}, as published; their "
-                       "time is reading the file.",
-                       name_, suffix_, folder_.string());
+    // The folder as the data folder names it (peers/NAME), not this machine's path.
+    const auto shown = folder_.parent_path().filename() / folder_.filename();
+    return fmt::format("{} (published outputs): the files NAME{}.png of the data folder's {}, as "
+                       "published; their time is reading the file.",
+                       name_, suffix_, shown.string());
   }
 
  private:
