@@ -163,8 +163,8 @@ ChainSpec parse_chain(const std::string& raw) {
   std::string text = raw;
   text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }),
              text.end());
-  for (const auto& [name, expansion] : presets())
-    if (text == name) text = expansion;
+  const auto names = chain_presets();
+  if (std::find(names.begin(), names.end(), text) != names.end()) text = preset_text(text);
   if (text.empty()) throw InvalidArgument("the degradation chain is empty");
   ChainSpec spec;
   spec.text = text;
