@@ -30,6 +30,9 @@ struct RestoreOptions {
   int scale = 0;            // output scale (1, 2, 3, 4...) the model must make; 0 = its first
   double sigma = -1.0;      // denoise: known noise σ (0..255) for σ-conditioned models; <0 = blind
   int quality = 0;          // dejpeg: known JPEG quality for quality-conditioned models; 0 = blind
+  // GAN models with a strength control (their PSNR-oriented base named in the file): 0 runs the
+  // base, 1 the GAN weights, between them the interpolated weights; < 0 = the model as stored.
+  double strength = -1.0;
   int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
   // Bytes of tensor memory the network may use (beyond the images themselves); 0 = a quarter
   // of physical memory. Tiles shrink when an allocation fails. Process-wide while restoring.

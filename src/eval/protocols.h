@@ -67,7 +67,16 @@ struct TaskProtocol {
   // No ground truth: the set's images are the inputs, the outputs are scored by NIQE with this
   // pristine model (relative to the data folder). Empty: full-reference metrics.
   std::filesystem::path niqe_model = {};
+  // A fixed degradation chain (degrade/chain.h text) that makes each input from its ground truth
+  // (modcropped to the setting's scale), drawn with Rng(noise_seed(index)); the settings then
+  // only give the scale. Empty: the settings' own degradation.
+  std::string chain = {};
 };
+
+// The synthetic control of the real-world x4 protocol: one fixed second-order chain (two rounds
+// of blur, resize, noise and JPEG, then the resize to 1/4, a sinc filter and JPEG), mid-range
+// values of Real-ESRGAN's training ranges; only the noise differs per image (seeded).
+extern const char* const synthetic_second_order_x4;
 
 // Denoise: gray BSD68, Set12 and colour CBSD68, Kodak24, McMaster at σ 15, 25, 50.
 // Super-resolution: Set5, Set14, BSD100 (as stored) at x2, x3, x4.
@@ -75,6 +84,7 @@ struct TaskProtocol {
 // Dejpeg (colour protocol): LIVE1 in RGB ("LIVE1 colour"), 4:2:0 JPEGs, the same qualities.
 // Real (real noise): Nam_CC15's noisy photos against their clean means, RGB.
 // Real (real low quality): RealSRSet x4, NIQE of the outputs (no ground truth).
+// Real (synthetic control): BSD100 and Kodak24 through synthetic_second_order_x4, Y, crop 4.
 std::vector<TaskProtocol> standard_protocols();
 
 // The protocol with this title; an unknown title -> InvalidArgument.

@@ -58,7 +58,8 @@ std::string list_names(const NameTable<Enum>& table) {
 constexpr const char* known_fields[] = {
     "name",          "description",  "arch",        "arch_config", "task",         "scales",
     "in_channels",   "out_channels", "color_space", "input_range", "output_range", "conditioning",
-    "tile_overlap", "size_multiple", "precision", "recipe",      "scores",      "created"};
+    "tile_overlap", "size_multiple", "precision", "recipe",      "scores",      "created",
+    "strength_base"};
 
 // Where problems go: a FormatError while reading a file, an InvalidArgument
 // when the caller hands over metadata to store.
@@ -231,6 +232,8 @@ ModelMeta meta_from_document(const json& document, const Check& check) {
   if (!is_iso_date(meta.created)) {
     fields.wrong("created", "an ISO 8601 date such as \"2024-05-01\"");
   }
+  // Optional (absent from models without a strength partner).
+  if (document.contains("strength_base")) meta.strength_base = fields.text("strength_base", false);
   return meta;
 }
 
@@ -307,24 +310,26 @@ std::map<std::string, std::string> to_metadata(const ModelMeta& meta) {
 json to_json(const ModelMeta& meta) {
   json precision = json::array();
   for (const Precision entry : meta.precision) precision.push_back(precision_name(entry));
-  return {{"name", meta.name},
-          {"description", meta.description},
-          {"arch", meta.arch},
-          {"arch_config", meta.arch_config},
-          {"task", meta.task},
-          {"scales", meta.scales},
-          {"in_channels", meta.in_channels},
-          {"out_channels", meta.out_channels},
-          {"color_space", color_space_name(meta.color_space)},
-          {"input_range", meta.input_range},
-          {"output_range", meta.output_range},
-          {"conditioning", conditioning_name(meta.conditioning)},
-          {"tile_overlap", meta.tile_overlap},
-          {"size_multiple", meta.size_multiple},
-          {"precision", precision},
-          {"recipe", meta.recipe},
-          {"scores", meta.scores},
-          {"created", meta.created}};
+  json document = {{"name", meta.name},
+                   {"description", meta.description},
+                   {"arch", meta.arch},
+                   {"arch_config", meta.arch_config},
+                   {"task", meta.task},
+                   {"scales", meta.scales},
+                   {"in_channels", meta.in_channels},
+                   {"out_channels", meta.out_channels},
+                   {"color_space", color_space_name(meta.color_space)},
+                   {"input_range", meta.input_range},
+                   {"output_range", meta.output_range},
+                   {"conditioning", conditioning_name(meta.conditioning)},
+                   {"tile_overlap", meta.tile_overlap},
+                   {"size_multiple", meta.size_multiple},
+                   {"precision", precision},
+                   {"recipe", meta.recipe},
+                   {"scores", meta.scores},
+                   {"created", meta.created}};
+  if (!meta.strength_base.empty()) document["strength_base"] = meta.strength_base;
+  return document;
 }
 
 std::string today_utc() {

@@ -57,6 +57,10 @@ struct ModelMeta {
   nlohmann::json recipe = nlohmann::json::object();   // training config, command, steps...
   nlohmann::json scores = nlohmann::json::object();   // may be empty
   std::string created;  // ISO 8601 date, "2024-05-01" optionally followed by "T..."
+  // A GAN fine-tune's PSNR-oriented start (same arch and config), by model name, found beside
+  // this file or among the shipped models: strength s runs the weights (1−s)·base + s·these.
+  // Empty for models without a strength control.
+  std::string strength_base;
 };
 
 struct ModelFile {

@@ -113,4 +113,34 @@ void import_weights(torch::nn::Module& module, const std::vector<model_file::Ten
           fmt::format("model file '{}': unexpected tensor '{}'", source, tensor.name));
 }
 
+std::vector<model_file::Tensor> interpolate_weights(const std::vector<model_file::Tensor>& a,
+                                                    const std::vector<model_file::Tensor>& b,
+                                                    double t) {
+  if (!(t >= 0.0 && t <= 1.0))
+    throw InvalidArgument(fmt::format("interpolation weight {} is not in [0, 1]", t));
+  if (a.size() != b.size())
+    throw InvalidArgument(fmt::format("cannot interpolate {} tensors with {}", a.size(), b.size()));
+  std::vector<model_file::Tensor> result;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].shape != b[i].shape)
+      throw InvalidArgument(fmt::format("cannot interpolate tensor '{}' {} with '{}' {}", a[i].name,
+                                        a[i].shape, b[i].name, b[i].shape));
+    const auto first = from_file_tensor(a[i]), second = from_file_tensor(b[i]);
+    if (!first.is_floating_point()) {
+      // Counters and indices are not weights: they must agree.
+      if (!torch::equal(first, second))
+        throw InvalidArgument(fmt::format("cannot interpolate tensor '{}': its values differ", a[i].name));
+      result.push_back(a[i]);
+      continue;
+    }
+    if (t == 0.0 || t == 1.0) {  // the ends exactly, signed zeros included
+      result.push_back(t == 0.0 ? a[i] : b[i]);
+      continue;
+    }
+    const auto mixed = (1.0 - t) * first.to(torch::kFloat32) + t * second.to(torch::kFloat32);
+    result.push_back(to_file_tensor(a[i].name, mixed));
+  }
+  return result;
+}
+
 }  // namespace restora::nn

@@ -119,9 +119,33 @@ archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
   return network;
 }
 
-LoadedModel load_model(const fs::path& path) {
+LoadedModel load_model(const fs::path& path, double strength) {
   LoadedModel loaded;
   auto file = model_file::read_model_file(path);
+  if (strength >= 0.0) {
+    if (!(strength <= 1.0))
+      throw InvalidArgument(fmt::format("strength {} is not in [0, 1]", strength));
+    if (file.meta.strength_base.empty())
+      throw InvalidArgument(fmt::format(
+          "model '{}' has no strength control: --strength needs a GAN model whose metadata names "
+          "its PSNR-oriented base (strength_base)",
+          path.string()));
+    // The base beside this file first (a run's folder), then the shipped models.
+    const auto beside = path.parent_path() / (file.meta.strength_base + ".safetensors");
+    std::error_code error;
+    const auto base_path =
+        fs::is_regular_file(beside, error) ? beside : resolve_model(file.meta.strength_base);
+    const auto base = model_file::read_model_file(base_path);
+    if (base.meta.arch != file.meta.arch || base.meta.arch_config != file.meta.arch_config)
+      throw FormatError(fmt::format("model '{}': its strength base '{}' is another network",
+                                    path.string(), base_path.string()));
+    try {
+      file.tensors = nn::interpolate_weights(base.tensors, file.tensors, strength);
+    } catch (const InvalidArgument& mismatch) {
+      throw FormatError(fmt::format("model '{}' and its strength base '{}': {}", path.string(),
+                                    base_path.string(), mismatch.what()));
+    }
+  }
   loaded.meta = std::move(file.meta);
   loaded.path = path;
   if (loaded.meta.task == "codec")

@@ -28,7 +28,9 @@ std::filesystem::path resolve_model(const std::string& name_or_path);
 std::vector<std::filesystem::path> shipped_models();
 
 // Reads, validates (metadata, arch, tensor names and shapes, traits) and builds the network.
-LoadedModel load_model(const std::filesystem::path& path);
+// strength >= 0: the weights (1−s)·base + s·file, base being the model its metadata names as
+// strength_base (ModelMeta); InvalidArgument when s > 1 or the model has no base.
+LoadedModel load_model(const std::filesystem::path& path, double strength = -1.0);
 
 // A network described by `meta` with freshly initialised weights (training starts here).
 archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta);

@@ -33,7 +33,7 @@ struct Restorer::State {
     const auto path = resolve_model(name).string();
     auto found = models.find(path);
     if (found != models.end()) return found->second;
-    auto loaded = load_model(path);
+    auto loaded = load_model(path, options.strength);
     if (loaded.meta.task != task->id())
       throw ModelMismatch(
           fmt::format("model '{}' is for task '{}', not '{}'", path, loaded.meta.task, task->id()));
@@ -57,6 +57,8 @@ Restorer::Restorer(const std::string& task, RestoreOptions options)
   state_->engine.device = parse_device(options.device);
   nn::choose_precision(options.precision, {}, state_->engine.device);  // rejects unknown names now
   set_compute_threads(options.threads);
+  if (options.strength > 1.0)
+    throw InvalidArgument(fmt::format("strength {} is not in [0, 1]", options.strength));
   const bool upscaler = state_->task->degradation().changes_size();
   if (options.scale != 0 && (options.scale < (upscaler ? 2 : 1) || options.scale > 8))
     throw InvalidArgument(

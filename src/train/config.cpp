@@ -137,8 +137,26 @@ TrainingConfig parse_training(config::JsonReader read) {
   training.validate_every = read.get_int("validate_every", 1000, 1, 100000000);
   training.log_every = read.get_int("log_every", 50, 1, 100000000);
   training.init_from = read.get_string("init_from", "");
+  training.init_partial = read.get_bool("init_partial", false);
   read.finish();
   return training;
+}
+
+AdversarialConfig parse_adversarial(config::JsonReader read) {
+  AdversarialConfig adversarial;
+  adversarial.enabled = true;
+  auto discriminator = read.section("discriminator");
+  adversarial.discriminator = discriminator.get_string("arch", "unet_sn");
+  adversarial.discriminator_config = discriminator.get_object("config");
+  discriminator.finish();
+  adversarial.loss = read.get_string("loss", "vanilla", {"vanilla", "hinge", "relativistic"});
+  adversarial.pixel_weight = read.get_double("pixel_weight", 1.0, 0.0, 1e6);
+  adversarial.adversarial_weight = read.get_double("adversarial_weight", 0.1, 0.0, 1e6);
+  adversarial.feature_matching_weight = read.get_double("feature_matching_weight", 1.0, 0.0, 1e6);
+  adversarial.optimizer = parse_optimizer(read.section("optimizer"));
+  adversarial.niqe_model = read.get_string("niqe_model", "");
+  read.finish();
+  return adversarial;
 }
 
 }  // namespace
@@ -172,6 +190,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   experiment.optimizer = parse_optimizer(read.section("optimizer"));
   experiment.schedule = parse_schedule(read.section("schedule"));
   experiment.training = parse_training(read.section("training"));
+  if (read.has("adversarial")) experiment.adversarial = parse_adversarial(read.section("adversarial"));
   read.finish();
   return experiment;
 }

@@ -60,6 +60,27 @@ struct TrainingConfig {
   int validate_every = 1000;
   int log_every = 50;
   std::string init_from;  // model file whose weights start the run (fine-tuning)
+  // Take only init_from's tensors that the network has with the same name and shape (the others
+  // keep their fresh initialisation): e.g. one scale's head and the body of a multi-scale model.
+  bool init_partial = false;
+};
+
+// Adversarial (GAN) training of the network against a discriminator. The generator's loss is
+// pixel_weight·pixel + adversarial_weight·adversarial + feature_matching_weight·FM, where FM is
+// the mean L1 distance between the discriminator's features of the restored and the clean patch
+// (a perceptual loss that needs no pretrained network).
+struct AdversarialConfig {
+  bool enabled = false;               // the config has an `adversarial` section
+  std::string discriminator = "unet_sn";
+  nlohmann::json discriminator_config = nlohmann::json::object();
+  std::string loss = "vanilla";       // vanilla (BCE) | hinge | relativistic (average, RaGAN)
+  double pixel_weight = 1.0;
+  double adversarial_weight = 0.1;
+  double feature_matching_weight = 1.0;
+  OptimizerConfig optimizer;          // the discriminator's
+  // NIQE parameters (metrics/niqe.h), relative to the data root: when set, validation also
+  // scores NIQE and keeps the weights with the lowest; otherwise the highest PSNR.
+  std::string niqe_model;
 };
 
 struct ExperimentConfig {
@@ -74,6 +95,7 @@ struct ExperimentConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   TrainingConfig training;
+  AdversarialConfig adversarial;
   nlohmann::json source;  // the config file as read, stored in the model's recipe
 };
 

@@ -59,7 +59,7 @@ void copy_planar(const cv::Mat& hwc, float* destination) {
 }  // namespace
 
 PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& data_root)
-    : experiment_(experiment), maps_(chain_maps(experiment.data.chain)) {
+    : experiment_(experiment), data_root_(data_root), maps_(chain_maps(experiment.data.chain)) {
   const auto& data = experiment.data;
   std::vector<fs::path> files;
   for (const auto& folder : data.folders) {

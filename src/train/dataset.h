@@ -43,6 +43,8 @@ class PatchSource {
   const std::vector<ValidationCase>& validation() const { return validation_; }
   size_t training_images() const { return images_.size(); }
   int channels() const { return channels_; }
+  // Relative paths of the experiment (folders, NIQE parameters) are read under it.
+  const std::filesystem::path& data_root() const { return data_root_; }
 
  private:
   struct Item {
@@ -50,6 +52,7 @@ class PatchSource {
     std::map<int, cv::Mat> lr;  // super-resolution: the whole image downscaled per scale
   };
   const ExperimentConfig& experiment_;
+  std::filesystem::path data_root_;
   std::vector<MapInfo> maps_;  // what the chain may make
   // Whether the degradation is one size-changing step applied to whole images once per scale
   // (the super-resolution protocol's bicubic), instead of a chain applied to each patch.

@@ -1,4 +1,5 @@
-// Pixel losses between a restored batch and its ground truth.
+// Training losses: pixel losses between a restored batch and its ground truth, and the
+// adversarial losses over a discriminator's logits.
 #pragma once
 
 #include <torch/types.h>
@@ -10,5 +11,16 @@ namespace restora::train {
 // kind: "l1" | "l2" | "charbonnier" (sqrt(d² + 1e-6), a smooth L1). Computed in fp32.
 torch::Tensor pixel_loss(const std::string& kind, const torch::Tensor& output,
                          const torch::Tensor& target);
+
+// Adversarial losses over logits of any shape (e.g. one per pixel), computed in fp32.
+// kind: "vanilla" (binary cross-entropy), "hinge", or "relativistic" (the relativistic average
+// GAN: each side's logits judged against the other side's mean logit).
+// The discriminator's loss: real should score real, fake fake.
+torch::Tensor discriminator_loss(const std::string& kind, const torch::Tensor& real_logits,
+                                 const torch::Tensor& fake_logits);
+// The generator's loss: fake should pass as real. `real_logits` is used by "relativistic" only
+// (pass them detached).
+torch::Tensor generator_loss(const std::string& kind, const torch::Tensor& real_logits,
+                             const torch::Tensor& fake_logits);
 
 }  // namespace restora::train

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "model_file/model_meta.h"
 #include "nn/precision.h"
@@ -23,10 +25,30 @@ struct ValidationScores {
   nlohmann::json record;   // stored in the model file as scores.validation
 };
 
+// A set of weights the run trains with its own optimizer. parts()[0] is always network(): the
+// weights that become the model and are averaged into the EMA twin; others (a discriminator)
+// are checkpointed beside it.
+struct TrainedPart {
+  std::string name;  // "network", "discriminator": names its checkpoint file and log columns
+  torch::nn::Module* module = nullptr;
+  OptimizerConfig optimizer;
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
   virtual torch::nn::Module& network() = 0;
+  // What the run optimizes; by default the network alone with the experiment's optimizer.
+  virtual std::vector<TrainedPart> parts(const OptimizerConfig& network_optimizer);
+  // The losses train_step returns, in order: [0] is logged as `loss` (and checked for
+  // divergence), the others as extra log.csv columns after the validation's.
+  virtual std::vector<std::string> loss_names() const { return {"loss"}; }
+  // One optimisation step over every part: computes the losses, zeroes, back-propagates, clips
+  // (grad_clip > 0: the global norm of each part's gradients) and steps optimizers[i] for
+  // parts()[i]. The default back-propagates loss() into the network alone.
+  virtual std::vector<double> train_step(const Batch& batch, nn::Precision precision,
+                                         const std::vector<torch::optim::Optimizer*>& optimizers,
+                                         double grad_clip);
   // A fresh instance of the same architecture (holds the EMA weights).
   virtual std::shared_ptr<torch::nn::Module> make_twin() const = 0;
   // The loss of one batch, differentiable; the network runs under `precision`.
@@ -38,10 +60,20 @@ class Objective {
   virtual model_file::ModelFile package(torch::nn::Module& weights) = 0;
 };
 
+// The objective an experiment names: adversarial when it has an `adversarial` section, the
+// codec's for the codec task, otherwise restoration.
+std::unique_ptr<Objective> make_objective(const ExperimentConfig& experiment,
+                                          const PatchSource& source,
+                                          const std::function<void(const std::string&)>& say);
+
 // Restoration tasks (denoise, super_resolution, dejpeg): one of archs/'s networks, a pixel loss.
 std::unique_ptr<Objective> make_restoration_objective(const ExperimentConfig& experiment,
                                                       const PatchSource& source,
                                                       const std::function<void(const std::string&)>& say);
+// A restoration network trained against a discriminator (GAN), after a pixel-loss start.
+std::unique_ptr<Objective> make_adversarial_objective(
+    const ExperimentConfig& experiment, const PatchSource& source,
+    const std::function<void(const std::string&)>& say);
 // The learned codec: rate + λ·distortion over the quality levels.
 std::unique_ptr<Objective> make_codec_objective(const ExperimentConfig& experiment,
                                                 const PatchSource& source,

@@ -13,7 +13,7 @@
 #include "restore/engine.h"
 #include "restore/model_loader.h"
 #include "train/losses.h"
-#include "train/objective.h"
+#include "train/restoration_objective.h"
 
 namespace restora::train {
 namespace {
@@ -35,101 +35,124 @@ model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels)
   return meta;
 }
 
-class RestorationObjective : public Objective {
- public:
-  RestorationObjective(const ExperimentConfig& experiment, const PatchSource& source,
-                       const std::function<void(const std::string&)>& say)
-      : experiment_(experiment), source_(source), meta_(describe(experiment, source.channels())) {
-    network_ = archs::build_network(meta_.arch, meta_.arch_config);
-    const auto traits = network_->traits();
-    meta_.size_multiple = traits.size_multiple;
-    meta_.tile_overlap = experiment.tile_overlap >= 0
-                             ? experiment.tile_overlap
-                             : static_cast<int>(
-                                   round_up(traits.receptive_radius, traits.size_multiple));
-    build_from_meta(meta_);  // validates the metadata against the network
-    condition_names_ = model_file::condition_map_names(meta_.conditioning);
-    const auto& start = experiment.training.init_from;
-    if (!start.empty()) {
-      auto loaded = load_model(resolve_model(start));
-      nn::import_weights(*network_, nn::export_weights(*loaded.network), start);
+}  // namespace
+
+RestorationObjective::RestorationObjective(const ExperimentConfig& experiment,
+                                           const PatchSource& source,
+                                           const std::function<void(const std::string&)>& say)
+    : experiment_(experiment), source_(source), meta_(describe(experiment, source.channels())) {
+  network_ = archs::build_network(meta_.arch, meta_.arch_config);
+  const auto traits = network_->traits();
+  meta_.size_multiple = traits.size_multiple;
+  meta_.tile_overlap =
+      experiment.tile_overlap >= 0
+          ? experiment.tile_overlap
+          : static_cast<int>(round_up(traits.receptive_radius, traits.size_multiple));
+  build_from_meta(meta_);  // validates the metadata against the network
+  condition_names_ = model_file::condition_map_names(meta_.conditioning);
+  const auto& start = experiment.training.init_from;
+  if (!start.empty()) {
+    auto loaded = load_model(resolve_model(start));
+    auto tensors = nn::export_weights(*loaded.network);
+    if (experiment.training.init_partial) {
+      // Keep the file's tensors that the network has with the same shape; the rest of the
+      // network keeps its fresh initialisation (e.g. a head for another scale).
+      auto own = nn::export_weights(*network_);
+      std::vector<model_file::Tensor> kept;
+      for (auto& tensor : own) {
+        const auto found = std::find_if(tensors.begin(), tensors.end(), [&](const auto& other) {
+          return other.name == tensor.name && other.shape == tensor.shape;
+        });
+        kept.push_back(found != tensors.end() ? *found : tensor);
+      }
+      const auto taken = std::count_if(own.begin(), own.end(), [&](const auto& tensor) {
+        return std::any_of(tensors.begin(), tensors.end(), [&](const auto& other) {
+          return other.name == tensor.name && other.shape == tensor.shape;
+        });
+      });
+      say(fmt::format("initialised {} of {} tensors from {} (init_partial)", taken, own.size(), start));
+      tensors = std::move(kept);
+    } else {
       say(fmt::format("initialised from {}", start));
     }
+    nn::import_weights(*network_, tensors, start);
   }
+}
 
-  torch::nn::Module& network() override { return *network_; }
+std::shared_ptr<torch::nn::Module> RestorationObjective::make_twin() const {
+  return archs::build_network(meta_.arch, meta_.arch_config);
+}
 
-  std::shared_ptr<torch::nn::Module> make_twin() const override {
-    return archs::build_network(meta_.arch, meta_.arch_config);
-  }
-
-  torch::Tensor loss(const Batch& batch, nn::Precision precision) override {
-    archs::NetworkInput input;
-    const auto layout = nn::preferred_layout(precision, torch::kCPU);
-    input.lq = nn::in_layout(batch.lq, layout);
-    if (!condition_names_.empty()) {
-      std::vector<int64_t> channels;
-      for (const auto& name : condition_names_) {
-        const auto found = std::find(batch.map_names.begin(), batch.map_names.end(), name);
-        channels.push_back(found - batch.map_names.begin());  // the config check found it
-      }
-      input.condition = nn::in_layout(batch.maps.index_select(1, torch::tensor(channels)), layout);
+torch::Tensor RestorationObjective::restore(const Batch& batch, nn::Precision precision) {
+  archs::NetworkInput input;
+  const auto layout = nn::preferred_layout(precision, torch::kCPU);
+  input.lq = nn::in_layout(batch.lq, layout);
+  if (!condition_names_.empty()) {
+    std::vector<int64_t> channels;
+    for (const auto& name : condition_names_) {
+      const auto found = std::find(batch.map_names.begin(), batch.map_names.end(), name);
+      channels.push_back(found - batch.map_names.begin());  // the config check found it
     }
-    input.scale = batch.scale;
-    torch::Tensor output;
-    {
-      nn::AutocastScope autocast(precision, torch::kCPU);
-      output = network_->forward(input);
-    }
-    return pixel_loss(experiment_.training.loss, output, batch.gt);
+    input.condition = nn::in_layout(batch.maps.index_select(1, torch::tensor(channels)), layout);
   }
+  input.scale = batch.scale;
+  nn::AutocastScope autocast(precision, torch::kCPU);
+  return network_->forward(input);
+}
 
-  ValidationScores validate(torch::nn::Module& weights, nn::Precision precision) override {
-    auto& network = dynamic_cast<archs::RestorationNetworkImpl&>(weights);
-    EngineOptions engine;
-    engine.precision = precision;
-    double psnr = 0.0, ssim = 0.0;
-    const auto& cases = source_.validation();
-    for (const auto& item : cases) {
-      ConditionMaps maps;
-      for (const auto& name : condition_names_) maps.push_back(*find_map(item.maps, name));
-      const auto restored = run_tiled(network, item.lq, maps, item.scale, engine);
-      const auto protocol = experiment_.task->protocol(item.scale);
-      const auto scores = metrics::measure(quantize_u8(restored), item.gt_u8, protocol.space,
-                                           protocol.crop_border, false);
-      psnr += scores.psnr;
-      ssim += scores.ssim;
-    }
-    if (!cases.empty()) {
-      psnr /= cases.size();
-      ssim /= cases.size();
-    }
-    ValidationScores result;
-    result.score = psnr;
-    result.columns = fmt::format("{:.4f},{:.5f}", psnr, ssim);
-    result.summary = fmt::format("validation PSNR {:.3f} dB, SSIM {:.4f}", psnr, ssim);
-    result.record = {{"psnr", psnr}, {"ssim", ssim}, {"images", "held-out training images"}};
-    return result;
+torch::Tensor RestorationObjective::loss(const Batch& batch, nn::Precision precision) {
+  return pixel_loss(experiment_.training.loss, restore(batch, precision), batch.gt);
+}
+
+std::vector<cv::Mat> RestorationObjective::restore_validation(torch::nn::Module& weights,
+                                                              nn::Precision precision) {
+  auto& network = dynamic_cast<archs::RestorationNetworkImpl&>(weights);
+  EngineOptions engine;
+  engine.precision = precision;
+  std::vector<cv::Mat> restored;
+  for (const auto& item : source_.validation()) {
+    ConditionMaps maps;
+    for (const auto& name : condition_names_) maps.push_back(*find_map(item.maps, name));
+    restored.push_back(quantize_u8(run_tiled(network, item.lq, maps, item.scale, engine)));
   }
+  return restored;
+}
 
-  std::string validation_header() const override { return "validation_psnr,validation_ssim"; }
-
-  model_file::ModelFile package(torch::nn::Module& weights) override {
-    model_file::ModelFile file;
-    file.meta = meta_;
-    file.tensors = nn::export_weights(weights);
-    return file;
+RestorationObjective::Fidelity RestorationObjective::fidelity(
+    const std::vector<cv::Mat>& restored) const {
+  Fidelity mean;
+  const auto& cases = source_.validation();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto protocol = experiment_.task->protocol(cases[i].scale);
+    const auto scores = metrics::measure(restored[i], cases[i].gt_u8, protocol.space,
+                                         protocol.crop_border, false);
+    mean.psnr += scores.psnr;
+    mean.ssim += scores.ssim;
   }
+  if (!cases.empty()) {
+    mean.psnr /= static_cast<double>(cases.size());
+    mean.ssim /= static_cast<double>(cases.size());
+  }
+  return mean;
+}
 
- private:
-  const ExperimentConfig& experiment_;
-  const PatchSource& source_;
-  model_file::ModelMeta meta_;
-  std::vector<std::string> condition_names_;  // the maps the network takes, in order
-  archs::RestorationNetwork network_;
-};
+ValidationScores RestorationObjective::validate(torch::nn::Module& weights,
+                                                nn::Precision precision) {
+  const auto mean = fidelity(restore_validation(weights, precision));
+  ValidationScores result;
+  result.score = mean.psnr;
+  result.columns = fmt::format("{:.4f},{:.5f}", mean.psnr, mean.ssim);
+  result.summary = fmt::format("validation PSNR {:.3f} dB, SSIM {:.4f}", mean.psnr, mean.ssim);
+  result.record = {{"psnr", mean.psnr}, {"ssim", mean.ssim}, {"images", "held-out training images"}};
+  return result;
+}
 
-}  // namespace
+model_file::ModelFile RestorationObjective::package(torch::nn::Module& weights) {
+  model_file::ModelFile file;
+  file.meta = meta_;
+  file.tensors = nn::export_weights(weights);
+  return file;
+}
 
 std::unique_ptr<Objective> make_restoration_objective(
     const ExperimentConfig& experiment, const PatchSource& source,

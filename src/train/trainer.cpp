@@ -110,9 +110,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   say(fmt::format("{} training images, {} validation cases", source.training_images(),
                   source.validation().size()));
 
-  auto objective = experiment.task->id() == "codec"
-                       ? make_codec_objective(experiment, source, say)
-                       : make_restoration_objective(experiment, source, say);
+  auto objective = make_objective(experiment, source, say);
   auto& network = objective->network();
   const auto precision = nn::parse_precision(training.precision);
   // Without AVX512-BF16 or AMX, LibTorch's CPU kernels emulate bf16 and fall back to its slow
@@ -132,7 +130,18 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     nn::import_weights(*ema, nn::export_weights(network), "the network");
     nn::to_layout(*ema, layout);
   }
-  auto optimizer = make_optimizer(experiment.optimizer, network.parameters());
+  const auto trained = objective->parts(experiment.optimizer);
+  std::vector<std::unique_ptr<torch::optim::Optimizer>> optimizers;
+  std::vector<torch::optim::Optimizer*> stepped;
+  std::vector<CheckpointPart> checkpoint_parts;
+  for (const auto& part : trained) {
+    optimizers.push_back(make_optimizer(part.optimizer, part.module->parameters()));
+    stepped.push_back(optimizers.back().get());
+    checkpoint_parts.push_back({part.name, part.module, optimizers.back().get()});
+  }
+  const auto loss_names = objective->loss_names();
+  std::string extra_loss_header;
+  for (size_t i = 1; i < loss_names.size(); ++i) extra_loss_header += "," + loss_names[i];
 
   const auto checkpoint_path = options.output_dir / "checkpoint.pt";
   const auto log_path = options.output_dir / "log.csv";
@@ -140,9 +149,9 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   CheckpointState state;
   state.experiment = experiment.source;
   if (options.resume) {
-    auto saved = load_checkpoint(checkpoint_path, network, ema.get(), *optimizer);
+    auto saved = load_checkpoint(checkpoint_path, checkpoint_parts, ema.get());
     // Loaded weights may keep the layout they were saved in, on a CPU that preferred another.
-    nn::to_layout(network, layout);
+    for (const auto& part : trained) nn::to_layout(*part.module, layout);
     if (ema) nn::to_layout(*ema, layout);
     if (trajectory_keys(saved.experiment) != trajectory_keys(experiment.source))
       throw InvalidArgument(
@@ -154,8 +163,10 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     say(fmt::format("resumed at step {}", state.step));
   } else {
     std::ofstream(log_path, std::ios::trunc)
-        << "step,loss,learning_rate,steps_per_second," << objective->validation_header() << "\n";
+        << "step,loss,learning_rate,steps_per_second," << objective->validation_header()
+        << extra_loss_header << "\n";
   }
+  state.window_loss_sums.resize(loss_names.size(), 0.0);
 
   auto save_model = [&](torch::nn::Module& weights, const ValidationScores& scores) {
     auto file = objective->package(weights);
@@ -203,20 +214,20 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     const int64_t step = state.step + 1;
     const double rate =
         learning_rate_at(experiment.schedule, experiment.optimizer.learning_rate, step, total);
-    for (auto& group : optimizer->param_groups()) group.options().set_lr(rate);
+    // Every part follows the schedule, scaled to its own base learning rate.
+    for (size_t i = 0; i < trained.size(); ++i)
+      for (auto& group : optimizers[i]->param_groups())
+        group.options().set_lr(learning_rate_at(experiment.schedule,
+                                                trained[i].optimizer.learning_rate, step, total));
 
-    auto loss = objective->loss(batch, precision);
-    optimizer->zero_grad();
-    loss.backward();
-    if (training.grad_clip > 0)
-      torch::nn::utils::clip_grad_norm_(network.parameters(), training.grad_clip);
-    optimizer->step();
+    const auto losses = objective->train_step(batch, precision, stepped, training.grad_clip);
     if (ema) update_ema(*ema, network, training.ema_decay);
 
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value))
-      throw Error(fmt::format("training diverged at step {} (loss {})", step, loss_value));
-    state.window_loss_sum += loss_value;
+    for (size_t i = 0; i < losses.size(); ++i)
+      if (!std::isfinite(losses[i]))
+        throw Error(fmt::format("training diverged at step {} ({} {})", step, loss_names[i],
+                                losses[i]));
+    for (size_t i = 0; i < losses.size(); ++i) state.window_loss_sums[i] += losses[i];
     ++state.window_loss_count;
     state.step = step;
     state.seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
@@ -229,26 +240,29 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
       Progress progress;
       progress.step = step;
       progress.total_steps = total;
-      progress.loss = state.window_loss_sum / state.window_loss_count;
+      progress.loss = state.window_loss_sums[0] / state.window_loss_count;
       progress.learning_rate = rate;
       progress.steps_per_second = seconds > 0 ? (step - window_first) / seconds : 0.0;
       progress.eta_seconds =
           progress.steps_per_second > 0 ? (total - step) / progress.steps_per_second : 0.0;
+      std::string extra_losses;
+      for (size_t i = 1; i < loss_names.size(); ++i)
+        extra_losses += fmt::format(",{:.6f}", state.window_loss_sums[i] / state.window_loss_count);
       std::ofstream(log_path, std::ios::app)
-          << fmt::format("{},{:.6f},{:.3e},{:.3f},{}\n", step, progress.loss, rate,
-                         progress.steps_per_second, validation_columns);
+          << fmt::format("{},{:.6f},{:.3e},{:.3f},{}{}\n", step, progress.loss, rate,
+                         progress.steps_per_second, validation_columns, extra_losses);
       if (options.on_progress) options.on_progress(progress);
-      state.window_loss_sum = 0.0;
+      std::fill(state.window_loss_sums.begin(), state.window_loss_sums.end(), 0.0);
       state.window_loss_count = 0;
       window_start = Clock::now();
       window_first = step;
     }
     if (validate_now) plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
     if (step % training.checkpoint_every == 0)
-      save_checkpoint(checkpoint_path, state, network, ema.get(), *optimizer);
+      save_checkpoint(checkpoint_path, state, checkpoint_parts, ema.get());
   }
   // No validation here: a stop between validations must not change which model is best.
-  save_checkpoint(checkpoint_path, state, network, ema.get(), *optimizer);
+  save_checkpoint(checkpoint_path, state, checkpoint_parts, ema.get());
   if (stop_requested) say(fmt::format("stopped at step {}; checkpoint saved", state.step));
   plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
 

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "cli/cli_test_support.h"
+#include "support/tiny_model.h"
 
 namespace restora::testing {
 namespace {
@@ -84,6 +85,41 @@ TEST_F(CliRestore, RestoreRunsTheRealPhotoModelAndNamesMissingScales) {
   expect_one_error_line(x4, 1, {"real-x4"});
   EXPECT_FALSE(fs::exists(work_ / "x4.png"));
   EXPECT_EQ(run(restore_args("restore", work_ / "photo.png", work_ / "x3.png", {"--scale", "3"})).exit_code, 2);
+}
+
+TEST_F(CliRestore, StrengthInterpolatesAGanModelWithItsBase) {
+  write_image_file(work_ / "photo.png", random_image(21, 30, 3, 8));
+  auto meta = tiny_meta("real", 3, "base");
+  fs::create_directories(work_ / "pair");
+  write_tiny_model(work_ / "pair" / "base.safetensors", meta, 11);
+  meta.name = "gan";
+  meta.strength_base = "base";
+  const auto gan = write_tiny_model(work_ / "pair" / "gan.safetensors", meta, 12);
+  const auto restored = [&](const std::string& name, std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"-m", (work_ / "pair" / (name + ".safetensors")).string(),
+                                 "--precision", "fp32"});
+    const auto output = work_ / (name + std::to_string(extra.size()) + extra.back() + ".png");
+    const auto result = run(restore_args("restore", work_ / "photo.png", output, extra));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return read_image_file(output);
+  };
+  const auto base_output = restored("base", {}), gan_output = restored("gan", {});
+  ASSERT_GT(cv::norm(base_output, gan_output, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(restored("gan", {"--strength", "0"}), base_output, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(restored("gan", {"--strength", "1"}), gan_output, cv::NORM_INF), 0.0);
+  const auto half = restored("gan", {"--strength", "0.5"});
+  EXPECT_GT(cv::norm(half, base_output, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(half, gan_output, cv::NORM_INF), 0.0);
+  // Out of range, or a model without a base: one line, exit 2, nothing written.
+  const auto outside = run(restore_args("restore", work_ / "photo.png", work_ / "no1.png",
+                                        {"-m", gan.string(), "--strength", "1.5"}));
+  expect_one_error_line(outside, 2, {"--strength"});
+  const auto alone = run(restore_args("restore", work_ / "photo.png", work_ / "no2.png",
+                                      {"-m", (work_ / "pair" / "base.safetensors").string(),
+                                       "--strength", "0.5"}));
+  expect_one_error_line(alone, 2, {"no strength control"});
+  EXPECT_FALSE(fs::exists(work_ / "no1.png"));
+  EXPECT_FALSE(fs::exists(work_ / "no2.png"));
 }
 
 TEST_F(CliRestore, CompareWritesASheetOfTheSamePictureAndRefusesMismatches) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
 
+#include "degrade/chain.h"
+#include "degrade/random.h"
 #include "degrade/resize_matlab.h"
 #include "eval/evaluate.h"
 #include "eval/protocols.h"
@@ -61,7 +63,7 @@ class FakeData : public ::testing::Test {
 
 TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   const auto protocols = eval::standard_protocols();
-  ASSERT_EQ(protocols.size(), 6u);
+  ASSERT_EQ(protocols.size(), 7u);
   EXPECT_EQ(protocols[0].task, denoise);
   EXPECT_EQ(protocols[0].sets.front().name, "BSD68");
   EXPECT_EQ(protocols[0].sets.front().color, Color::gray);
@@ -84,6 +86,12 @@ TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   EXPECT_EQ(denoise->degradation().label(protocols[0].settings[1]), "σ=25");
   EXPECT_EQ(super_resolution->degradation().label(protocols[1].settings[0]), "x2");
   EXPECT_EQ(dejpeg->degradation().label(protocols[2].settings[0]), "q10");
+  // The real-world protocols: real noise (paired), real low quality (NIQE), synthetic control.
+  EXPECT_EQ(protocols[5].niqe_model, "metrics/niqe_pris_params.json");
+  EXPECT_EQ(protocols[6].chain, eval::synthetic_second_order_x4);
+  EXPECT_EQ(protocols[6].sets.front().name, "BSD100");
+  EXPECT_EQ(protocols[6].sets.back().name, "Kodak24");
+  EXPECT_TRUE(protocols[6].niqe_model.empty());
 }
 
 TEST_F(FakeData, GroundTruthColours) {
@@ -299,6 +307,32 @@ TEST_F(FakeData, PairedSetsReadTheirInputsAndMeasureAgainstTheirMeans) {
   } catch (const FileError& error) {
     EXPECT_NE(std::string(error.what()).find("shot1.png"), std::string::npos) << error.what();
   }
+}
+
+TEST_F(FakeData, SyntheticControlDegradesEachImageByTheFixedSeededChain) {
+  WriteSet(folder.path(), "BSD100", {SyntheticImage(0), SyntheticImage(1)});
+  const auto real = tasks::find_task("real");
+  const auto evaluation = eval::run_evaluation(Options(real, "BSD100"));
+  ASSERT_EQ(evaluation.sets.size(), 1u);
+  const auto& set = evaluation.sets[0];
+  EXPECT_EQ(set.protocol, "Real-world restoration (synthetic second-order, x4)");
+  const auto& bicubic = Row(set, "Bicubic (MATLAB imresize)");
+  ASSERT_EQ(bicubic.cells.size(), 1u);
+  // Directly: modcrop, the chain drawn and applied with the image's seed, MATLAB bicubic x4,
+  // PSNR on Y with a 4-pixel crop.
+  double psnr = 0.0;
+  for (int index = 0; index < 2; ++index) {
+    const auto gt = modcrop(SyntheticImage(index), 4);
+    Rng rng(eval::noise_seed(index));
+    const auto chain = sample_chain(parse_chain(eval::synthetic_second_order_x4), rng);
+    const auto lq = degrade(chain, gt, rng).lq;
+    ASSERT_EQ(lq.size(), gt.size() / 4);
+    const auto upscaled = imresize_matlab(quantize_u8(lq), 4);
+    psnr += metrics::measure(upscaled, gt, metrics::Space::y, 4, false).psnr / 2;
+  }
+  EXPECT_NEAR(bicubic.cells[0].psnr, psnr, 1e-9);
+  // The damage is real: far below a plain bicubic round trip of the same images.
+  EXPECT_LT(psnr, 30.0);
 }
 
 TEST_F(FakeData, LimitTakesTheFirstImages) {

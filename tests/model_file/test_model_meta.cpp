@@ -160,6 +160,19 @@ TEST(ModelMeta, MissingOutputRangeIsTheInputRange) {
   EXPECT_EQ(meta.output_range, meta.input_range);
 }
 
+TEST(ModelMeta, StrengthBaseIsOptionalAndRoundTrips) {
+  auto meta = valid_meta();
+  EXPECT_FALSE(to_json(meta).contains("strength_base"));  // absent when empty
+  meta.strength_base = "real-x4";
+  const auto parsed = parse_model_meta(to_metadata(meta), source);
+  EXPECT_EQ(parsed.strength_base, "real-x4");
+  json document = to_json(meta);
+  document["strength_base"] = "";
+  EXPECT_TRUE(fails_with(metadata_with(document), "strength_base"));
+  document["strength_base"] = 3;
+  EXPECT_TRUE(fails_with(metadata_with(document), "strength_base"));
+}
+
 TEST(ModelMeta, UnknownFieldsAreRejected) {
   json document = to_json(valid_meta());
   document["scale"] = 2;

@@ -38,6 +38,34 @@ TEST(Weights, ExportImportReproducesTheNetwork) {
   EXPECT_TRUE(torch::equal(source->forward(input), target->forward(input)));
 }
 
+TEST(Weights, InterpolationReachesBothEndsExactly) {
+  torch::manual_seed(5);
+  const auto a = export_weights(*small_network());
+  torch::manual_seed(6);
+  const auto b = export_weights(*small_network());
+  const auto same = [](const std::vector<model_file::Tensor>& x,
+                       const std::vector<model_file::Tensor>& y) {
+    for (size_t i = 0; i < x.size(); ++i)
+      if (x[i].bytes != y[i].bytes) return false;
+    return x.size() == y.size();
+  };
+  EXPECT_TRUE(same(interpolate_weights(a, b, 0.0), a));
+  EXPECT_TRUE(same(interpolate_weights(a, b, 1.0), b));
+  const auto middle = interpolate_weights(a, b, 0.25);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!from_file_tensor(a[i]).is_floating_point()) continue;
+    EXPECT_TRUE(torch::allclose(from_file_tensor(middle[i]),
+                                0.75 * from_file_tensor(a[i]) + 0.25 * from_file_tensor(b[i])))
+        << a[i].name;
+  }
+  EXPECT_THROW(interpolate_weights(a, b, 1.5), InvalidArgument);
+  EXPECT_THROW(interpolate_weights(a, b, -0.1), InvalidArgument);
+  auto renamed = b;
+  renamed[0].name = "other";
+  EXPECT_THROW(interpolate_weights(a, renamed, 0.5), InvalidArgument);
+  EXPECT_THROW(interpolate_weights(a, {b.begin(), b.end() - 1}, 0.5), InvalidArgument);
+}
+
 TEST(Weights, ExportHoldsParametersAndBuffers) {
   auto tensors = export_weights(*small_network());
   bool has_running_mean = false, has_counter = false;

@@ -18,6 +18,7 @@
 #include "train/dataset.h"
 #include "train/schedule.h"
 #include "train/trainer.h"
+#include "runs_fixture.h"
 
 namespace restora::train {
 namespace {
@@ -68,10 +69,10 @@ nlohmann::json tiny_codec_started_from(const fs::path& model) {
   return config;
 }
 
-class TrainTest : public ::testing::Test {
+class TrainTest : public RunsFixture {
  protected:
   void SetUp() override {
-    root_ = testing::make_temp_dir("restora-train");
+    RunsFixture::SetUp();
     fs::create_directories(root_ / "images");
     for (int i = 0; i < 6; ++i) {
       cv::Mat image(40, 48, CV_8UC1);
@@ -87,14 +88,6 @@ class TrainTest : public ::testing::Test {
       cv::GaussianBlur(photo, photo, cv::Size(0, 0), 1.5 + i);
       write_image(image_from_u8(photo), root_ / "photos" / ("photo" + std::to_string(i) + ".png"));
     }
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
-  TrainOptions options(const std::string& run) const {
-    TrainOptions result;
-    result.data_root = root_;
-    result.output_dir = root_ / run;
-    return result;
   }
 
   // Runs `run` up to `stop_at`, checks it stopped there, then resumes it to the end.
@@ -124,8 +117,6 @@ class TrainTest : public ::testing::Test {
     }
     return rows;
   }
-
-  fs::path root_;
 };
 
 TEST_F(TrainTest, UnknownOrMistypedKeysAreRejected) {

@@ -168,6 +168,12 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
   restore_command->add_option("-s,--scale", real->restore.scale, "Output scale: 1, 2 or 4")
       ->check(CLI::IsMember({1, 2, 4}))
       ->capture_default_str();
+  restore_command
+      ->add_option("--strength", real->restore.strength,
+                   "0 = the PSNR-oriented model (faithful, smoother) .. 1 = its GAN fine-tune "
+                   "(sharper, invented texture); needs a model with a strength control")
+      ->check(CLI::Range(0.0, 1.0))
+      ->default_str("the model as stored");
 
   auto runs = std::make_shared<std::vector<Run>>(
       std::vector<Run>{make_run(denoise_command, denoise, "denoise", global),
