@@ -121,7 +121,8 @@ StepSpec parse_step(const std::string& text) {
 // The presets' texts. Real-ESRGAN's second-order chain (Wang et al. 2021, as in its training
 // options): two rounds of blur, random resize, noise and JPEG, then the resize to the output
 // size, a sinc filter and a last JPEG. Written as one sequence: where Real-ESRGAN picks Gaussian
-// or Poisson noise, each is applied with probability one half.
+// or Poisson noise, each is applied with probability one half. The `real-x4` recipes name
+// realesrgan-x4: keep the text as it is (a new chain is a new preset or a config's text).
 std::string realesrgan(int scale) {
   return fmt::format(
       "blur:sigma=0.2~3:sigma_minor=0~3:angle=-180~180:shape=gaussian|gaussian|generalized|plateau:"

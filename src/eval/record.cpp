@@ -20,9 +20,11 @@ nlohmann::json cell_results(const SetScores& set, const MethodScores& method) {
   nlohmann::json results = nlohmann::json::array();
   for (const auto& cell : method.cells) {
     nlohmann::json result = {{"setting", kind.label(cell.degradation)},
-                             {kind.parameter(), setting_value_json(set.task, cell.degradation)},
-                             {"psnr", cell.psnr},
-                             {"ssim", cell.ssim}};
+                             {kind.parameter(), setting_value_json(set.task, cell.degradation)}};
+    // A no-reference protocol measures NIQE alone; the others PSNR and SSIM.
+    if (!std::isnan(cell.niqe)) result["niqe"] = cell.niqe;
+    if (!std::isnan(cell.psnr)) result["psnr"] = cell.psnr;
+    if (!std::isnan(cell.ssim)) result["ssim"] = cell.ssim;
     if (!std::isnan(cell.psnr_b)) result["psnr_b"] = cell.psnr_b;
     if (!std::isnan(cell.psnr_y)) result["psnr_y"] = cell.psnr_y;
     results.push_back(result);
@@ -74,9 +76,11 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
       auto& record = records[file];
       if (fp32 != by_precision.end() && bf16 != by_precision.end()) {
         const double drop = largest_bf16_drop(*fp32->second, *bf16->second);
-        entry["bf16_largest_psnr_drop"] = drop;
         record.compared = true;
-        record.largest_drop = std::max(record.largest_drop, drop);
+        if (std::isfinite(drop)) {  // NIQE sets have no PSNR to compare
+          entry["bf16_largest_psnr_drop"] = drop;
+          record.largest_drop = std::max(record.largest_drop, drop);
+        }
       }
       if (record.sets.empty()) files.push_back(file);
       record.sets.push_back(entry);
@@ -117,13 +121,17 @@ std::string score_summary(const nlohmann::json& scores) {
       !scores["test"]["sets"].empty()) {
     const auto& first = scores["test"]["sets"][0];
     std::vector<std::string> cells;
-    for (const auto& result : first.value("results", nlohmann::json::array()))
+    bool niqe = false;  // a no-reference set: NIQE, not dB
+    for (const auto& result : first.value("results", nlohmann::json::array())) {
+      niqe = result.contains("niqe");
       cells.push_back(
           result.contains("bpp")  // a codec: its rate too
               ? fmt::format("{} {:.3f} bpp {:.2f}", result.value("setting", "?"),
                             result.value("bpp", 0.0), result.value("psnr", 0.0))
-              : fmt::format("{} {:.2f}", result.value("setting", "?"), result.value("psnr", 0.0)));
-    return fmt::format("{} {} dB", first.value("set", "?"), fmt::join(cells, ", "));
+          : niqe ? fmt::format("{} NIQE {:.2f}", result.value("setting", "?"), result.value("niqe", 0.0))
+                 : fmt::format("{} {:.2f}", result.value("setting", "?"), result.value("psnr", 0.0)));
+    }
+    return fmt::format("{} {}{}", first.value("set", "?"), fmt::join(cells, ", "), niqe ? "" : " dB");
   }
   if (scores.contains("validation") && scores["validation"].contains("psnr"))
     return fmt::format("validation {:.2f} dB", scores["validation"]["psnr"].get<double>());

@@ -233,6 +233,10 @@ TEST_F(Record, EvaluationRunsOneRowPerModelAndPrecision) {
 TEST(ScoreSummary, FallsBackToValidation) {
   EXPECT_EQ(eval::score_summary({{"validation", {{"psnr", 30.234}}}}), "validation 30.23 dB");
   EXPECT_EQ(eval::score_summary(nlohmann::json::object()), "");
+  // A no-reference set records NIQE alone (no null PSNR) and is summarised by it.
+  const nlohmann::json niqe = {
+      {"test", {{"sets", {{{"set", "RealSRSet"}, {"results", {{{"setting", "real x4"}, {"niqe", 6.489}}}}}}}}}};
+  EXPECT_EQ(eval::score_summary(niqe), "RealSRSet real x4 NIQE 6.49");
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ TEST(TaskRegistry, DegradationConditioningAndModels) {
   EXPECT_EQ(sr->default_model(3, 4), "sr");
   const auto real = find_task("real");
   EXPECT_EQ(real->default_model(3), "real");
-  EXPECT_EQ(real->default_model(3, 4), "real-x4");
+  EXPECT_EQ(real->default_model(3, 4), "real-x4-gan");
 }
 
 TEST(TaskRegistry, ProtocolsFollowProtocolsMd) {

@@ -163,7 +163,7 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
   auto* restore_command = add_restore_command(
       app, "restore",
       "Restore a real photo: camera noise, mild blur and JPEG damage, blind (model 'real'; "
-      "--scale 2 or 4 upscales with the real-world super-resolution models)",
+      "--scale 4 upscales with 'real-x4-gan', --strength 0..1 between it and 'real-x4')",
       *real, global);
   restore_command->add_option("-s,--scale", real->restore.scale, "Output scale: 1, 2 or 4")
       ->check(CLI::IsMember({1, 2, 4}))
