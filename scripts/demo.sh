@@ -23,7 +23,7 @@ echo "== JPEG artifact removal (quality 10): coffee.png"
 
 echo "== Real photo: camera noise and JPEG on astronaut.png, restored blind (model real)"
 "$restora" degrade -i "$samples/astronaut.png" -o "$out/astronaut-camera.png" --chain "camera_noise:shot=0.004:read=0.004,jpeg:quality=85" --seed 1 --overwrite --quiet
-"$restora" restore -i "$out/astronaut-camera.png" -o "$out/astronaut-restored.png" --reference "$samples/astronaut.png" --overwrite
+"$restora" restore -i "$out/astronaut-camera.png" -o "$out/astronaut-restored.png" --strength 0.5 --reference "$samples/astronaut.png" --overwrite
 
 echo "== Real-world x4: astronaut.png through a second-order chain, restored at strength 0 and 1"
 "$restora" degrade -i "$samples/astronaut.png" -o "$out/astronaut-x4-damaged.png" --chain "blur:sigma=1.5:sigma_minor=1:angle=30:size=15,resize:scale=0.8,gaussian_noise:sigma=8,jpeg:quality=60,resize_to:scale=4,jpeg:quality=70" --seed 1 --overwrite --quiet

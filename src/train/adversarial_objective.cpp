@@ -40,15 +40,14 @@ class AdversarialObjective : public Objective {
           experiment.data.patch_size, discriminator_->size_multiple(), config_.discriminator));
     if (!config_.niqe_model.empty())
       niqe_ = metrics::read_niqe_model((source.data_root() / config_.niqe_model).string());
-    // A fine-tune of a PSNR-oriented model: the model file names it as its strength base.
-    if (!experiment.training.init_from.empty()) {
-      strength_base_ =
-          model_file::read_model_file(resolve_model(experiment.training.init_from)).meta.name;
-      if (strength_base_ == experiment.name)
-        throw InvalidArgument(fmt::format(
-            "config: the GAN model '{}' needs a name of its own: its start '{}' has the same",
-            experiment.name, experiment.training.init_from));
-    }
+    // A fine-tune of a PSNR-oriented model names it as its strength base (the restoration
+    // objective writes it), which needs a name of its own.
+    if (!experiment.training.init_from.empty() &&
+        model_file::read_model_file(resolve_model(experiment.training.init_from)).meta.name ==
+            experiment.name)
+      throw InvalidArgument(fmt::format(
+          "config: the GAN model '{}' needs a name of its own: its start '{}' has the same",
+          experiment.name, experiment.training.init_from));
     nn::to_layout(*discriminator_, nn::preferred_layout(nn::parse_precision(experiment.training.precision), torch::kCPU));
     discriminator_->train();
   }
@@ -149,9 +148,7 @@ class AdversarialObjective : public Objective {
   }
 
   model_file::ModelFile package(torch::nn::Module& weights) override {
-    auto file = generator_.package(weights);
-    file.meta.strength_base = strength_base_;
-    return file;
+    return generator_.package(weights);
   }
 
  private:
@@ -159,7 +156,6 @@ class AdversarialObjective : public Objective {
   RestorationObjective generator_;
   archs::Discriminator discriminator_;
   std::optional<metrics::NiqeModel> niqe_;
-  std::string strength_base_;  // the init_from model's name, or empty
 };
 
 }  // namespace

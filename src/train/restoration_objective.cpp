@@ -74,6 +74,9 @@ RestorationObjective::RestorationObjective(const ExperimentConfig& experiment,
       tensors = std::move(kept);
     } else {
       say(fmt::format("initialised from {}", start));
+      // A fine-tune of another model of the same network: strength 0 (restora restore
+      // --strength) runs the start, 1 this model, between them the interpolated weights.
+      if (loaded.meta.name != meta_.name) meta_.strength_base = loaded.meta.name;
     }
     nn::import_weights(*network_, tensors, start);
   }

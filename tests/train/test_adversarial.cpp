@@ -192,6 +192,12 @@ TEST_F(AdversarialTrainingTest, AFineTuneNamesItsStartAsTheStrengthBase) {
   run_training(parse_experiment(config, "gan.json"), options("fine"));
   EXPECT_EQ(model_file::read_model_file(root_ / "fine" / "tinygan.safetensors").meta.strength_base,
             "base");
+  // A plain (PSNR) fine-tune names its start too: `real` and its start `denoise-color`.
+  auto plain = config;
+  plain.erase("adversarial");
+  run_training(parse_experiment(plain, "plain.json"), options("plain"));
+  EXPECT_EQ(model_file::read_model_file(root_ / "plain" / "tinygan.safetensors").meta.strength_base,
+            "base");
   config["name"] = "base";  // the GAN model must not take its start's name
   EXPECT_THROW(run_training(parse_experiment(config, "gan.json"), options("same")), InvalidArgument);
 }
@@ -243,6 +249,7 @@ TEST(PartialInit, TakesTheTensorsTheNetworkShares) {
     EXPECT_EQ(found->bytes, tensor.bytes) << tensor.name;
   }
   EXPECT_LT(one.tensors.size(), multi.tensors.size());
+  EXPECT_TRUE(one.meta.strength_base.empty());  // another network: no interpolation
   // Without init_partial the same start is refused (the heads differ).
   config["training"].erase("init_partial");
   options.output_dir = root / "strict";
