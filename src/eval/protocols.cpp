@@ -236,11 +236,12 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
                               method->precision(result.channels)});
 
   for (const auto& degradation : protocol.settings) {
-    auto measuring = protocol.task->protocol(protocol.task->degradation().scale(degradation));
+    const int scale = protocol.task->degradation().scale(degradation);
+    auto measuring = protocol.task->protocol(scale);
     if (protocol.rgb_with_y) measuring = {metrics::Space::all_channels, 0, false, "RGB"};
     std::vector<cv::Mat> gts, lqs, gt_ys;  // gt_ys: the ground truths' Y, when measured
+    const ChainSpec fixed_chain = protocol.chain.empty() ? ChainSpec{} : parse_chain(protocol.chain);
     for (size_t index = 0; index < paths.size(); ++index) {
-      const int scale = protocol.task->degradation().scale(degradation);
       gts.push_back(protocol.chain.empty()
                         ? protocol.task->ground_truth(ground_truths[index], degradation)
                         : modcrop(ground_truths[index], scale));
@@ -251,7 +252,7 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
       }
       if (!protocol.chain.empty()) {
         Rng rng(noise_seed(static_cast<int>(index)));
-        const auto chain = sample_chain(parse_chain(protocol.chain), rng);
+        const auto chain = sample_chain(fixed_chain, rng);
         lqs.push_back(restora::degrade(chain, gts.back(), rng).lq);
         continue;
       }
@@ -288,7 +289,6 @@ SetScores evaluate_set(const TaskProtocol& protocol, const TestSet& set,
         if (restored.depth() != CV_8U) restored = quantize_u8(restored);
         auto& tally = tallies[m];
         if (no_reference) {
-          const int scale = protocol.task->degradation().scale(degradation);
           if (restored.size() != lqs[index].size() * scale)
             throw Error(fmt::format("method '{}' returned {}×{} for '{}'; expected x{}",
                                     result.methods[m].method, restored.cols, restored.rows,

@@ -13,7 +13,6 @@
 #include "metrics/niqe.h"
 #include "nn/precision.h"
 #include "restora/errors.h"
-#include "restore/model_loader.h"
 #include "train/losses.h"
 #include "train/restoration_objective.h"
 
@@ -40,15 +39,15 @@ class AdversarialObjective : public Objective {
           experiment.data.patch_size, discriminator_->size_multiple(), config_.discriminator));
     if (!config_.niqe_model.empty())
       niqe_ = metrics::read_niqe_model((source.data_root() / config_.niqe_model).string());
-    // A fine-tune of a PSNR-oriented model names it as its strength base (the restoration
-    // objective writes it), which needs a name of its own.
-    if (!experiment.training.init_from.empty() &&
-        model_file::read_model_file(resolve_model(experiment.training.init_from)).meta.name ==
-            experiment.name)
+    // A fine-tune of a PSNR-oriented model names it as its strength base, which the generator's
+    // objective leaves empty when the start has the GAN model's own name.
+    if (!experiment.training.init_from.empty() && !experiment.training.init_partial &&
+        generator_.strength_base().empty())
       throw InvalidArgument(fmt::format(
           "config: the GAN model '{}' needs a name of its own: its start '{}' has the same",
           experiment.name, experiment.training.init_from));
-    nn::to_layout(*discriminator_, nn::preferred_layout(nn::parse_precision(experiment.training.precision), torch::kCPU));
+    nn::to_layout(*discriminator_, nn::preferred_layout(nn::parse_precision(experiment.training.precision),
+                                                        torch::kCPU));
     discriminator_->train();
   }
 

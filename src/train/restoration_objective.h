@@ -31,6 +31,8 @@ class RestorationObjective : public Objective {
   };
   Fidelity fidelity(const std::vector<cv::Mat>& restored) const;
   const ExperimentConfig& experiment() const { return experiment_; }
+  // The init_from model's name when the run fine-tunes another model of this network.
+  const std::string& strength_base() const { return meta_.strength_base; }
 
  private:
   const ExperimentConfig& experiment_;

@@ -212,13 +212,15 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
     const auto step_start = Clock::now();
     auto batch = loader.next();
     const int64_t step = state.step + 1;
-    const double rate =
-        learning_rate_at(experiment.schedule, experiment.optimizer.learning_rate, step, total);
-    // Every part follows the schedule, scaled to its own base learning rate.
-    for (size_t i = 0; i < trained.size(); ++i)
-      for (auto& group : optimizers[i]->param_groups())
-        group.options().set_lr(learning_rate_at(experiment.schedule,
-                                                trained[i].optimizer.learning_rate, step, total));
+    // Every part follows the schedule, scaled to its own base learning rate; the network's
+    // (part 0) is the one logged.
+    double rate = 0.0;
+    for (size_t i = 0; i < trained.size(); ++i) {
+      const double part_rate =
+          learning_rate_at(experiment.schedule, trained[i].optimizer.learning_rate, step, total);
+      if (i == 0) rate = part_rate;
+      for (auto& group : optimizers[i]->param_groups()) group.options().set_lr(part_rate);
+    }
 
     const auto losses = objective->train_step(batch, precision, stepped, training.grad_clip);
     if (ema) update_ema(*ema, network, training.ema_decay);
