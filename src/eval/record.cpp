@@ -55,6 +55,7 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
         evaluation.limit));
   std::map<std::string, FileRecord> records;
   std::vector<std::string> files;  // in evaluation order
+  std::map<std::string, std::string> task_of;  // model file -> its task, each file read once
   for (const auto& set : evaluation.sets) {
     // Our rows of this set by model file, then by precision.
     std::map<std::string, std::map<std::string, const MethodScores*>> rows;
@@ -66,7 +67,8 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
     }
     for (const auto& file : order) {
       // Another task's model measured on this protocol keeps the scores of its own protocols.
-      if (model_file::read_model_file(file).meta.task != set.task->id()) continue;
+      if (!task_of.count(file)) task_of[file] = model_file::read_model_file(file).meta.task;
+      if (task_of[file] != set.task->id()) continue;
       const auto& by_precision = rows[file];
       const auto fp32 = by_precision.find("fp32"), bf16 = by_precision.find("bf16");
       const auto& [precision, primary] = fp32 != by_precision.end() ? *fp32 : *by_precision.begin();
