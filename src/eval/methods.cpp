@@ -235,10 +235,14 @@ class Ours : public Method {
   bool supports(Task task, const Degradation& degradation, int channels) const override {
     // The row is one model: a task whose default model depends on the scale ("real" at x1,
     // "real-x4" at x4) runs only the settings of the one it names, unless a model was given.
+    // A given model runs the scales it has (real-x2 on the x2 protocols, not the x4 ones).
+    if (task == task_ && !options_.model.empty()) {
+      const auto& scales = model_for(channels).scales;
+      return std::find(scales.begin(), scales.end(), std::max(1, scale_of(degradation))) != scales.end();
+    }
     if (task == task_)
-      return !options_.model.empty() ||
-             task_->default_model(channels, std::max(1, scale_of(degradation))) ==
-                 task_->default_model(channels, std::max(1, options_.scale));
+      return task_->default_model(channels, std::max(1, scale_of(degradation))) ==
+             task_->default_model(channels, std::max(1, options_.scale));
     // Elsewhere, a model serves the settings of its own kind of size: upscalers scales > 1.
     return any_task_ && task_->degradation().changes_size() == (scale_of(degradation) > 1);
   }
@@ -284,11 +288,12 @@ class Ours : public Method {
     std::string name, file, path, arch, precision;
     std::string training;  // ", trained N steps" when the recipe says so
     int in_channels = 0;
+    std::vector<int> scales;
     model_file::Conditioning conditioning = model_file::Conditioning::none;
   };
 
   // Loads (and validates) the model serving `channels`-channel images once.
-  const ModelFacts& model_for(int channels) {
+  const ModelFacts& model_for(int channels) const {
     auto found = models_.find(channels);
     if (found != models_.end()) return found->second;
     Restorer probe(task_->id(), options_);
@@ -304,13 +309,14 @@ class Ours : public Method {
       facts.training = fmt::format(", trained {} steps", meta.recipe["step"].get<int64_t>());
     facts.in_channels = summary.in_channels;
     facts.conditioning = meta.conditioning;
+    facts.scales = meta.scales;
     return models_.emplace(channels, facts).first->second;
   }
 
   Task task_;
   RestoreOptions options_;
   bool any_task_ = false;  // a model of another task, run on this protocol too
-  std::map<int, ModelFacts> models_;
+  mutable std::map<int, ModelFacts> models_;  // filled on first use, also by supports()
   std::map<std::tuple<int, double, int>, Restorer> restorers_;
 };
 

@@ -28,7 +28,61 @@ std::vector<Degradation> settings(Task task, const std::vector<double>& values) 
   return result;
 }
 
+// RealSRSet upscaled xS, NIQE of the outputs. At x4 BSRGAN's published outputs are a row too;
+// the x2 protocol labels its sets "<set> x2" so the two protocols' records stay apart.
+TaskProtocol real_low_quality(int scale) {
+  const auto real = tasks::find_task("real");
+  const std::string label = scale == 4 ? "" : fmt::format("RealSRSet x{}", scale);
+  std::vector<Baseline> baselines{Baseline::bicubic_matlab};
+  if (scale == 4) baselines.push_back(Baseline::bsrgan_outputs);
+  return {real,
+          fmt::format("Real-world restoration (real low quality, x{})", scale),
+          fmt::format("Input: RealSRSet's 20 real low-quality photos (old, noisy, JPEG-damaged) as "
+                      "published, upscaled x{}; no ground truth. Cells: NIQE (Mittal et al. 2013, "
+                      "BasicSR's implementation: Y by MATLAB rgb2ycbcr, 96×96 blocks, two scales; "
+                      "lower is better) of the output, mean over the images.",
+                      scale),
+          {{"RealSRSet", Color::rgb, label}},
+          {real->degradation().with_value(scale)},
+          baselines,
+          false,
+          {"super_resolution"},
+          "metrics/niqe_pris_params.json"};
+}
+
+// BSD100 and Kodak24 through synthetic_second_order(scale): the control with ground truth.
+TaskProtocol real_synthetic(int scale) {
+  const auto real = tasks::find_task("real");
+  const auto label = [&](const char* set) {
+    return scale == 4 ? std::string() : fmt::format("{} x{}", set, scale);
+  };
+  const std::string chain = synthetic_second_order(scale);
+  return {real,
+          fmt::format("Real-world restoration (synthetic second-order, x{})", scale),
+          fmt::format("Input: each image (modcropped to {0}) through one fixed second-order chain, "
+                      "`{1}`, its noise seeded per image; the control with ground truth for the "
+                      "real low-quality set. Metrics on Y, {0}-pixel border crop. Cells: PSNR (dB) "
+                      "/ SSIM.",
+                      scale, chain),
+          {{"BSD100", Color::rgb, label("BSD100")}, {"Kodak24", Color::rgb, label("Kodak24")}},
+          {real->degradation().with_value(scale)},
+          {Baseline::bicubic_matlab},
+          false,
+          {"super_resolution"},
+          {},
+          chain};
+}
+
 }  // namespace
+
+std::string synthetic_second_order(int scale) {
+  return fmt::format(
+      "blur:sigma=1.5:sigma_minor=1:angle=30:size=15,resize:scale=0.8:interp=bilinear,"
+      "gaussian_noise:sigma=8,jpeg:quality=60,"
+      "blur:sigma=0.8:sigma_minor=0.8:size=9,resize:scale=0.9:interp=area,"
+      "poisson_noise:scale=1,resize_to:scale={}:interp=bicubic,sinc:cutoff=2:size=11,jpeg:quality=70",
+      scale);
+}
 
 std::vector<TaskProtocol> standard_protocols() {
   const auto denoise = tasks::find_task("denoise");
@@ -87,40 +141,12 @@ std::vector<TaskProtocol> standard_protocols() {
        {Baseline::input, Baseline::fast_nl_means_sweep},
        false,
        {"denoise"}},
-      {real,
-       "Real-world restoration (real low quality, x4)",
-       "Input: RealSRSet's 20 real low-quality photos (old, noisy, JPEG-damaged) as published, "
-       "upscaled x4; no ground truth. Cells: NIQE (Mittal et al. 2013, BasicSR's implementation: "
-       "Y by MATLAB rgb2ycbcr, 96×96 blocks, two scales; lower is better) of the output, mean "
-       "over the images.",
-       {{"RealSRSet", Color::rgb}},
-       {real->degradation().with_value(4)},
-       {Baseline::bicubic_matlab, Baseline::bsrgan_outputs},
-       false,
-       {"super_resolution"},
-       "metrics/niqe_pris_params.json"},
-      {real,
-       "Real-world restoration (synthetic second-order, x4)",
-       fmt::format("Input: each image (modcropped to 4) through one fixed second-order chain, "
-                   "`{}`, its noise seeded per image; the control with ground truth for the "
-                   "real low-quality set. Metrics on Y, 4-pixel border crop. Cells: PSNR (dB) / "
-                   "SSIM.",
-                   synthetic_second_order_x4),
-       {{"BSD100", Color::rgb}, {"Kodak24", Color::rgb}},
-       {real->degradation().with_value(4)},
-       {Baseline::bicubic_matlab},
-       false,
-       {"super_resolution"},
-       {},
-       synthetic_second_order_x4},
+      real_low_quality(4),
+      real_synthetic(4),
+      real_low_quality(2),
+      real_synthetic(2),
   };
 }
-
-const char* const synthetic_second_order_x4 =
-    "blur:sigma=1.5:sigma_minor=1:angle=30:size=15,resize:scale=0.8:interp=bilinear,"
-    "gaussian_noise:sigma=8,jpeg:quality=60,"
-    "blur:sigma=0.8:sigma_minor=0.8:size=9,resize:scale=0.9:interp=area,"
-    "poisson_noise:scale=1,resize_to:scale=4:interp=bicubic,sinc:cutoff=2:size=11,jpeg:quality=70";
 
 TaskProtocol standard_protocol(const std::string& title) {
   for (auto& protocol : standard_protocols())

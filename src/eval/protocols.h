@@ -73,10 +73,10 @@ struct TaskProtocol {
   std::string chain = {};
 };
 
-// The synthetic control of the real-world x4 protocol: one fixed second-order chain (two rounds
-// of blur, resize, noise and JPEG, then the resize to 1/4, a sinc filter and JPEG), mid-range
+// The synthetic control of the real-world xS protocols: one fixed second-order chain (two rounds
+// of blur, resize, noise and JPEG, then the resize to 1/S, a sinc filter and JPEG), mid-range
 // values of Real-ESRGAN's training ranges; only the noise differs per image (seeded).
-extern const char* const synthetic_second_order_x4;
+std::string synthetic_second_order(int scale);
 
 // Denoise: gray BSD68, Set12 and colour CBSD68, Kodak24, McMaster at σ 15, 25, 50.
 // Super-resolution: Set5, Set14, BSD100 (as stored) at x2, x3, x4.
@@ -84,7 +84,8 @@ extern const char* const synthetic_second_order_x4;
 // Dejpeg (colour protocol): LIVE1 in RGB ("LIVE1 colour"), 4:2:0 JPEGs, the same qualities.
 // Real (real noise): Nam_CC15's noisy photos against their clean means, RGB.
 // Real (real low quality): RealSRSet x4, NIQE of the outputs (no ground truth).
-// Real (synthetic control): BSD100 and Kodak24 through synthetic_second_order_x4, Y, crop 4.
+// Real (synthetic control): BSD100 and Kodak24 through synthetic_second_order(4), Y, crop 4.
+// The same two at x2, their sets labelled "RealSRSet x2", "BSD100 x2", "Kodak24 x2".
 std::vector<TaskProtocol> standard_protocols();
 
 // The protocol with this title; an unknown title -> InvalidArgument.

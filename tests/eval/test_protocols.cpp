@@ -63,7 +63,7 @@ class FakeData : public ::testing::Test {
 
 TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   const auto protocols = eval::standard_protocols();
-  ASSERT_EQ(protocols.size(), 7u);
+  ASSERT_EQ(protocols.size(), 9u);
   EXPECT_EQ(protocols[0].task, denoise);
   EXPECT_EQ(protocols[0].sets.front().name, "BSD68");
   EXPECT_EQ(protocols[0].sets.front().color, Color::gray);
@@ -88,10 +88,16 @@ TEST(Protocols, StandardSetsAndSettingsFollowProtocolsMd) {
   EXPECT_EQ(dejpeg->degradation().label(protocols[2].settings[0]), "q10");
   // The real-world protocols: real noise (paired), real low quality (NIQE), synthetic control.
   EXPECT_EQ(protocols[5].niqe_model, "metrics/niqe_pris_params.json");
-  EXPECT_EQ(protocols[6].chain, eval::synthetic_second_order_x4);
+  EXPECT_EQ(protocols[6].chain, eval::synthetic_second_order(4));
   EXPECT_EQ(protocols[6].sets.front().name, "BSD100");
   EXPECT_EQ(protocols[6].sets.back().name, "Kodak24");
   EXPECT_TRUE(protocols[6].niqe_model.empty());
+  // The same two at x2, under their own labels; the chain ends with the resize to 1/2.
+  EXPECT_EQ(protocols[7].sets[0].title(), "RealSRSet x2");
+  EXPECT_EQ(protocols[7].baselines.size(), 1u);  // BSRGAN published x4 outputs only
+  EXPECT_EQ(protocols[8].sets[0].title(), "BSD100 x2");
+  EXPECT_NE(protocols[8].chain.find("resize_to:scale=2:"), std::string::npos);
+  EXPECT_EQ(eval::synthetic_second_order(4).find("resize_to:scale=2:"), std::string::npos);
 }
 
 TEST_F(FakeData, GroundTruthColours) {
@@ -312,8 +318,10 @@ TEST_F(FakeData, PairedSetsReadTheirInputsAndMeasureAgainstTheirMeans) {
 TEST_F(FakeData, SyntheticControlDegradesEachImageByTheFixedSeededChain) {
   WriteSet(folder.path(), "BSD100", {SyntheticImage(0), SyntheticImage(1)});
   const auto real = tasks::find_task("real");
+  // The folder's name selects the x4 and the x2 control; the x4 one comes first.
   const auto evaluation = eval::run_evaluation(Options(real, "BSD100"));
-  ASSERT_EQ(evaluation.sets.size(), 1u);
+  ASSERT_EQ(evaluation.sets.size(), 2u);
+  EXPECT_EQ(evaluation.sets[1].protocol, "Real-world restoration (synthetic second-order, x2)");
   const auto& set = evaluation.sets[0];
   EXPECT_EQ(set.protocol, "Real-world restoration (synthetic second-order, x4)");
   const auto& bicubic = Row(set, "Bicubic (MATLAB imresize)");
@@ -324,7 +332,7 @@ TEST_F(FakeData, SyntheticControlDegradesEachImageByTheFixedSeededChain) {
   for (int index = 0; index < 2; ++index) {
     const auto gt = modcrop(SyntheticImage(index), 4);
     Rng rng(eval::noise_seed(index));
-    const auto chain = sample_chain(parse_chain(eval::synthetic_second_order_x4), rng);
+    const auto chain = sample_chain(parse_chain(eval::synthetic_second_order(4)), rng);
     const auto lq = degrade(chain, gt, rng).lq;
     ASSERT_EQ(lq.size(), gt.size() / 4);
     const auto upscaled = imresize_matlab(quantize_u8(lq), 4);
