@@ -1,5 +1,6 @@
 // DnCNN (Zhang et al. 2017): a plain deep CNN that predicts the residual (the noise).
 //   lq (+ condition map) -> conv+relu -> (depth-2)×[conv (+bn) + relu] -> conv -> + lq
+// With "residual": false the last conv's output is the image itself (KAIR's FDnCNN, imported).
 #include "archs/dncnn.h"
 
 #include <torch/nn/modules/activation.h>
@@ -14,8 +15,9 @@ namespace {
 
 class DnCNNImpl : public RestorationNetworkImpl {
  public:
-  DnCNNImpl(int channels, int num_features, int depth, bool batch_norm, bool condition)
-      : channels_(channels), condition_(condition), depth_(depth) {
+  DnCNNImpl(int channels, int num_features, int depth, bool batch_norm, bool condition,
+            bool residual)
+      : channels_(channels), condition_(condition), residual_(residual), depth_(depth) {
     body = torch::nn::Sequential();
     body->push_back(nn::conv3x3(channels + (condition ? 1 : 0), num_features));
     body->push_back(torch::nn::ReLU());
@@ -31,7 +33,7 @@ class DnCNNImpl : public RestorationNetworkImpl {
   torch::Tensor forward(const NetworkInput& input) override {
     auto x = condition_ ? torch::cat({input.lq, input.condition.to(input.lq.dtype())}, 1)
                         : input.lq;
-    return input.lq + body->forward(x);
+    return residual_ ? input.lq + body->forward(x) : body->forward(x);
   }
 
   NetworkTraits traits() const override {
@@ -46,6 +48,7 @@ class DnCNNImpl : public RestorationNetworkImpl {
   torch::nn::Sequential body{nullptr};
   int channels_;
   bool condition_;
+  bool residual_;
   int depth_;
 };
 
@@ -58,8 +61,10 @@ RestorationNetwork make_dncnn(const nlohmann::json& config) {
   const int depth = read.get_int("depth", 17, 3, 200);
   const bool batch_norm = read.get_bool("batch_norm", false);
   const bool condition = read.get_bool("condition", false);
+  const bool residual = read.get_bool("residual", true);
   read.finish();
-  return std::make_shared<DnCNNImpl>(channels, num_features, depth, batch_norm, condition);
+  return std::make_shared<DnCNNImpl>(channels, num_features, depth, batch_norm, condition,
+                                     residual);
 }
 
 }  // namespace restora::archs

@@ -9,6 +9,8 @@
 #include "archs/edsr.h"
 #include "archs/network.h"
 #include "archs/resunet.h"
+#include "archs/rrdb.h"
+#include "archs/srvgg.h"
 #include "restora/errors.h"
 
 namespace restora::archs {
@@ -21,6 +23,8 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"dncnn", make_dncnn},      // denoising / JPEG: plain residual CNN
       {"edsr", make_edsr},        // super-resolution: residual blocks + pixel shuffle
       {"resunet", make_resunet},  // denoising / JPEG: residual U-Net
+      {"rrdb", make_rrdb},        // imported ESRGAN / Real-ESRGAN / BSRGAN: RRDBNet
+      {"srvgg", make_srvgg},      // imported Real-ESRGAN compact: SRVGGNetCompact
   };
   return entries;
 }

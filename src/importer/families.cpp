@@ -1,0 +1,316 @@
+#include "importer/families.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace restora::importer {
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+// What one family expects of the file, checked key by key.
+class Layout {
+ public:
+  Layout(std::string family, const NamedTensors& given) : given_(given) { mismatch_.family = std::move(family); }
+
+  void expect(const std::string& name, const Shape& shape) {
+    ++mismatch_.expected;
+    seen_.insert(name);
+    const auto it = given_.find(name);
+    if (it == given_.end()) {
+      mismatch_.problems.push_back(fmt::format("missing {}", name));
+    } else if (it->second.sizes().vec() != shape) {
+      mismatch_.problems.push_back(fmt::format("{} has shape [{}], expected [{}]", name,
+                                               fmt::join(it->second.sizes(), ","), fmt::join(shape, ",")));
+    } else {
+      ++mismatch_.matched;
+    }
+  }
+  // A tensor that may be there (a bias, BN's counter); when it is, its shape must fit.
+  void allow(const std::string& name, const Shape& shape) {
+    if (given_.count(name) != 0) expect(name, shape);
+  }
+  void problem(std::string text) { mismatch_.problems.push_back(std::move(text)); }
+
+  // Every problem, unexpected keys included.
+  const Mismatch& finish() {
+    for (const auto& [name, tensor] : given_) {
+      if (seen_.count(name) == 0) mismatch_.problems.push_back(fmt::format("unexpected {}", name));
+    }
+    return mismatch_;
+  }
+
+ private:
+  const NamedTensors& given_;
+  std::set<std::string> seen_;
+  Mismatch mismatch_;
+};
+
+struct Outcome {
+  std::optional<Conversion> conversion;
+  Mismatch mismatch;
+};
+
+Outcome failed(Layout& layout) { return {std::nullopt, layout.finish()}; }
+
+Shape conv_shape(int64_t out, int64_t in) { return {out, in, 3, 3}; }
+
+int64_t dim(const NamedTensors& t, const std::string& name, int64_t d) {
+  const auto it = t.find(name);
+  return it == t.end() || it->second.dim() <= d ? -1 : it->second.size(d);
+}
+
+// ---- DnCNN / FDnCNN: a sequence "N.weight" of 3×3 convs, each but the first and last
+// optionally followed by a batch norm "N+1.*".
+constexpr double dncnn_bn_eps = 1e-4;  // KAIR's and cszn's BatchNorm2d(eps=0.0001)
+
+Outcome detect_dncnn(const NamedTensors& given) {
+  std::string prefix;
+  for (const auto& entry : given) {
+    if (entry.first.rfind("dncnn.", 0) == 0) prefix = "dncnn.";
+  }
+  const std::regex key(prefix == "dncnn." ? R"(dncnn\.(\d+)\.(\w+))" : R"((\d+)\.(\w+))");
+  std::set<int> convs, norms;
+  for (const auto& [name, tensor] : given) {
+    std::smatch m;
+    if (!std::regex_match(name, m, key)) continue;
+    const int index = std::stoi(m[1]);
+    if (m[2] == "weight" && tensor.dim() == 4) convs.insert(index);
+    if (m[2] == "running_mean") norms.insert(index);
+  }
+  Layout layout(norms.empty() ? "DnCNN" : "DnCNN with batch norm", given);
+  if (convs.size() < 3) {
+    layout.problem("fewer than 3 convolutions named N.weight");
+    return failed(layout);
+  }
+  const int depth = static_cast<int>(convs.size());
+  const bool bn = !norms.empty();
+  const std::string first = prefix + "0.weight";
+  const int64_t features = dim(given, first, 0), in = dim(given, first, 1);
+  const auto index_of = [&](int layer) {  // layer 0..depth-1 -> module index
+    if (layer == 0) return 0;
+    return bn ? 2 + 3 * (layer - 1) : 2 * layer;
+  };
+  const std::string last = fmt::format("{}{}.weight", prefix, index_of(depth - 1));
+  const int64_t out = dim(given, last, 0);
+  for (int layer = 0; layer < depth; ++layer) {
+    const std::string conv = fmt::format("{}{}.", prefix, index_of(layer));
+    const int64_t cout = layer == depth - 1 ? out : features;
+    layout.expect(conv + "weight", conv_shape(cout, layer == 0 ? in : features));
+    layout.allow(conv + "bias", {cout});
+    if (bn && layer > 0 && layer < depth - 1) {
+      const std::string norm = fmt::format("{}{}.", prefix, index_of(layer) + 1);
+      for (const char* p : {"weight", "bias", "running_mean", "running_var"}) layout.expect(norm + p, {features});
+      layout.allow(norm + "num_batches_tracked", {});
+    }
+  }
+  const bool flexible = in == out + 1;  // FDnCNN: the noise-level map is the extra input
+  if (flexible && (out == 4 || out == 12)) {
+    layout.problem("this is FFDNet's layout (pixel-unshuffled input and a noise map), not supported yet");
+  } else if (out != 1 && out != 3) {
+    layout.problem(fmt::format("{} output channels (1 or 3 expected)", out));
+  } else if (in != out && !flexible) {
+    layout.problem(fmt::format("{} input and {} output channels fit neither DnCNN nor FDnCNN", in, out));
+  }
+  const Mismatch& result = layout.finish();
+  if (!result.problems.empty()) return {std::nullopt, result};
+
+  Conversion c;
+  c.family = std::string(flexible ? "FDnCNN" : "DnCNN") + (bn ? " (batch norm folded)" : "");
+  c.arch = "dncnn";
+  c.arch_config = {{"channels", out}, {"num_features", features}, {"depth", depth},
+                   {"condition", flexible}, {"residual", !flexible}};
+  c.task = "denoise";
+  c.conditioning = flexible ? model_file::Conditioning::sigma : model_file::Conditioning::none;
+  for (int layer = 0; layer < depth; ++layer) {
+    const std::string conv = fmt::format("{}{}.", prefix, index_of(layer));
+    auto weight = given.at(conv + "weight").clone();
+    auto bias = given.count(conv + "bias") ? given.at(conv + "bias").clone()
+                                           : torch::zeros({weight.size(0)});
+    if (bn && layer > 0 && layer < depth - 1) {
+      const std::string norm = fmt::format("{}{}.", prefix, index_of(layer) + 1);
+      const auto scale = given.at(norm + "weight") / torch::sqrt(given.at(norm + "running_var") + dncnn_bn_eps);
+      weight = weight * scale.view({-1, 1, 1, 1});
+      bias = (bias - given.at(norm + "running_mean")) * scale + given.at(norm + "bias");
+    }
+    if (!flexible && layer == depth - 1) {  // DnCNN returns x − model(x); Restora's adds
+      weight = -weight;
+      bias = -bias;
+    }
+    c.tensors[fmt::format("body.{}.weight", 2 * layer)] = weight;
+    c.tensors[fmt::format("body.{}.bias", 2 * layer)] = bias;
+  }
+  return {c, result};
+}
+
+// ---- SRVGGNetCompact: body.{2k} convs, body.{2k+1} PReLUs, the last conv to C·s² channels.
+Outcome detect_srvgg(const NamedTensors& given) {
+  Layout layout("SRVGGNetCompact", given);
+  int convs = 0;
+  while (given.count(fmt::format("body.{}.weight", 2 * convs)) != 0) ++convs;
+  if (convs < 2) {
+    layout.problem("fewer than 2 convolutions named body.{2k}.weight");
+    return failed(layout);
+  }
+  const int64_t features = dim(given, "body.0.weight", 0), in = dim(given, "body.0.weight", 1);
+  const int64_t expanded = dim(given, fmt::format("body.{}.weight", 2 * (convs - 1)), 0);
+  const int64_t scale = in > 0 ? std::llround(std::sqrt(double(expanded) / double(in))) : 0;
+  if (scale < 1 || scale * scale * in != expanded) {
+    layout.problem(fmt::format("the last conv's {} channels are not {}·s²", expanded, in));
+  }
+  for (int k = 0; k < convs; ++k) {
+    const bool last = k == convs - 1;
+    layout.expect(fmt::format("body.{}.weight", 2 * k), conv_shape(last ? expanded : features, k == 0 ? in : features));
+    layout.expect(fmt::format("body.{}.bias", 2 * k), {last ? expanded : features});
+    if (!last) layout.expect(fmt::format("body.{}.weight", 2 * k + 1), {features});  // PReLU
+  }
+  const Mismatch& result = layout.finish();
+  if (!result.problems.empty()) return {std::nullopt, result};
+  Conversion c;
+  c.family = "SRVGGNetCompact";
+  c.arch = "srvgg";
+  c.arch_config = {{"channels", in}, {"num_features", features}, {"num_convs", convs - 2}, {"scale", scale}};
+  c.task = "real";
+  c.tensors = given;
+  return {c, result};
+}
+
+// ---- RRDBNet under its three key layouts, renamed to BasicSR's first.
+NamedTensors rrdb_basicsr_names(const NamedTensors& given, std::string& layout) {
+  NamedTensors out;
+  const std::regex esrgan_new(R"(RRDB_trunk\.(\d+)\.RDB(\d)\.conv(\d)\.(weight|bias))");
+  const std::regex old_block(R"(1\.sub\.(\d+)\.RDB(\d)\.conv(\d)\.0\.(weight|bias))");
+  const std::regex old_top(R"((\d+)\.(weight|bias))");
+  const std::regex old_trunk(R"(1\.sub\.(\d+)\.(weight|bias))");
+  const std::map<std::string, std::string> renames{
+      {"trunk_conv", "conv_body"}, {"upconv1", "conv_up1"}, {"upconv2", "conv_up2"}, {"HRconv", "conv_hr"}};
+  // The old sequential layout: top-level indices 0 (first), 1 (trunk), then upsampling convs,
+  // HR conv and last conv in order.
+  std::set<int> tops;
+  for (const auto& entry : given) {
+    std::smatch m;
+    if (std::regex_match(entry.first, m, old_top)) tops.insert(std::stoi(m[1]));
+  }
+  layout = "BasicSR";
+  for (const auto& [name, tensor] : given) {
+    std::smatch m;
+    std::string renamed = name;
+    if (std::regex_match(name, m, esrgan_new)) {
+      renamed = fmt::format("body.{}.rdb{}.conv{}.{}", m[1].str(), m[2].str(), m[3].str(), m[4].str());
+      layout = "ESRGAN/BSRGAN";
+    } else if (std::regex_match(name, m, old_block)) {
+      renamed = fmt::format("body.{}.rdb{}.conv{}.{}", m[1].str(), m[2].str(), m[3].str(), m[4].str());
+      layout = "ESRGAN's old sequential";
+    } else if (std::regex_match(name, m, old_trunk)) {
+      renamed = "conv_body." + m[2].str();
+    } else if (std::regex_match(name, m, old_top) && tops.size() >= 3) {
+      const int index = std::stoi(m[1]);
+      const int rank = static_cast<int>(std::distance(tops.begin(), tops.find(index)));
+      const int count = static_cast<int>(tops.size());
+      const std::string target = index == 0 ? "conv_first"
+                                 : rank == count - 1 ? "conv_last"
+                                 : rank == count - 2 ? "conv_hr"
+                                                     : fmt::format("conv_up{}", rank);
+      renamed = target + "." + m[2].str();
+    } else {
+      const auto dot = name.find('.');
+      const auto it = renames.find(name.substr(0, dot));
+      if (it != renames.end()) {
+        renamed = it->second + name.substr(dot);
+        layout = "ESRGAN/BSRGAN";
+      }
+    }
+    out[renamed] = tensor;
+  }
+  return out;
+}
+
+Outcome detect_rrdb(const NamedTensors& source) {
+  std::string variant;
+  const NamedTensors given = rrdb_basicsr_names(source, variant);
+  Layout layout("RRDBNet", given);
+  int blocks = 0;
+  while (given.count(fmt::format("body.{}.rdb1.conv1.weight", blocks)) != 0) ++blocks;
+  int up_steps = 0;
+  while (given.count(fmt::format("conv_up{}.weight", up_steps + 1)) != 0) ++up_steps;
+  if (blocks == 0) {
+    layout.problem("no residual-in-residual dense blocks (body.N.rdb1.conv1.weight)");
+    return failed(layout);
+  }
+  const int64_t features = dim(given, "conv_first.weight", 0), in = dim(given, "conv_first.weight", 1);
+  const int64_t grow = dim(given, "body.0.rdb1.conv1.weight", 0);
+  const int64_t channels = given.count("conv_last.weight") ? dim(given, "conv_last.weight", 0)
+                                                           : dim(given, "conv_last.bias", 0);
+  int64_t unshuffle = 0;
+  for (int64_t u : {1, 2, 4}) {
+    if (channels > 0 && in == channels * u * u) unshuffle = u;
+  }
+  if (unshuffle == 0 && channels > 0) {
+    layout.problem(fmt::format("conv_first takes {} channels: not {}, 4×{} or 16×{}", in, channels,
+                               channels, channels));
+  }
+  if ((int64_t{1} << up_steps) < unshuffle) layout.problem("fewer upsampling steps than the unshuffle needs");
+  layout.expect("conv_first.weight", conv_shape(features, in));
+  layout.expect("conv_first.bias", {features});
+  for (int b = 0; b < blocks; ++b) {
+    for (int r = 1; r <= 3; ++r) {
+      for (int k = 1; k <= 5; ++k) {
+        const std::string conv = fmt::format("body.{}.rdb{}.conv{}.", b, r, k);
+        const int64_t cout = k == 5 ? features : grow;
+        layout.expect(conv + "weight", conv_shape(cout, features + (k - 1) * grow));
+        layout.expect(conv + "bias", {cout});
+      }
+    }
+  }
+  std::vector<std::string> square{"conv_body", "conv_hr"};
+  for (int i = 1; i <= up_steps; ++i) square.push_back(fmt::format("conv_up{}", i));
+  for (const auto& conv : square) {
+    layout.expect(conv + ".weight", conv_shape(features, features));
+    layout.expect(conv + ".bias", {features});
+  }
+  layout.expect("conv_last.weight", conv_shape(channels, features));
+  layout.expect("conv_last.bias", {channels});
+  const Mismatch& result = layout.finish();
+  if (!result.problems.empty()) return {std::nullopt, result};
+  Conversion c;
+  c.family = fmt::format("RRDBNet ({} keys)", variant);
+  c.arch = "rrdb";
+  c.arch_config = {{"channels", channels}, {"num_features", features}, {"num_blocks", blocks},
+                   {"num_grow", grow}, {"up_steps", up_steps}, {"unshuffle", unshuffle}};
+  c.task = "real";
+  c.tensors = given;
+  return {c, result};
+}
+
+using Detector = Outcome (*)(const NamedTensors&);
+constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_rrdb};
+
+}  // namespace
+
+std::vector<std::string> known_families() {
+  return {"DnCNN", "FDnCNN", "SRVGGNetCompact", "RRDBNet"};
+}
+
+Detection detect_family(const NamedTensors& tensors) {
+  Detection detection;
+  double best = -1;
+  for (Detector detector : detectors) {
+    Outcome outcome = detector(tensors);
+    if (outcome.conversion) {
+      detection.conversion = std::move(outcome.conversion);
+      return detection;
+    }
+    const Mismatch& m = outcome.mismatch;
+    const double score = m.expected == 0 ? 0.0 : double(m.matched) / double(m.expected + m.problems.size());
+    if (score > best) {
+      best = score;
+      detection.nearest = m;
+    }
+  }
+  return detection;
+}
+
+}  // namespace restora::importer

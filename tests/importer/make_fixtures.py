@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""Makes the fixtures of tests/importer once (committed; Debian's python3-torch).
+
+    /usr/bin/python3 tests/importer/make_fixtures.py tests/importer/fixtures
+
+For each published layout `restora import` recognises: the network written here in PyTorch as its
+project defines it (KAIR's DnCNN/FDnCNN with and without batch norm, cszn's DnCNN, Real-ESRGAN's
+SRVGGNetCompact, BasicSR's RRDBNet), small and with random weights, saved the way that project
+saves it (plain state dict, {'params_ema': ...}, the legacy container, the older key names of
+ESRGAN and BSRGAN), and NAME.expected.safetensors holding an input and the network's output
+(plus the noise-level map for FDnCNN), written with numpy.
+"""
+import collections
+import json
+import os
+import re
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+torch.manual_seed(38)
+
+
+def save_expected(name, tensors):
+    header, blobs, offset = {}, [], 0
+    for key, tensor in tensors.items():
+        blob = tensor.detach().contiguous().float().numpy().tobytes()
+        header[key] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(os.path.join(out, name + ".expected.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def randomise(module):
+    """Random weights and batch-norm statistics, so no layer is an identity."""
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.1, 0.1)
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    return module.eval()
+
+
+# ---- KAIR models/network_dncnn.py (DnCNN and FDnCNN: conv+act, [conv+BN+act], conv)
+class KairDnCNN(nn.Module):
+    def __init__(self, in_nc, out_nc, nc, nb, batch_norm, residual):
+        super().__init__()
+        layers = [nn.Conv2d(in_nc, nc, 3, 1, 1, bias=True), nn.ReLU(inplace=True)]
+        for _ in range(nb - 2):
+            layers.append(nn.Conv2d(nc, nc, 3, 1, 1, bias=True))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(nc, momentum=0.9, eps=1e-04, affine=True))
+            layers.append(nn.ReLU(inplace=True))
+        layers.append(nn.Conv2d(nc, out_nc, 3, 1, 1, bias=True))
+        self.model = nn.Sequential(*layers)
+        self.residual = residual
+
+    def forward(self, x):
+        n = self.model(x)
+        return x - n if self.residual else n
+
+
+# ---- cszn/DnCNN TrainingCodes/dncnn_pytorch (conv bias only first; BN eps 1e-4)
+class CsznDnCNN(nn.Module):
+    def __init__(self, channels, nc, depth):
+        super().__init__()
+        layers = [nn.Conv2d(channels, nc, 3, padding=1, bias=True), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [nn.Conv2d(nc, nc, 3, padding=1, bias=False),
+                       nn.BatchNorm2d(nc, eps=0.0001, momentum=0.95), nn.ReLU(inplace=True)]
+        layers.append(nn.Conv2d(nc, channels, 3, padding=1, bias=False))
+        self.dncnn = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x - self.dncnn(x)
+
+
+# ---- Real-ESRGAN basicsr/archs/srvgg_arch.py
+class SRVGGNetCompact(nn.Module):
+    def __init__(self, num_in_ch=3, num_out_ch=3, num_feat=64, num_conv=16, upscale=4):
+        super().__init__()
+        self.upscale = upscale
+        self.body = nn.ModuleList([nn.Conv2d(num_in_ch, num_feat, 3, 1, 1), nn.PReLU(num_parameters=num_feat)])
+        for _ in range(num_conv):
+            self.body.append(nn.Conv2d(num_feat, num_feat, 3, 1, 1))
+            self.body.append(nn.PReLU(num_parameters=num_feat))
+        self.body.append(nn.Conv2d(num_feat, num_out_ch * upscale * upscale, 3, 1, 1))
+        self.upsampler = nn.PixelShuffle(upscale)
+
+    def forward(self, x):
+        out = x
+        for layer in self.body:
+            out = layer(out)
+        out = self.upsampler(out)
+        return out + F.interpolate(x, scale_factor=self.upscale, mode="nearest")
+
+
+# ---- BasicSR basicsr/archs/rrdbnet_arch.py
+class ResidualDenseBlock(nn.Module):
+    def __init__(self, num_feat, num_grow_ch):
+        super().__init__()
+        self.conv1 = nn.Conv2d(num_feat, num_grow_ch, 3, 1, 1)
+        self.conv2 = nn.Conv2d(num_feat + num_grow_ch, num_grow_ch, 3, 1, 1)
+        self.conv3 = nn.Conv2d(num_feat + 2 * num_grow_ch, num_grow_ch, 3, 1, 1)
+        self.conv4 = nn.Conv2d(num_feat + 3 * num_grow_ch, num_grow_ch, 3, 1, 1)
+        self.conv5 = nn.Conv2d(num_feat + 4 * num_grow_ch, num_feat, 3, 1, 1)
+        self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
+
+    def forward(self, x):
+        x1 = self.lrelu(self.conv1(x))
+        x2 = self.lrelu(self.conv2(torch.cat((x, x1), 1)))
+        x3 = self.lrelu(self.conv3(torch.cat((x, x1, x2), 1)))
+        x4 = self.lrelu(self.conv4(torch.cat((x, x1, x2, x3), 1)))
+        x5 = self.conv5(torch.cat((x, x1, x2, x3, x4), 1))
+        return x5 * 0.2 + x
+
+
+class RRDB(nn.Module):
+    def __init__(self, num_feat, num_grow_ch):
+        super().__init__()
+        self.rdb1 = ResidualDenseBlock(num_feat, num_grow_ch)
+        self.rdb2 = ResidualDenseBlock(num_feat, num_grow_ch)
+        self.rdb3 = ResidualDenseBlock(num_feat, num_grow_ch)
+
+    def forward(self, x):
+        return self.rdb3(self.rdb2(self.rdb1(x))) * 0.2 + x
+
+
+class RRDBNet(nn.Module):
+    """BasicSR's RRDBNet; up_steps=1 is KAIR/BSRGAN's sf=2 variant (upconv1 only)."""
+
+    def __init__(self, num_in_ch, num_out_ch, scale=4, num_feat=64, num_block=23, num_grow_ch=32, up_steps=2):
+        super().__init__()
+        self.scale = scale
+        if scale == 2 and up_steps == 2:
+            num_in_ch = num_in_ch * 4
+        elif scale == 1:
+            num_in_ch = num_in_ch * 16
+        self.up_steps = up_steps
+        self.conv_first = nn.Conv2d(num_in_ch, num_feat, 3, 1, 1)
+        self.body = nn.Sequential(*[RRDB(num_feat, num_grow_ch) for _ in range(num_block)])
+        self.conv_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.conv_up1 = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        if up_steps == 2:
+            self.conv_up2 = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.conv_hr = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.conv_last = nn.Conv2d(num_feat, num_out_ch, 3, 1, 1)
+        self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
+
+    def forward(self, x):
+        if self.up_steps == 2 and self.scale == 2:
+            feat = F.pixel_unshuffle(x, 2)
+        elif self.scale == 1:
+            feat = F.pixel_unshuffle(x, 4)
+        else:
+            feat = x
+        feat = self.conv_first(feat)
+        feat = feat + self.conv_body(self.body(feat))
+        feat = self.lrelu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
+        if self.up_steps == 2:
+            feat = self.lrelu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
+        return self.conv_last(self.lrelu(self.conv_hr(feat)))
+
+
+def bsrgan_names(state):
+    """KAIR's network_rrdbnet.py (BSRGAN) and ESRGAN's RRDBNet_arch.py key names."""
+    renamed = collections.OrderedDict()
+    for key, value in state.items():
+        key = re.sub(r"^body\.(\d+)\.rdb(\d)\.", r"RRDB_trunk.\1.RDB\2.", key)
+        for new, old in (("conv_body", "trunk_conv"), ("conv_up1", "upconv1"), ("conv_up2", "upconv2"),
+                         ("conv_hr", "HRconv")):
+            key = key.replace(new + ".", old + ".")
+        renamed[key] = value
+    return renamed
+
+
+def esrgan_old_names(state):
+    """ESRGAN's first release (RRDB_ESRGAN_x4.pth): one Sequential, model.N keys."""
+    renamed = collections.OrderedDict()
+    blocks = sum(1 for k in state if k.endswith("rdb1.conv1.weight"))
+    tops = {"conv_first": 0, "conv_up1": 3, "conv_up2": 6, "conv_hr": 8, "conv_last": 10}
+    for key, value in state.items():
+        m = re.match(r"body\.(\d+)\.rdb(\d)\.conv(\d)\.(weight|bias)", key)
+        if m:
+            key = f"model.1.sub.{m[1]}.RDB{m[2]}.conv{m[3]}.0.{m[4]}"
+        elif key.startswith("conv_body."):
+            key = f"model.1.sub.{blocks}." + key.split(".")[1]
+        else:
+            name, param = key.split(".")
+            key = f"model.{tops[name]}.{param}"
+        renamed[key] = value
+    return renamed
+
+
+def case(name, net, x, save, sigma=None):
+    randomise(net)
+    with torch.no_grad():
+        inp = x if sigma is None else torch.cat([x, torch.full_like(x[:, :1], sigma)], 1)
+        y = net(inp)
+    save(net.state_dict(), os.path.join(out, name + ".pth"))
+    tensors = {"input": x, "output": y}
+    if sigma is not None:
+        tensors["sigma"] = torch.full_like(x[:, :1], sigma)
+    save_expected(name, tensors)
+
+
+plain = torch.save
+legacy = lambda sd, path: torch.save(sd, path, _use_new_zipfile_serialization=False)
+basicsr = lambda sd, path: torch.save({"params_ema": sd, "params": sd}, path)
+
+gray = torch.rand(1, 1, 13, 11)
+color = torch.rand(1, 3, 12, 10)
+case("kair_dncnn_gray", KairDnCNN(1, 1, 8, 5, batch_norm=False, residual=True), gray, plain)
+case("kair_dncnn_bn_color", KairDnCNN(3, 3, 8, 5, batch_norm=True, residual=True), color, legacy)
+case("kair_fdncnn_color", KairDnCNN(4, 3, 8, 5, batch_norm=False, residual=False), color, plain, sigma=25 / 255)
+case("cszn_dncnn_gray", CsznDnCNN(1, 8, 5), gray, plain)
+case("srvgg_x4", SRVGGNetCompact(3, 3, 8, 3, 4), color, basicsr)
+case("rrdb_basicsr_x4", RRDBNet(3, 3, 4, 8, 2, 4), color, basicsr)
+case("rrdb_basicsr_x2", RRDBNet(3, 3, 2, 8, 1, 4), color, basicsr)
+case("rrdb_bsrgan_x4", RRDBNet(3, 3, 4, 8, 1, 4), color, lambda sd, p: torch.save(bsrgan_names(sd), p))
+case("rrdb_bsrgan_x2", RRDBNet(3, 3, 2, 8, 1, 4, up_steps=1), color, lambda sd, p: torch.save(bsrgan_names(sd), p))
+case("rrdb_esrgan_old_x4", RRDBNet(3, 3, 4, 8, 1, 4), color, lambda sd, p: legacy(esrgan_old_names(sd), p))
