@@ -8,6 +8,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtcmalloc-minimal4 libgoogle-perftools-dev
+  libgloo-dev                               # c10d ProcessGroupGloo: distributed training
   libopenblas0-openmp                       # LibTorch's BLAS; the reference one runs the codec's float64 h_s 10× slower
   python3-numpy python3-skimage python3-opencv python3-torch
   clang libclang-rt-14-dev                  # the codec decoder's libFuzzer target

@@ -68,7 +68,7 @@ class AdversarialObjective : public Objective {
 
   std::vector<double> train_step(const Batch& batch, nn::Precision precision,
                                  const std::vector<torch::optim::Optimizer*>& optimizers,
-                                 double grad_clip) override {
+                                 double grad_clip, const GradientSync& sync) override {
     const auto layout = nn::preferred_layout(precision, torch::kCPU);
     const auto gt = nn::in_layout(batch.gt, layout);
     const bool need_real = config_.feature_matching_weight > 0 || config_.loss == "relativistic";
@@ -99,6 +99,7 @@ class AdversarialObjective : public Objective {
                        config_.feature_matching_weight * matching;
     optimizers[0]->zero_grad();
     total.backward();
+    if (sync) sync(network());
     if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(network().parameters(), grad_clip);
     optimizers[0]->step();
 
@@ -113,6 +114,7 @@ class AdversarialObjective : public Objective {
     }
     optimizers[1]->zero_grad();
     judged.backward();
+    if (sync) sync(*discriminator_);
     if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(discriminator_->parameters(), grad_clip);
     optimizers[1]->step();
     return {total.item<double>(), pixel.item<double>(), adversarial.item<double>(),

@@ -129,7 +129,7 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
   }
 }
 
-Batch PatchSource::make_batch(int64_t step) const {
+Batch PatchSource::make_batch(int64_t step, int shard, int shards) const {
   const auto& data = experiment_.data;
   const uint64_t step_seed = Rng::mix(experiment_.training.seed, static_cast<uint64_t>(step));
   Rng batch_rng(step_seed);
@@ -137,7 +137,11 @@ Batch PatchSource::make_batch(int64_t step) const {
   const int scale = chain_scale(sample_chain(data.chain, batch_rng));
   const int gt_size = data.patch_size;
   const int lq_size = gt_size / scale;
-  const int n = data.batch_size;
+  if (shards < 1 || shard < 0 || shard >= shards || data.batch_size % shards != 0)
+    throw InvalidArgument(fmt::format("batch size {} cannot be split into {} equal shards",
+                                      data.batch_size, shards));
+  const int n = data.batch_size / shards;
+  const int first = shard * n;
   const auto map_count = static_cast<int64_t>(maps_.size());
 
   Batch batch;
@@ -148,7 +152,7 @@ Batch PatchSource::make_batch(int64_t step) const {
   if (map_count) batch.maps = torch::empty({n, map_count, lq_size, lq_size});
   for (const auto& map : maps_) batch.map_names.push_back(map.name);
   for (int i = 0; i < n; ++i) {
-    Rng rng(Rng::mix(step_seed, static_cast<uint64_t>(i) + 1));
+    Rng rng(Rng::mix(step_seed, static_cast<uint64_t>(first + i) + 1));
     const auto& item = images_[rng.uniform_int(0, static_cast<int>(images_.size()) - 1)];
     const int mode = rng.uniform_int(0, 7);
     cv::Mat lq, gt_u8;

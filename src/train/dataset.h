@@ -39,7 +39,10 @@ class PatchSource {
   // Reads every image of the configured folders under data_root; throws if too few.
   PatchSource(const ExperimentConfig& experiment, const std::filesystem::path& data_root);
 
-  Batch make_batch(int64_t step) const;
+  // The batch of `step`; with shards > 1 only this shard's samples of it (sample i of the whole
+  // batch is the same wherever it is made, so N shards of B/N together are the batch of B).
+  // InvalidArgument when the batch size is not a multiple of `shards`.
+  Batch make_batch(int64_t step, int shard = 0, int shards = 1) const;
   const std::vector<ValidationCase>& validation() const { return validation_; }
   size_t training_images() const { return images_.size(); }
   int channels() const { return channels_; }

@@ -5,8 +5,13 @@
 namespace restora::train {
 
 BatchLoader::BatchLoader(const PatchSource& source, int64_t first_step, int threads,
-                         int prefetch)
-    : source_(source), prefetch_(prefetch), next_to_make_(first_step), next_to_take_(first_step) {
+                         int prefetch, int shard, int shards)
+    : source_(source),
+      prefetch_(prefetch),
+      shard_(shard),
+      shards_(shards),
+      next_to_make_(first_step),
+      next_to_take_(first_step) {
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
 }
 
@@ -29,7 +34,7 @@ void BatchLoader::work() {
       step = next_to_make_++;
     }
     try {
-      auto batch = source_.make_batch(step);
+      auto batch = source_.make_batch(step, shard_, shards_);
       std::lock_guard<std::mutex> lock(mutex_);
       ready_.emplace(step, std::move(batch));
     } catch (...) {

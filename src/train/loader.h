@@ -14,9 +14,10 @@ namespace restora::train {
 
 class BatchLoader {
  public:
-  // Makes batches for steps first_step, first_step+1, ... with `threads` workers keeping at
-  // most `prefetch` batches ready.
-  BatchLoader(const PatchSource& source, int64_t first_step, int threads, int prefetch);
+  // Makes batches (this shard's part of each, PatchSource::make_batch) for steps first_step,
+  // first_step+1, ... with `threads` workers keeping at most `prefetch` batches ready.
+  BatchLoader(const PatchSource& source, int64_t first_step, int threads, int prefetch,
+              int shard = 0, int shards = 1);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -29,6 +30,7 @@ class BatchLoader {
 
   const PatchSource& source_;
   const int prefetch_;
+  const int shard_, shards_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<int64_t, Batch> ready_;

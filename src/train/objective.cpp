@@ -10,10 +10,11 @@ std::vector<TrainedPart> Objective::parts(const OptimizerConfig& network_optimiz
 
 std::vector<double> Objective::train_step(const Batch& batch, nn::Precision precision,
                                           const std::vector<torch::optim::Optimizer*>& optimizers,
-                                          double grad_clip) {
+                                          double grad_clip, const GradientSync& sync) {
   auto value = loss(batch, precision);
   optimizers[0]->zero_grad();
   value.backward();
+  if (sync) sync(network());
   if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(network().parameters(), grad_clip);
   optimizers[0]->step();
   return {value.item<double>()};

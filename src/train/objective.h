@@ -43,12 +43,14 @@ class Objective {
   // The losses train_step returns, in order: [0] is logged as `loss` (and checked for
   // divergence), the others as extra log.csv columns after the validation's.
   virtual std::vector<std::string> loss_names() const { return {"loss"}; }
-  // One optimisation step over every part: computes the losses, zeroes, back-propagates, clips
-  // (grad_clip > 0: the global norm of each part's gradients) and steps optimizers[i] for
+  // One optimisation step over every part: computes the losses, zeroes, back-propagates, calls
+  // `sync` on the part (distributed training averages the gradients over the ranks there),
+  // clips (grad_clip > 0: the global norm of each part's gradients) and steps optimizers[i] for
   // parts()[i]. The default back-propagates loss() into the network alone.
+  using GradientSync = std::function<void(torch::nn::Module& part)>;
   virtual std::vector<double> train_step(const Batch& batch, nn::Precision precision,
                                          const std::vector<torch::optim::Optimizer*>& optimizers,
-                                         double grad_clip);
+                                         double grad_clip, const GradientSync& sync);
   // A fresh instance of the same architecture (holds the EMA weights).
   virtual std::shared_ptr<torch::nn::Module> make_twin() const = 0;
   // The loss of one batch, differentiable; the network runs under `precision`.

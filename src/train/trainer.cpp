@@ -92,8 +92,11 @@ void request_stop() { stop_requested = true; }
 
 TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions& options) {
   stop_requested = false;
+  const auto& group = options.group;
+  // Rank 0 alone validates, logs, plots, checkpoints and talks; the others only train.
+  const bool lead = !group || group->rank() == 0;
   const auto say = [&](const std::string& text) {
-    if (options.on_message) options.on_message(text);
+    if (options.on_message && lead) options.on_message(text);
   };
   const auto& training = experiment.training;
   set_compute_threads(training.threads);
@@ -159,14 +162,24 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
                       checkpoint_path.string()));
     state = saved;
     state.experiment = experiment.source;
-    truncate_log(log_path, state.step);
+    if (lead) truncate_log(log_path, state.step);
     say(fmt::format("resumed at step {}", state.step));
-  } else {
+  } else if (lead) {
     std::ofstream(log_path, std::ios::trunc)
         << "step,loss,learning_rate,steps_per_second," << objective->validation_header()
         << extra_loss_header << "\n";
   }
   state.window_loss_sums.resize(loss_names.size(), 0.0);
+  if (group) {
+    // Every rank starts from rank 0's weights (its init_from or checkpoint).
+    for (const auto& part : trained) group->broadcast(*part.module);
+    if (ema) group->broadcast(*ema);
+    say(fmt::format("rank 0 of {}: {} samples per rank and step", group->world(),
+                    experiment.data.batch_size / group->world()));
+  }
+  const Objective::GradientSync sync =
+      group ? Objective::GradientSync([&](torch::nn::Module& part) { group->average_gradients(part); })
+            : Objective::GradientSync();
 
   auto save_model = [&](torch::nn::Module& weights, const ValidationScores& scores) {
     auto file = objective->package(weights);
@@ -203,7 +216,7 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   const std::string empty_validation(std::count(header.begin(), header.end(), ','), ',');
   const int64_t total = training.steps;
   BatchLoader loader(source, state.step + 1, experiment.data.loader_threads,
-                     experiment.data.prefetch);
+                     experiment.data.prefetch, group ? group->rank() : 0, group ? group->world() : 1);
   auto window_start = Clock::now();
   int64_t window_first = state.step;
 
@@ -222,7 +235,8 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
       for (auto& group : optimizers[i]->param_groups()) group.options().set_lr(part_rate);
     }
 
-    const auto losses = objective->train_step(batch, precision, stepped, training.grad_clip);
+    auto losses = objective->train_step(batch, precision, stepped, training.grad_clip, sync);
+    if (group) losses = group->average(losses);  // the whole batch's mean: equal shards
     if (ema) update_ema(*ema, network, training.ema_decay);
 
     for (size_t i = 0; i < losses.size(); ++i)
@@ -236,6 +250,8 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
 
     const bool log_now = step % training.log_every == 0 || step == total;
     const bool validate_now = step % training.validate_every == 0 || step == total;
+    if (group && log_now) group->check_identical(network, "network weights");
+    if (!lead) continue;
     const std::string validation_columns = validate_now ? validate_and_keep_best() : empty_validation;
     if (log_now || validate_now) {
       const double seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
@@ -264,9 +280,15 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
       save_checkpoint(checkpoint_path, state, checkpoint_parts, ema.get());
   }
   // No validation here: a stop between validations must not change which model is best.
-  save_checkpoint(checkpoint_path, state, checkpoint_parts, ema.get());
+  if (lead) save_checkpoint(checkpoint_path, state, checkpoint_parts, ema.get());
+  if (group && !stop_requested) group->barrier();
+  if (group && state.seconds > 0)
+    say(fmt::format("distributed: averaging gradients and losses took {:.1f} % of the steps' time "
+                    "on rank 0 ({:.2f} s of {:.2f} s)",
+                    100.0 * group->communication_seconds() / state.seconds,
+                    group->communication_seconds(), state.seconds));
   if (stop_requested) say(fmt::format("stopped at step {}; checkpoint saved", state.step));
-  plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
+  if (lead) plot_curves(log_path, options.output_dir / "curves.png", experiment.name);
 
   result.step = state.step;
   result.finished = state.step >= total;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "train/config.h"
+#include "train/distributed.h"
 
 namespace restora::train {
 
@@ -26,6 +27,10 @@ struct TrainOptions {
   std::string command_line;           // recorded in the model's recipe
   std::function<void(const Progress&)> on_progress;
   std::function<void(const std::string&)> on_message;
+  // Distributed training (distributed.h): this process's group, or null for one process. Every
+  // rank runs run_training with the same experiment and output folder (shared, or at least the
+  // same path: rank 0 alone writes it; --resume reads its checkpoint on every rank).
+  std::shared_ptr<ProcessGroup> group;
 };
 
 struct TrainResult {

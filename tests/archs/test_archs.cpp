@@ -20,7 +20,8 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
 }
 
 TEST(Archs, RegistryListsEveryFamily) {
-  EXPECT_EQ(known_archs(), (std::vector<std::string>{"dncnn", "edsr", "resunet"}));
+  EXPECT_EQ(known_archs(),
+            (std::vector<std::string>{"dncnn", "edsr", "resunet", "rrdb", "srvgg"}));
 }
 
 TEST(Archs, UnknownArchNamesTheKnownOnes) {

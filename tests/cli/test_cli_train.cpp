@@ -1,6 +1,9 @@
 // End to end: `restora train`, stopped and resumed, then the trained model used by `denoise`.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <future>
 #include <sstream>
 
 #include "cli/cli_test_support.h"
@@ -134,6 +137,103 @@ TEST_F(CliTrain, MisspeltConfigKeyIsRejected) {
   ASSERT_EQ(result.err_lines().size(), 1u) << result.err;
   EXPECT_NE(result.err.find("batchsize"), std::string::npos) << result.err;
   EXPECT_FALSE(fs::exists(work_ / "run" / "log.csv"));
+}
+
+
+// Distributed training on the loopback: two `restora train` processes, one batch shard each.
+class CliDistributed : public CliTrain {
+ protected:
+  // A port per test process and call, so parallel test runs do not meet.
+  std::string master() const {
+    static int calls = 0;
+    return "127.0.0.1:" + std::to_string(20000 + (::getpid() * 7 + 13 * calls++) % 40000);
+  }
+  // Rank 0 and rank 1 of a 2-process run into `run_folder`, concurrently.
+  std::pair<CliResult, CliResult> train_two(const fs::path& run_folder, std::vector<std::string> extra) const {
+    const std::string address = master();
+    auto rank = [&](int r) {
+      auto arguments = extra;
+      for (const char* a : {"--world", "2", "--master"}) arguments.push_back(a);
+      arguments.push_back(address);
+      arguments.push_back("--rank");
+      arguments.push_back(std::to_string(r));
+      return std::async(std::launch::async, [this, run_folder, arguments] { return train(run_folder, arguments); });
+    };
+    auto first = rank(0), second = rank(1);
+    return {first.get(), second.get()};
+  }
+};
+
+TEST_F(CliDistributed, TwoRanksFollowTheOneProcessTrajectory) {
+  // batch 2 in one process against 1 + 1 on two ranks: the same samples, averaged gradients
+  ASSERT_EQ(train(work_ / "one", {"--quiet"}).exit_code, 0);
+  const auto [zero, one] = train_two(work_ / "two", {"--quiet"});
+  ASSERT_EQ(zero.exit_code, 0) << zero.err;
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto single = log_rows(work_ / "one" / "log.csv"), shared = log_rows(work_ / "two" / "log.csv");
+  ASSERT_EQ(single.size(), 4u);
+  ASSERT_EQ(shared.size(), single.size());  // rank 0 alone logs
+  for (size_t i = 0; i < single.size(); ++i) {
+    EXPECT_NEAR(std::stod(shared[i].second), std::stod(single[i].second), 1e-5) << "step " << single[i].first;
+  }
+  // The weights agree within float rounding (the sum is reduced in another order).
+  const auto a = split_safetensors(work_ / "one" / "tiny-denoise.safetensors");
+  const auto b = split_safetensors(work_ / "two" / "tiny-denoise.safetensors");
+  ASSERT_EQ(a.data.size(), b.data.size());
+  const auto* x = reinterpret_cast<const float*>(a.data.data());
+  const auto* y = reinterpret_cast<const float*>(b.data.data());
+  for (size_t i = 0; i < a.data.size() / 4; ++i) ASSERT_NEAR(x[i], y[i], 1e-5) << i;
+}
+
+TEST_F(CliDistributed, ResumedRanksContinueTheSameTrajectory) {
+  ASSERT_EQ(train(work_ / "one", {"--quiet"}).exit_code, 0);
+  const auto [zero, one] = train_two(work_ / "two", {"--quiet", "--stop-at", "2"});
+  ASSERT_EQ(zero.exit_code, 0) << zero.err;
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto [zero2, one2] = train_two(work_ / "two", {"--quiet", "--resume"});
+  ASSERT_EQ(zero2.exit_code, 0) << zero2.err;
+  ASSERT_EQ(one2.exit_code, 0) << one2.err;
+  const auto single = log_rows(work_ / "one" / "log.csv"), resumed = log_rows(work_ / "two" / "log.csv");
+  ASSERT_EQ(resumed.size(), single.size());
+  for (size_t i = 0; i < single.size(); ++i) {
+    EXPECT_NEAR(std::stod(resumed[i].second), std::stod(single[i].second), 1e-5) << "step " << single[i].first;
+  }
+}
+
+TEST_F(CliDistributed, AKilledRankEndsTheOthers) {
+  auto config = read_text(work_ / "tiny.json");
+  config.replace(config.find("\"steps\": 4"), 10, "\"steps\": 100000");
+  write_text(work_ / "tiny.json", config);
+  const std::string address = master();
+  const auto folder = work_ / "killed";
+  auto rank = [&](int r) {
+    return std::async(std::launch::async, [this, folder, address, r] {
+      return train(folder, {"--quiet", "--world", "2", "--master", address, "--dist-timeout", "20",
+                            "--rank", std::to_string(r)});
+    });
+  };
+  auto zero = rank(0), one = rank(1);
+  // Once rank 0 logs, both are training: kill rank 1.
+  for (int i = 0; i < 600 && !fs::exists(folder / "log.csv"); ++i) ::usleep(100000);
+  ::usleep(500000);
+  // ([k]: the pattern must not match the shell that runs pkill)
+  const std::string kill = "pkill -9 -f -- '" + folder.string() + " --quiet --world 2 --master " +
+                           address + " --dist-timeout 20 --ran[k] 1'";
+  ASSERT_EQ(std::system(kill.c_str()), 0);
+  const auto ended = zero.get();
+  one.get();
+  EXPECT_EQ(ended.exit_code, 1) << ended.err;
+  ASSERT_EQ(ended.err_lines().size(), 1u) << ended.err;
+  EXPECT_NE(ended.err.find("rank 0 of 2"), std::string::npos) << ended.err;
+  EXPECT_NE(ended.err.find("another rank died"), std::string::npos) << ended.err;
+}
+
+TEST_F(CliDistributed, BadDistributedOptionsAreUsageErrors) {
+  EXPECT_EQ(train(work_ / "x", {"--world", "2", "--rank", "2"}).exit_code, 2);
+  EXPECT_EQ(train(work_ / "x", {"--world", "2", "--rank", "0", "--master", "nohost"}).exit_code, 2);
+  // batch 2 does not split into 3 equal shards: refused before any rank waits for the others
+  const auto three = train(work_ / "x", {"--world", "3", "--rank", "0"});
+  expect_one_error_line(three, 2, {"batch size 2", "3"});
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <memory>
 
 #include "common.h"
+#include "restora/errors.h"
+#include "train/distributed.h"
 #include "train/config.h"
 #include "train/trainer.h"
 
@@ -21,6 +24,10 @@ struct TrainArgs {
   int64_t stop_at = 0;
   int threads = -1;
   std::string precision;
+  int world = 0;  // 0: from the environment (WORLD_SIZE / SLURM_NTASKS), else 1
+  int rank = -1;
+  std::string master;
+  int timeout = 600;
 };
 
 std::string duration(double seconds) {
@@ -50,6 +57,18 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("--precision", args->precision, "bf16 or fp32 (overrides the config)")
       ->check(CLI::IsMember({"bf16", "fp32"}))
       ->default_str("the config's training.precision");
+  command->add_option("--world", args->world, "Processes training together (c10d + Gloo)")
+      ->check(CLI::Range(1, 65536))
+      ->default_str("$WORLD_SIZE, $SLURM_NTASKS or 1");
+  command->add_option("--rank", args->rank, "This process's rank, 0 .. world−1 (0 hosts the rendezvous)")
+      ->check(CLI::Range(0, 65535))
+      ->default_str("$RANK or $SLURM_PROCID");
+  command->add_option("--master", args->master, "Rank 0's HOST:PORT for the rendezvous")
+      ->default_str("$MASTER_ADDR:$MASTER_PORT or 127.0.0.1:29500");
+  command->add_option("--dist-timeout", args->timeout,
+                      "Seconds a rank waits for the others before all give up")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   add_output_flags(*command, global);
 
   return [command, args, &global]() -> int {
@@ -63,6 +82,17 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
     options.resume = args->resume;
     options.stop_at_step = args->stop_at;
     options.command_line = command_line();
+    auto distributed = train::distributed_from_environment();
+    if (args->world > 0) distributed.world = args->world;
+    if (args->rank >= 0) distributed.rank = args->rank;
+    if (!args->master.empty()) train::parse_master(args->master, distributed);
+    distributed.timeout = std::chrono::seconds(args->timeout);
+    if (distributed.rank >= distributed.world)
+      throw InvalidArgument(fmt::format("--rank {} is not below --world {}", distributed.rank, distributed.world));
+    if (experiment.data.batch_size % distributed.world != 0)
+      throw InvalidArgument(fmt::format("batch size {} cannot be split into {} equal shards (--world)",
+                                        experiment.data.batch_size, distributed.world));
+    if (distributed.enabled()) options.group = std::make_shared<train::ProcessGroup>(distributed);
     const bool tty = isatty(STDERR_FILENO);
     options.on_message = [&](const std::string& text) {
       if (!global.quiet) fmt::print(stderr, "{}{}\n", tty ? "\r\033[K" : "", text);
