@@ -7,6 +7,7 @@
 
 #include "archs/dncnn.h"
 #include "archs/edsr.h"
+#include "archs/ffdnet.h"
 #include "archs/network.h"
 #include "archs/resunet.h"
 #include "archs/rrdb.h"
@@ -22,6 +23,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> entries = {
       {"dncnn", make_dncnn},      // denoising / JPEG: plain residual CNN
       {"edsr", make_edsr},        // super-resolution: residual blocks + pixel shuffle
+      {"ffdnet", make_ffdnet},    // imported KAIR FFDNet: unshuffled input + noise map
       {"resunet", make_resunet},  // denoising / JPEG: residual U-Net
       {"rrdb", make_rrdb},        // imported ESRGAN / Real-ESRGAN / BSRGAN: RRDBNet
       {"srvgg", make_srvgg},      // imported Real-ESRGAN compact: SRVGGNetCompact

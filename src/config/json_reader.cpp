@@ -21,11 +21,15 @@ nlohmann::json read_json_file(const std::string& path) {
   if (!in) throw FileError(fmt::format("cannot read config '{}': no such readable file", path));
   std::stringstream text;
   text << in.rdbuf();
+  return parse_json_text(text.str(), path);
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& source) {
   try {
-    return nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/true,
+    return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true,
                                  /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InvalidArgument(fmt::format("config '{}' is not valid JSON: {}", path, error.what()));
+  } catch (const nlohmann::json::exception& error) {
+    throw InvalidArgument(fmt::format("config '{}' is not valid JSON: {}", source, error.what()));
   }
 }
 

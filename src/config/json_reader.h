@@ -12,6 +12,8 @@ namespace restora::config {
 
 // Parses a config file; // and /* */ comments are allowed. FileError / InvalidArgument.
 nlohmann::json read_json_file(const std::string& path);
+// The same for text in memory; `source` names it in messages.
+nlohmann::json parse_json_text(const std::string& text, const std::string& source);
 
 class JsonReader {
  public:

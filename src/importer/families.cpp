@@ -108,8 +108,9 @@ Outcome detect_dncnn(const NamedTensors& given) {
     }
   }
   const bool flexible = in == out + 1;  // FDnCNN: the noise-level map is the extra input
-  if (flexible && (out == 4 || out == 12)) {
-    layout.problem("this is FFDNet's layout (pixel-unshuffled input and a noise map), not supported yet");
+  // FFDNet: 4C unshuffled channels and the map in, 4C out (C = 1 or 3), no batch norm.
+  const bool ffdnet = flexible && (out == 4 || out == 12) && !bn;
+  if (ffdnet) {
   } else if (out != 1 && out != 3) {
     layout.problem(fmt::format("{} output channels (1 or 3 expected)", out));
   } else if (in != out && !flexible) {
@@ -119,10 +120,11 @@ Outcome detect_dncnn(const NamedTensors& given) {
   if (!result.problems.empty()) return {std::nullopt, result};
 
   Conversion c;
-  c.family = std::string(flexible ? "FDnCNN" : "DnCNN") + (bn ? " (batch norm folded)" : "");
-  c.arch = "dncnn";
-  c.arch_config = {{"channels", out}, {"num_features", features}, {"depth", depth},
-                   {"condition", flexible}, {"residual", !flexible}};
+  c.family = std::string(ffdnet ? "FFDNet" : flexible ? "FDnCNN" : "DnCNN") + (bn ? " (batch norm folded)" : "");
+  c.arch = ffdnet ? "ffdnet" : "dncnn";
+  c.arch_config = ffdnet ? nlohmann::json{{"channels", out / 4}, {"num_features", features}, {"depth", depth}}
+                         : nlohmann::json{{"channels", out}, {"num_features", features}, {"depth", depth},
+                                          {"condition", flexible}, {"residual", !flexible}};
   c.task = "denoise";
   c.conditioning = flexible ? model_file::Conditioning::sigma : model_file::Conditioning::none;
   for (int layer = 0; layer < depth; ++layer) {
@@ -291,7 +293,7 @@ constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_rrdb};
 }  // namespace
 
 std::vector<std::string> known_families() {
-  return {"DnCNN", "FDnCNN", "SRVGGNetCompact", "RRDBNet"};
+  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "RRDBNet"};
 }
 
 Detection detect_family(const NamedTensors& tensors) {

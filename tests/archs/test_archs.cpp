@@ -21,7 +21,7 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
 
 TEST(Archs, RegistryListsEveryFamily) {
   EXPECT_EQ(known_archs(),
-            (std::vector<std::string>{"dncnn", "edsr", "resunet", "rrdb", "srvgg"}));
+            (std::vector<std::string>{"dncnn", "edsr", "ffdnet", "resunet", "rrdb", "srvgg"}));
 }
 
 TEST(Archs, UnknownArchNamesTheKnownOnes) {
@@ -30,7 +30,7 @@ TEST(Archs, UnknownArchNamesTheKnownOnes) {
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& error) {
     EXPECT_NE(std::string(error.what()).find("unknown arch 'edsrr'"), std::string::npos);
-    EXPECT_NE(std::string(error.what()).find("dncnn, edsr, resunet"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("dncnn, edsr, ffdnet, resunet"), std::string::npos);
   }
 }
 

@@ -4,11 +4,11 @@
     /usr/bin/python3 tests/importer/make_fixtures.py tests/importer/fixtures
 
 For each published layout `restora import` recognises: the network written here in PyTorch as its
-project defines it (KAIR's DnCNN/FDnCNN with and without batch norm, cszn's DnCNN, Real-ESRGAN's
+project defines it (KAIR's DnCNN/FDnCNN with and without batch norm and FFDNet, cszn's DnCNN, Real-ESRGAN's
 SRVGGNetCompact, BasicSR's RRDBNet), small and with random weights, saved the way that project
 saves it (plain state dict, {'params_ema': ...}, the legacy container, the older key names of
 ESRGAN and BSRGAN), and NAME.expected.safetensors holding an input and the network's output
-(plus the noise-level map for FDnCNN), written with numpy.
+(plus the noise-level map for FDnCNN and FFDNet), written with numpy.
 """
 import collections
 import json
@@ -83,6 +83,22 @@ class CsznDnCNN(nn.Module):
 
     def forward(self, x):
         return x - self.dncnn(x)
+
+
+# ---- KAIR models/network_ffdnet.py (even sizes: KAIR pads odd ones by replication)
+class KairFFDNet(nn.Module):
+    def __init__(self, in_nc, out_nc, nc, nb):
+        super().__init__()
+        layers = [nn.Conv2d(in_nc * 4 + 1, nc, 3, 1, 1, bias=True), nn.ReLU(inplace=True)]
+        for _ in range(nb - 2):
+            layers += [nn.Conv2d(nc, nc, 3, 1, 1, bias=True), nn.ReLU(inplace=True)]
+        layers.append(nn.Conv2d(nc, out_nc * 4, 3, 1, 1, bias=True))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x, sigma):
+        x = F.pixel_unshuffle(x, 2)
+        m = sigma.repeat(1, 1, x.size(-2), x.size(-1))
+        return F.pixel_shuffle(self.model(torch.cat((x, m), 1)), 2)
 
 
 # ---- Real-ESRGAN basicsr/archs/srvgg_arch.py
@@ -224,6 +240,12 @@ case("kair_dncnn_gray", KairDnCNN(1, 1, 8, 5, batch_norm=False, residual=True), 
 case("kair_dncnn_bn_color", KairDnCNN(3, 3, 8, 5, batch_norm=True, residual=True), color, legacy)
 case("kair_fdncnn_color", KairDnCNN(4, 3, 8, 5, batch_norm=False, residual=False), color, plain, sigma=25 / 255)
 case("cszn_dncnn_gray", CsznDnCNN(1, 8, 5), gray, plain)
+ffdnet = randomise(KairFFDNet(3, 3, 8, 4))
+with torch.no_grad():
+    sigma = torch.full((1, 1, 1, 1), 30 / 255)
+    torch.save(ffdnet.state_dict(), os.path.join(out, "kair_ffdnet_color.pth"))
+    save_expected("kair_ffdnet_color", {"input": color, "output": ffdnet(color, sigma),
+                                        "sigma": torch.full_like(color[:, :1], 30 / 255)})
 case("srvgg_x4", SRVGGNetCompact(3, 3, 8, 3, 4), color, basicsr)
 case("rrdb_basicsr_x4", RRDBNet(3, 3, 4, 8, 2, 4), color, basicsr)
 case("rrdb_basicsr_x2", RRDBNet(3, 3, 2, 8, 1, 4), color, basicsr)

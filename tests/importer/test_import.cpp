@@ -71,6 +71,13 @@ TEST_F(ImportTest, KairFDnCNNTakesTheNoiseMap) {
   EXPECT_EQ(meta.conditioning, model_file::Conditioning::sigma);
 }
 
+TEST_F(ImportTest, KairFFDNetUnshufflesBesideTheNoiseMap) {
+  const auto meta = run_case("kair_ffdnet_color", "FFDNet", 1);
+  EXPECT_EQ(meta.arch, "ffdnet");
+  EXPECT_EQ(meta.size_multiple, 2);
+  EXPECT_EQ(meta.conditioning, model_file::Conditioning::sigma);
+}
+
 TEST_F(ImportTest, CsznDnCNN) { run_case("cszn_dncnn_gray", "DnCNN (batch norm folded)", 1); }
 
 TEST_F(ImportTest, SRVGGNetCompact) {
