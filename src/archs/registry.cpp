@@ -5,6 +5,7 @@
 #include <functional>
 #include <utility>
 
+#include "archs/basicsr_edsr.h"
 #include "archs/dncnn.h"
 #include "archs/edsr.h"
 #include "archs/ffdnet.h"
@@ -21,6 +22,7 @@ using Factory = std::function<RestorationNetwork(const nlohmann::json&)>;
 
 const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> entries = {
+      {"basicsr_edsr", make_basicsr_edsr},  // imported BasicSR EDSR: mean shift, ×2/×3 steps
       {"dncnn", make_dncnn},      // denoising / JPEG: plain residual CNN
       {"edsr", make_edsr},        // super-resolution: residual blocks + pixel shuffle
       {"ffdnet", make_ffdnet},    // imported KAIR FFDNet: unshuffled input + noise map

@@ -180,6 +180,53 @@ Outcome detect_srvgg(const NamedTensors& given) {
   return {c, result};
 }
 
+// ---- EDSR in BasicSR's layout: conv_first, body.N.conv1/conv2, conv_after_body, upsample.{0,2,..}
+// (each conv to 4F before a ×2 shuffle, or one to 9F for ×3), conv_last. res_scale is not in
+// the weights: BasicSR's configs use 0.1 for the 256-feature EDSR-L and 1 otherwise.
+Outcome detect_basicsr_edsr(const NamedTensors& given) {
+  Layout layout("EDSR (BasicSR)", given);
+  int blocks = 0;
+  while (given.count(fmt::format("body.{}.conv1.weight", blocks)) != 0) ++blocks;
+  int steps = 0;
+  while (given.count(fmt::format("upsample.{}.weight", 2 * steps)) != 0) ++steps;
+  const int64_t features = dim(given, "conv_first.weight", 0), in = dim(given, "conv_first.weight", 1);
+  if (blocks == 0 || steps == 0 || features <= 0) {
+    layout.problem("no residual blocks (body.N.conv1.weight) or upsampling convs (upsample.0.weight)");
+    return failed(layout);
+  }
+  const bool three = dim(given, "upsample.0.weight", 0) == 9 * features;
+  const int scale = three ? 3 : 1 << steps;
+  if (three && steps != 1) layout.problem("a ×3 upsampling conv among ×2 steps");
+  if (in != 3) layout.problem(fmt::format("conv_first takes {} channels; BasicSR's EDSR is RGB", in));
+  layout.expect("conv_first.weight", conv_shape(features, in));
+  layout.expect("conv_first.bias", {features});
+  for (int b = 0; b < blocks; ++b) {
+    for (const char* conv : {"conv1", "conv2"}) {
+      layout.expect(fmt::format("body.{}.{}.weight", b, conv), conv_shape(features, features));
+      layout.expect(fmt::format("body.{}.{}.bias", b, conv), {features});
+    }
+  }
+  layout.expect("conv_after_body.weight", conv_shape(features, features));
+  layout.expect("conv_after_body.bias", {features});
+  for (int s = 0; s < steps; ++s) {
+    const int64_t out = (three ? 9 : 4) * features;
+    layout.expect(fmt::format("upsample.{}.weight", 2 * s), conv_shape(out, features));
+    layout.expect(fmt::format("upsample.{}.bias", 2 * s), {out});
+  }
+  layout.expect("conv_last.weight", conv_shape(in, features));
+  layout.expect("conv_last.bias", {in});
+  const Mismatch& result = layout.finish();
+  if (!result.problems.empty()) return {std::nullopt, result};
+  Conversion c;
+  c.family = "EDSR (BasicSR)";
+  c.arch = "basicsr_edsr";
+  c.arch_config = {{"channels", in}, {"num_features", features}, {"num_blocks", blocks},
+                   {"scale", scale}, {"res_scale", features == 256 ? 0.1 : 1.0}};
+  c.task = "super_resolution";
+  c.tensors = given;
+  return {c, result};
+}
+
 // ---- RRDBNet under its three key layouts, renamed to BasicSR's first.
 NamedTensors rrdb_basicsr_names(const NamedTensors& given, std::string& layout) {
   NamedTensors out;
@@ -288,12 +335,12 @@ Outcome detect_rrdb(const NamedTensors& source) {
 }
 
 using Detector = Outcome (*)(const NamedTensors&);
-constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_rrdb};
+constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_basicsr_edsr, detect_rrdb};
 
 }  // namespace
 
 std::vector<std::string> known_families() {
-  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "RRDBNet"};
+  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "EDSR (BasicSR)", "RRDBNet"};
 }
 
 Detection detect_family(const NamedTensors& tensors) {

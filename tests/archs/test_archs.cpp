@@ -21,7 +21,7 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
 
 TEST(Archs, RegistryListsEveryFamily) {
   EXPECT_EQ(known_archs(),
-            (std::vector<std::string>{"dncnn", "edsr", "ffdnet", "resunet", "rrdb", "srvgg"}));
+            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rrdb", "srvgg"}));
 }
 
 TEST(Archs, UnknownArchNamesTheKnownOnes) {

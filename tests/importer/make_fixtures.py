@@ -5,13 +5,14 @@
 
 For each published layout `restora import` recognises: the network written here in PyTorch as its
 project defines it (KAIR's DnCNN/FDnCNN with and without batch norm and FFDNet, cszn's DnCNN, Real-ESRGAN's
-SRVGGNetCompact, BasicSR's RRDBNet), small and with random weights, saved the way that project
+SRVGGNetCompact, BasicSR's EDSR and RRDBNet), small and with random weights, saved the way that project
 saves it (plain state dict, {'params_ema': ...}, the legacy container, the older key names of
 ESRGAN and BSRGAN), and NAME.expected.safetensors holding an input and the network's output
 (plus the noise-level map for FDnCNN and FFDNet), written with numpy.
 """
 import collections
 import json
+import math
 import os
 import re
 import struct
@@ -119,6 +120,53 @@ class SRVGGNetCompact(nn.Module):
             out = layer(out)
         out = self.upsampler(out)
         return out + F.interpolate(x, scale_factor=self.upscale, mode="nearest")
+
+
+# ---- BasicSR basicsr/archs/edsr_arch.py (ResidualBlockNoBN, Upsample from arch_util.py)
+class ResidualBlockNoBN(nn.Module):
+    def __init__(self, num_feat, res_scale):
+        super().__init__()
+        self.res_scale = res_scale
+        self.conv1 = nn.Conv2d(num_feat, num_feat, 3, 1, 1, bias=True)
+        self.conv2 = nn.Conv2d(num_feat, num_feat, 3, 1, 1, bias=True)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        return x + self.conv2(self.relu(self.conv1(x))) * self.res_scale
+
+
+class Upsample(nn.Sequential):
+    def __init__(self, scale, num_feat):
+        m = []
+        if (scale & (scale - 1)) == 0:
+            for _ in range(int(math.log(scale, 2))):
+                m.append(nn.Conv2d(num_feat, 4 * num_feat, 3, 1, 1))
+                m.append(nn.PixelShuffle(2))
+        else:
+            m.append(nn.Conv2d(num_feat, 9 * num_feat, 3, 1, 1))
+            m.append(nn.PixelShuffle(3))
+        super().__init__(*m)
+
+
+class EDSR(nn.Module):
+    def __init__(self, num_in_ch, num_out_ch, num_feat=64, num_block=16, upscale=4, res_scale=1,
+                 img_range=255., rgb_mean=(0.4488, 0.4371, 0.4040)):
+        super().__init__()
+        self.img_range = img_range
+        self.mean = torch.Tensor(rgb_mean).view(1, 3, 1, 1)
+        self.conv_first = nn.Conv2d(num_in_ch, num_feat, 3, 1, 1)
+        self.body = nn.Sequential(*[ResidualBlockNoBN(num_feat, res_scale) for _ in range(num_block)])
+        self.conv_after_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.upsample = Upsample(upscale, num_feat)
+        self.conv_last = nn.Conv2d(num_feat, num_out_ch, 3, 1, 1)
+
+    def forward(self, x):
+        x = (x - self.mean) * self.img_range
+        x = self.conv_first(x)
+        res = self.conv_after_body(self.body(x))
+        res += x
+        x = self.conv_last(self.upsample(res))
+        return x / self.img_range + self.mean
 
 
 # ---- BasicSR basicsr/archs/rrdbnet_arch.py
@@ -251,4 +299,6 @@ case("rrdb_basicsr_x4", RRDBNet(3, 3, 4, 8, 2, 4), color, basicsr)
 case("rrdb_basicsr_x2", RRDBNet(3, 3, 2, 8, 1, 4), color, basicsr)
 case("rrdb_bsrgan_x4", RRDBNet(3, 3, 4, 8, 1, 4), color, lambda sd, p: torch.save(bsrgan_names(sd), p))
 case("rrdb_bsrgan_x2", RRDBNet(3, 3, 2, 8, 1, 4, up_steps=1), color, lambda sd, p: torch.save(bsrgan_names(sd), p))
+case("edsr_basicsr_x4", EDSR(3, 3, 8, 2, 4), color, basicsr)
+case("edsr_basicsr_x3", EDSR(3, 3, 8, 1, 3), color, basicsr)
 case("rrdb_esrgan_old_x4", RRDBNet(3, 3, 4, 8, 1, 4), color, lambda sd, p: legacy(esrgan_old_names(sd), p))

@@ -100,6 +100,14 @@ TEST_F(ImportTest, RRDBNetBSRGANKeys) {
   EXPECT_EQ(x2.arch_config["up_steps"], 1);
 }
 
+TEST_F(ImportTest, EDSRBasicSR) {
+  const auto x4 = run_case("edsr_basicsr_x4", "EDSR (BasicSR)", 4);
+  EXPECT_EQ(x4.task, "super_resolution");
+  EXPECT_EQ(x4.arch_config["res_scale"], 1.0);
+  const auto x3 = run_case("edsr_basicsr_x3", "EDSR (BasicSR)", 3);
+  EXPECT_EQ(x3.scales, std::vector<int>{3});
+}
+
 TEST_F(ImportTest, RRDBNetOldESRGANKeys) {
   run_case("rrdb_esrgan_old_x4", "RRDBNet (ESRGAN's old sequential keys)", 4);
 }

@@ -48,7 +48,7 @@ Run add_import_command(CLI::App& app, GlobalOptions& global) {
   auto args = std::make_shared<ImportArgs>();
   auto* command = app.add_subcommand(
       "import", "Turn another project's weights (.pth/.pt/.ckpt state dict or .safetensors) into a "
-                "Restora model: DnCNN, FDnCNN, FFDNet, SRVGGNetCompact, RRDBNet");
+                "Restora model: DnCNN, FDnCNN, FFDNet, SRVGGNetCompact, EDSR (BasicSR), RRDBNet");
   command->add_option("file", args->input, "The weights; read without running any code")->required();
   command->add_option("-o,--output", args->output, "The Restora model file to write (.safetensors)")
       ->required();
