@@ -3,6 +3,7 @@
 // fp32 and bf16 and records the scores, enabling bf16 when it keeps them (as eval --record does).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -42,6 +43,13 @@ void validate(const ImportArgs& args, const model_file::ModelMeta& meta, const G
   if (!global.quiet) fmt::print("{}", eval::render_summary(evaluation));
 }
 
+// Every task but the codec's, whose models are not restoration networks.
+std::vector<std::string> restoration_tasks() {
+  auto ids = tasks::known_tasks();
+  ids.erase(std::remove(ids.begin(), ids.end(), "codec"), ids.end());
+  return ids;
+}
+
 }  // namespace
 
 Run add_import_command(CLI::App& app, GlobalOptions& global) {
@@ -54,7 +62,7 @@ Run add_import_command(CLI::App& app, GlobalOptions& global) {
       ->required();
   command->add_option("--name", args->options.name, "Model name")->default_str("the file's stem");
   command->add_option("--task", args->options.task, "Task the model serves")
-      ->check(CLI::IsMember(tasks::known_tasks()))
+      ->check(CLI::IsMember(restoration_tasks()))
       ->default_str("the family's usual task");
   command->add_flag("--validate", args->validate,
                     "Measure it on its task's test sets in fp32 and bf16 and record the scores "
