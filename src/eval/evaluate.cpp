@@ -151,7 +151,9 @@ Evaluation run_evaluation(const EvalOptions& options) {
       options.models.empty() ? std::vector<std::string>{""} : options.models;
   std::vector<TaskMethods> task_methods;
   for (const auto& protocol : protocols) {
-    TaskMethods entry{baseline_methods(protocol, options), {}, {}};
+    TaskMethods entry{options.baselines ? baseline_methods(protocol, options)
+                                        : std::vector<std::unique_ptr<Method>>{},
+                      {}, {}};
     std::vector<std::string> model_names;
     // Other tasks' shipped models first, at the first precision asked for.
     for (const auto& other : protocol.other_models) {

@@ -34,6 +34,7 @@ struct EvalOptions {
   // bf16 costs (eval/record.h validates a model for bf16 from it).
   std::vector<std::string> precisions{"auto"};
   bool peers = true;                 // run the OpenCV dnn_superres peers for super-resolution
+  bool baselines = true;             // false: our rows only (validating a model's precisions)
   bool allow_missing_model = false;  // skip our row (with a note) when the model file is missing
   Progress progress;                 // optional progress lines
 };

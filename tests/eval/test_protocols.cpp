@@ -343,6 +343,17 @@ TEST_F(FakeData, SyntheticControlDegradesEachImageByTheFixedSeededChain) {
   EXPECT_LT(psnr, 30.0);
 }
 
+TEST_F(FakeData, WithoutBaselinesOnlyOurRowsAreMeasured) {
+  auto options = Options(dejpeg, "LIVE1");
+  options.limit = 1;
+  const auto with = eval::run_evaluation(options);
+  EXPECT_FALSE(with.sets.at(0).methods.empty());  // the Input row
+  options.baselines = false;
+  const auto without = eval::run_evaluation(options);
+  ASSERT_EQ(without.sets.size(), with.sets.size());
+  for (const auto& set : without.sets) EXPECT_TRUE(set.methods.empty());  // our model is missing
+}
+
 TEST_F(FakeData, LimitTakesTheFirstImages) {
   auto options = Options(dejpeg, "LIVE1");
   options.limit = 1;
