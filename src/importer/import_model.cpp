@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "archs/network.h"
 #include "image/tiles.h"
@@ -21,25 +20,13 @@ namespace {
 // The first problems of the nearest family, enough to see what is wrong in one line.
 constexpr size_t problems_shown = 6;
 
+// The floating-point tensors in fp32 (f64/f16/bf16 converted); counters such as BN's
+// num_batches_tracked carry no weights and are left out.
 NamedTensors to_torch(const std::vector<model_file::Tensor>& tensors) {
   NamedTensors out;
   for (const auto& tensor : tensors) {
-    const bool floating = tensor.dtype == model_file::DType::f32 || tensor.dtype == model_file::DType::f16 ||
-                          tensor.dtype == model_file::DType::bf16 || tensor.dtype == model_file::DType::f64;
-    if (!floating) continue;  // counters such as num_batches_tracked carry no weights
-    model_file::Tensor copy = tensor;
-    if (tensor.dtype == model_file::DType::f64) {  // the bridge reads f32/f16/bf16
-      std::vector<uint8_t> bytes(tensor.numel() * 4);
-      for (int64_t i = 0; i < tensor.numel(); ++i) {
-        double value;
-        std::memcpy(&value, tensor.bytes.data() + 8 * i, 8);
-        const float narrowed = static_cast<float>(value);
-        std::memcpy(bytes.data() + 4 * i, &narrowed, 4);
-      }
-      copy.dtype = model_file::DType::f32;
-      copy.bytes = std::move(bytes);
-    }
-    out[tensor.name] = nn::from_file_tensor(copy).to(torch::kFloat32);
+    const auto value = nn::from_file_tensor(tensor);
+    if (value.is_floating_point()) out[tensor.name] = value.to(torch::kFloat32);
   }
   return out;
 }
