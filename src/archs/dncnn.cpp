@@ -3,8 +3,6 @@
 // With "residual": false the last conv's output is the image itself (KAIR's FDnCNN, imported).
 #include "archs/dncnn.h"
 
-#include <torch/nn/modules/activation.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 
 #include "config/json_reader.h"
@@ -18,15 +16,8 @@ class DnCNNImpl : public RestorationNetworkImpl {
   DnCNNImpl(int channels, int num_features, int depth, bool batch_norm, bool condition,
             bool residual)
       : channels_(channels), condition_(condition), residual_(residual), depth_(depth) {
-    body = torch::nn::Sequential();
-    body->push_back(nn::conv3x3(channels + (condition ? 1 : 0), num_features));
-    body->push_back(torch::nn::ReLU());
-    for (int i = 0; i < depth - 2; ++i) {
-      body->push_back(nn::conv3x3(num_features, num_features, /*bias=*/!batch_norm));
-      if (batch_norm) body->push_back(torch::nn::BatchNorm2d(num_features));
-      body->push_back(torch::nn::ReLU());
-    }
-    body->push_back(nn::conv3x3(num_features, channels));
+    body = nn::plain_chain(channels + (condition ? 1 : 0), num_features, channels, depth,
+                           batch_norm);
     register_module("body", body);
   }
 

@@ -2,11 +2,10 @@
 // level map beside it at half resolution, a plain conv+ReLU chain, then a pixel shuffle back.
 //   lq (H, W even), σ map -> unshuffle(lq) ⊕ σ map[::2, ::2] -> conv+relu -> (depth-2)×[conv+relu]
 //      -> conv to 4C -> shuffle
-// Parameter names as Restora's dncnn (body.{2i}.weight), the same Sequential.
+// The body is dncnn's (nn::plain_chain): parameter names body.{2i}.weight.
 #include "archs/ffdnet.h"
 
 #include <torch/nn/functional/pixelshuffle.h>
-#include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/container/sequential.h>
 
 #include "config/json_reader.h"
@@ -18,14 +17,7 @@ namespace {
 class FFDNetImpl : public RestorationNetworkImpl {
  public:
   FFDNetImpl(int channels, int num_features, int depth) : channels_(channels), depth_(depth) {
-    body = torch::nn::Sequential();
-    body->push_back(nn::conv3x3(4 * channels + 1, num_features));
-    body->push_back(torch::nn::ReLU());
-    for (int i = 0; i < depth - 2; ++i) {
-      body->push_back(nn::conv3x3(num_features, num_features));
-      body->push_back(torch::nn::ReLU());
-    }
-    body->push_back(nn::conv3x3(num_features, 4 * channels));
+    body = nn::plain_chain(4 * channels + 1, num_features, 4 * channels, depth);
     register_module("body", body);
   }
 

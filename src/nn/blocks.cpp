@@ -1,6 +1,8 @@
 #include "nn/blocks.h"
 
 #include <torch/nn/functional/activation.h>
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/batchnorm.h>
 
 namespace restora::nn {
 
@@ -18,6 +20,20 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
   auto residual = conv2(torch::relu(conv1(x)));
   if (res_scale_ != 1.0) residual = residual * res_scale_;
   return x + residual;
+}
+
+torch::nn::Sequential plain_chain(int64_t in, int64_t features, int64_t out, int depth,
+                                  bool batch_norm) {
+  torch::nn::Sequential chain;
+  chain->push_back(conv3x3(in, features));
+  chain->push_back(torch::nn::ReLU());
+  for (int i = 0; i < depth - 2; ++i) {
+    chain->push_back(conv3x3(features, features, /*bias=*/!batch_norm));
+    if (batch_norm) chain->push_back(torch::nn::BatchNorm2d(features));
+    chain->push_back(torch::nn::ReLU());
+  }
+  chain->push_back(conv3x3(features, out));
+  return chain;
 }
 
 torch::nn::Sequential residual_chain(int64_t num_features, int num_blocks, double res_scale) {

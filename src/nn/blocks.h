@@ -22,6 +22,12 @@ class ResidualBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResidualBlock);
 
+// DnCNN's plain body, `depth` 3×3 convolutions: conv + ReLU, (depth − 2) × [conv (+ batch norm)
+// + ReLU], conv, from `in` through `features` to `out` channels. With batch norm the middle
+// convolutions have no bias.
+torch::nn::Sequential plain_chain(int64_t in, int64_t features, int64_t out, int depth,
+                                  bool batch_norm = false);
+
 // A chain of `num_blocks` residual blocks.
 torch::nn::Sequential residual_chain(int64_t num_features, int num_blocks, double res_scale = 1.0);
 
