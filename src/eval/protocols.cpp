@@ -28,11 +28,14 @@ std::vector<Degradation> settings(Task task, const std::vector<double>& values) 
   return result;
 }
 
-// RealSRSet upscaled xS, NIQE of the outputs. At x4 BSRGAN's published outputs are a row too;
-// the x2 protocol labels its sets "<set> x2" so the two protocols' records stay apart.
-TaskProtocol real_low_quality(int scale) {
-  const auto real = tasks::find_task("real");
-  const std::string label = scale == 4 ? "" : fmt::format("RealSRSet x{}", scale);
+// The real-world protocols at x4 keep their sets' plain names (their records came first); at
+// other scales a set is labelled "<set> xS", so the protocols' records stay apart.
+std::string real_set_label(const char* set, int scale) {
+  return scale == 4 ? std::string() : fmt::format("{} x{}", set, scale);
+}
+
+// RealSRSet upscaled xS, NIQE of the outputs. At x4 BSRGAN's published outputs are a row too.
+TaskProtocol real_low_quality(Task real, int scale) {
   std::vector<Baseline> baselines{Baseline::bicubic_matlab};
   if (scale == 4) baselines.push_back(Baseline::bsrgan_outputs);
   return {real,
@@ -42,7 +45,7 @@ TaskProtocol real_low_quality(int scale) {
                       "BasicSR's implementation: Y by MATLAB rgb2ycbcr, 96×96 blocks, two scales; "
                       "lower is better) of the output, mean over the images.",
                       scale),
-          {{"RealSRSet", Color::rgb, label}},
+          {{"RealSRSet", Color::rgb, real_set_label("RealSRSet", scale)}},
           {real->degradation().with_value(scale)},
           baselines,
           false,
@@ -51,11 +54,7 @@ TaskProtocol real_low_quality(int scale) {
 }
 
 // BSD100 and Kodak24 through synthetic_second_order(scale): the control with ground truth.
-TaskProtocol real_synthetic(int scale) {
-  const auto real = tasks::find_task("real");
-  const auto label = [&](const char* set) {
-    return scale == 4 ? std::string() : fmt::format("{} x{}", set, scale);
-  };
+TaskProtocol real_synthetic(Task real, int scale) {
   const std::string chain = synthetic_second_order(scale);
   return {real,
           fmt::format("Real-world restoration (synthetic second-order, x{})", scale),
@@ -64,7 +63,8 @@ TaskProtocol real_synthetic(int scale) {
                       "real low-quality set. Metrics on Y, {0}-pixel border crop. Cells: PSNR (dB) "
                       "/ SSIM.",
                       scale, chain),
-          {{"BSD100", Color::rgb, label("BSD100")}, {"Kodak24", Color::rgb, label("Kodak24")}},
+          {{"BSD100", Color::rgb, real_set_label("BSD100", scale)},
+           {"Kodak24", Color::rgb, real_set_label("Kodak24", scale)}},
           {real->degradation().with_value(scale)},
           {Baseline::bicubic_matlab},
           false,
@@ -141,10 +141,10 @@ std::vector<TaskProtocol> standard_protocols() {
        {Baseline::input, Baseline::fast_nl_means_sweep},
        false,
        {"denoise"}},
-      real_low_quality(4),
-      real_synthetic(4),
-      real_low_quality(2),
-      real_synthetic(2),
+      real_low_quality(real, 4),
+      real_synthetic(real, 4),
+      real_low_quality(real, 2),
+      real_synthetic(real, 2),
   };
 }
 
