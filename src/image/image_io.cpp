@@ -15,6 +15,7 @@
 
 #include "fileio/file_io.h"
 #include "image/container.h"
+#include "image/decode.h"
 #include "image/png_writer.h"
 
 namespace restora {
@@ -32,14 +33,6 @@ std::string write_message(const fs::path& path, const std::string& problem) {
   return fmt::format("cannot write image '{}': {}", path.string(), problem);
 }
 
-// Whole file, refusing what no decoder should see: empty or over 2 GiB (cv::imdecode's limit).
-Bytes read_file(const fs::path& path) {
-  Bytes bytes = fileio::read_file_bytes(path);
-  if (bytes.empty()) throw FormatError(read_message(path, "file is empty (0 bytes)"));
-  if (bytes.size() > std::size_t(INT_MAX))
-    throw FormatError(read_message(path, "file is larger than 2 GiB"));
-  return bytes;
-}
 
 // The display orientation of EXIF values 2..8, as OpenCV applies them.
 cv::Mat apply_orientation(const cv::Mat& stored, int orientation) {
@@ -254,8 +247,11 @@ Bytes encode(const Image& image, Format format, int bit_depth, int jpeg_quality,
 
 }  // namespace
 
-Image read_image(const fs::path& path, const ReadOptions& options) {
-  const Bytes bytes = read_file(path);
+Image decode_image(const Bytes& bytes, const fs::path& path, const ReadOptions& options) {
+  // Refused before any decoder sees them: nothing, or more than cv::imdecode's 2 GiB.
+  if (bytes.empty()) throw FormatError(read_message(path, "file is empty (0 bytes)"));
+  if (bytes.size() > std::size_t(INT_MAX))
+    throw FormatError(read_message(path, "file is larger than 2 GiB"));
   const std::optional<Format> format = container::sniff_format(bytes);
   if (!format) {
     throw FormatError(
@@ -283,6 +279,10 @@ Image read_image(const fs::path& path, const ReadOptions& options) {
   }
   decoded = apply_orientation(decoded, facts.orientation);
   return to_image(std::move(decoded), facts.png_gray, options.integer_samples, path);
+}
+
+Image read_image(const fs::path& path, const ReadOptions& options) {
+  return decode_image(fileio::read_file_bytes(path), path, options);
 }
 
 void write_image(const Image& image, const fs::path& path, const WriteOptions& options) {
