@@ -37,6 +37,14 @@ struct ReadOptions {
 // decoder drops its alpha and its 16-bit precision.
 Image read_image(const std::filesystem::path& path, const ReadOptions& options = {});
 
+// A blur kernel for deblurring, CV_32FC1 normalised to sum 1: a text matrix (rows of numbers
+// separated by spaces, tabs or commas, one row a line, like ../shared/data/kernels/*/*.txt),
+// which must be finite, non-negative and sum to 1 within 5 %; or an image (PNG, ...), whose gray
+// values are normalised. Even sides get a zero row (bottom) or column (right), which keeps the
+// centre where scipy.ndimage puts it. At most 127×127. A file that breaks a rule ->
+// FormatError naming it and the rule; a missing one -> FileError.
+cv::Mat read_kernel(const std::filesystem::path& path);
+
 struct WriteOptions {
   // 0 follows image.bit_depth; 8, 16 or 32 are explicit requests.
   int bit_depth = 0;

@@ -33,6 +33,14 @@ struct RestoreOptions {
   // GAN models with a strength control (their PSNR-oriented base named in the file): 0 runs the
   // base, 1 the GAN weights, between them the interpolated weights; < 0 = the model as stored.
   double strength = -1.0;
+  // deblur: the known blur kernel (read_kernel: CV_32FC1, odd sides, sum 1), which selects the
+  // task's non-blind model; empty = blind. With a kernel, sigma < 0 means 2.55 (mild noise and
+  // 8-bit rounding).
+  cv::Mat kernel;
+  // deblur with a kernel: the blur wrapped around the image borders (synthetic tests, the
+  // deblurring protocol). false (photos): the image is extended by reflection before the
+  // Fourier-domain steps and cropped after, so its borders do not ring.
+  bool circular_blur = false;
   int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
   // Bytes of tensor memory the network may use (beyond the images themselves); 0 = a quarter
   // of physical memory. Tiles shrink when an allocation fails. Process-wide while restoring.

@@ -17,6 +17,9 @@ struct NetworkInput {
   // order its metadata names them, e.g. the known noise σ/255 or the JPEG quality/100.
   torch::Tensor condition;
   int scale = 1;            // output scale requested from a multi-scale network
+  // Undefined, or N×1×k×k fp32 (k odd, sum 1, centred): the blur kernel of non-blind deblurring
+  // (NetworkTraits::takes_kernel); convolution, not correlation.
+  torch::Tensor kernel;
 };
 
 // Static facts the engine needs to feed a network correctly.
@@ -26,6 +29,7 @@ struct NetworkTraits {
   int size_multiple = 1;       // H and W must be multiples of this (the engine pads)
   int receptive_radius = 0;    // input pixels on each side that influence an output pixel
   int condition_channels = 0;  // K, the condition maps it takes
+  bool takes_kernel = false;   // needs NetworkInput::kernel
 };
 
 class RestorationNetworkImpl : public torch::nn::Module {

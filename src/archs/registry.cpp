@@ -13,6 +13,7 @@
 #include "archs/resunet.h"
 #include "archs/rrdb.h"
 #include "archs/srvgg.h"
+#include "archs/unrolled.h"
 #include "restora/errors.h"
 
 namespace restora::archs {
@@ -29,6 +30,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"resunet", make_resunet},  // denoising / JPEG: residual U-Net
       {"rrdb", make_rrdb},        // imported ESRGAN / Real-ESRGAN / BSRGAN: RRDBNet
       {"srvgg", make_srvgg},      // imported Real-ESRGAN compact: SRVGGNetCompact
+      {"unrolled", make_unrolled},  // non-blind deblurring: FFT data step + U-Net prior
   };
   return entries;
 }

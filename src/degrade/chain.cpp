@@ -253,6 +253,7 @@ DegradedSample degrade(const Chain& chain, const cv::Mat& gt_u8, Rng& rng) {
   sample.quantized = state.image.depth() == CV_8U;
   sample.lq = kinds::float_image(state);
   sample.maps = std::move(state.maps);
+  sample.kernel = std::move(state.kernel);
   return sample;
 }
 

@@ -68,6 +68,7 @@ struct DegradedSample {
   cv::Mat lq;          // CV_32F, the network's input (unclipped where the chain ends in float)
   cv::Mat gt_u8;       // the ground truth cropped to scale × lq's size
   ConditionMaps maps;  // what the steps emitted, at lq's size
+  cv::Mat kernel;      // the chain's blur (DegradedImage::kernel), or empty
   bool quantized = true;  // whether lq holds exact 8-bit samples
 };
 

@@ -88,7 +88,10 @@ cv::Mat u8_image(const DegradedImage& state) {
 }
 
 void replace_image(DegradedImage& state, cv::Mat image) {
-  if (image.size() != state.image.size()) state.maps = resize_maps(state.maps, image.size());
+  if (image.size() != state.image.size()) {
+    state.maps = resize_maps(state.maps, image.size());
+    state.kernel = cv::Mat();
+  }
   state.image = std::move(image);
 }
 

@@ -43,6 +43,9 @@ struct DegradedImage {
   cv::Mat image;       // CV_8U (exact 8-bit samples) or CV_32F (nominal [0,1], not clipped)
   cv::Size gt_size;    // the ground truth's size, which size-changing steps refer to
   ConditionMaps maps;  // at image's size
+  // The blur applied so far (CV_32FC1, odd sides, sum 1; consecutive blurs composed), or empty.
+  // A later size change forgets it: it no longer describes the image.
+  cv::Mat kernel;
 };
 
 // gt_u8 (CV_8UC1 or CV_8UC3 RGB) as the start of a chain.

@@ -122,15 +122,36 @@ cv::Mat motion_kernel(int size, double length, std::uint64_t seed) {
   return normalised(kernel);
 }
 
+cv::Mat random_blur_kernel(KernelFamily family, int size, std::uint64_t seed) {
+  if (size < 9 || size % 2 == 0)
+    throw InvalidArgument(fmt::format("random blur kernel: size {} must be odd and >= 9", size));
+  Rng rng(seed);
+  if (family == KernelFamily::motion)
+    return motion_kernel(size, rng.uniform(5.0, size - 4.0), Rng::mix(seed, 1));
+  const double major = rng.uniform(0.5, 4.0);
+  const bool isotropic = rng.uniform() < 0.4;
+  const double minor = isotropic ? 0.0 : rng.uniform(0.3, major);
+  const double angle = rng.uniform(-90.0, 90.0);
+  return gaussian_kernel(size, major, minor, angle, KernelShape::gaussian, 1.0);
+}
+
 int automatic_kernel_size(double sigma, int largest) {
   const int size = 2 * static_cast<int>(std::ceil(3 * sigma)) + 1;
   return std::clamp(size, 3, largest % 2 ? largest : largest - 1);
 }
 
-cv::Mat convolve(const cv::Mat& image, const cv::Mat& kernel) {
-  if (image.depth() != CV_32F) throw InvalidArgument("convolve: the image must be CV_32F");
+namespace {
+
+void check_convolution(const char* what, const cv::Mat& image, const cv::Mat& kernel) {
+  if (image.depth() != CV_32F) throw InvalidArgument(fmt::format("{}: the image must be CV_32F", what));
   if (kernel.type() != CV_32FC1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0)
-    throw InvalidArgument("convolve: the kernel must be CV_32FC1 with odd sides");
+    throw InvalidArgument(fmt::format("{}: the kernel must be CV_32FC1 with odd sides", what));
+}
+
+}  // namespace
+
+cv::Mat convolve(const cv::Mat& image, const cv::Mat& kernel) {
+  check_convolution("convolve", image, kernel);
   cv::Mat flipped, output;
   cv::flip(kernel, flipped, -1);
   // Reflection needs the image to be larger than the kernel's radius; pad explicitly otherwise.
@@ -143,6 +164,28 @@ cv::Mat convolve(const cv::Mat& image, const cv::Mat& kernel) {
   cv::copyMakeBorder(image, padded, ry, ry, rx, rx, cv::BORDER_REPLICATE);
   cv::filter2D(padded, output, CV_32F, flipped, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
   return output(cv::Rect(rx, ry, image.cols, image.rows)).clone();
+}
+
+cv::Mat convolve_circular(const cv::Mat& image, const cv::Mat& kernel) {
+  check_convolution("convolve_circular", image, kernel);
+  if (kernel.rows > image.rows || kernel.cols > image.cols)
+    throw InvalidArgument(fmt::format("convolve_circular: a {}x{} kernel is larger than the {}x{} image",
+                                      kernel.cols, kernel.rows, image.cols, image.rows));
+  const int ry = kernel.rows / 2, rx = kernel.cols / 2;
+  cv::Mat flipped, padded, output;
+  cv::flip(kernel, flipped, -1);
+  cv::copyMakeBorder(image, padded, ry, ry, rx, rx, cv::BORDER_WRAP);
+  cv::filter2D(padded, output, CV_32F, flipped, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+  return output(cv::Rect(rx, ry, image.cols, image.rows)).clone();
+}
+
+cv::Mat compose_kernels(const cv::Mat& first, const cv::Mat& second) {
+  cv::Mat canvas = cv::Mat::zeros(first.rows + second.rows - 1, first.cols + second.cols - 1, CV_32FC1);
+  first.copyTo(canvas(cv::Rect(second.cols / 2, second.rows / 2, first.cols, first.rows)));
+  cv::Mat flipped, output;
+  cv::flip(second, flipped, -1);
+  cv::filter2D(canvas, output, CV_32F, flipped, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+  return output;
 }
 
 }  // namespace restora

@@ -34,8 +34,24 @@ cv::Mat motion_kernel(int size, double length, std::uint64_t seed);
 // The odd kernel side that holds ±3 standard deviations (at least 3, at most `largest`).
 int automatic_kernel_size(double sigma, int largest);
 
+// The deblurring models' training kernels, one family at a time, all drawn from Rng(seed) alone
+// (docs/DEBLUR.md):
+//   gaussian: σ_major ~ U(0.5, 4); isotropic with p 0.4, else σ_minor ~ U(0.3, σ_major) at an
+//             angle ~ U(-90°, 90°);
+//   motion:   a camera-shake trajectory (motion_kernel) of length ~ U(5, size - 4).
+// size odd >= 9; else InvalidArgument.
+enum class KernelFamily { gaussian, motion };
+cv::Mat random_blur_kernel(KernelFamily family, int size, std::uint64_t seed);
+
 // image (CV_32F, 1 or 3 channels) convolved with kernel (CV_32FC1, odd sides), borders
 // reflected (BORDER_REFLECT_101): a true convolution (the kernel is flipped), same size.
 cv::Mat convolve(const cv::Mat& image, const cv::Mat& kernel);
+
+// The same convolution with wrap-around borders (scipy.ndimage.convolve(x, k, mode='wrap')): the
+// circular blur of the DPIR deblurring protocol. Kernel sides odd and at most the image's.
+cv::Mat convolve_circular(const cv::Mat& image, const cv::Mat& kernel);
+
+// The full (size a + b - 1) convolution of two kernels: the blur of one after the other.
+cv::Mat compose_kernels(const cv::Mat& first, const cv::Mat& second);
 
 }  // namespace restora

@@ -18,6 +18,7 @@ std::unique_ptr<DegradationKind> make_recorded();
 std::unique_ptr<DegradationKind> make_blur();
 std::unique_ptr<DegradationKind> make_motion_blur();
 std::unique_ptr<DegradationKind> make_sinc();
+std::unique_ptr<DegradationKind> make_kernel_blur();
 // resize_kinds.cpp
 std::unique_ptr<DegradationKind> make_resize();
 std::unique_ptr<DegradationKind> make_resize_to();

@@ -21,6 +21,7 @@ const std::vector<std::unique_ptr<DegradationKind>>& registry() {
     kinds.push_back(kinds::make_blur());            // Gaussian / generalized / plateau kernels
     kinds.push_back(kinds::make_motion_blur());     // random camera-shake trajectories
     kinds.push_back(kinds::make_sinc());            // ringing and overshoot
+    kinds.push_back(kinds::make_kernel_blur());     // the deblurring models' seeded kernels
     kinds.push_back(kinds::make_resize());          // relative resize, any interpolation
     kinds.push_back(kinds::make_resize_to());       // resize to the ground truth's size / scale
     kinds.push_back(kinds::make_bicubic_down());    // MATLAB bicubic x s (SR protocol)

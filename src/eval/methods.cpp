@@ -226,6 +226,8 @@ class Ours : public Method {
         return fmt::format("Restora {} (σ given, {})", model.name, model.precision);
       case model_file::Conditioning::quality:
         return fmt::format("Restora {} (q given, {})", model.name, model.precision);
+      case model_file::Conditioning::kernel:
+        return fmt::format("Restora {} (kernel given, {})", model.name, model.precision);
       case model_file::Conditioning::none:
         break;
     }

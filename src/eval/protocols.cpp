@@ -218,14 +218,14 @@ std::filesystem::path paired_input(const TestSet& set, const std::filesystem::pa
   return set_folder / set.input_folder / ground_truth.filename();
 }
 
-namespace {
-
 double median(std::vector<double> values) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(values.begin(), values.end());
   const size_t middle = values.size() / 2;
   return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
 }
+
+namespace {
 
 // Sums of one method's per-image scores at one setting.
 struct Tally {

@@ -116,6 +116,9 @@ std::vector<std::filesystem::path> test_set_images(const TestSet& set,
 std::filesystem::path paired_input(const TestSet& set, const std::filesystem::path& set_folder,
                                    const std::filesystem::path& ground_truth);
 
+// The median of the values (the mean of the middle two for an even count); NaN when empty.
+double median(std::vector<double> values);
+
 // Mean scores of one method on one set at one setting.
 struct Cell {
   Degradation degradation;

@@ -26,7 +26,8 @@ const NameTable<ColorSpace> color_space_names = {{ColorSpace::gray, "gray"},
                                                  {ColorSpace::rgb, "rgb"}};
 const NameTable<Conditioning> conditioning_names = {{Conditioning::none, "none"},
                                                     {Conditioning::sigma, "sigma"},
-                                                    {Conditioning::quality, "quality"}};
+                                                    {Conditioning::quality, "quality"},
+                                                    {Conditioning::kernel, "kernel"}};
 const NameTable<Precision> precision_names = {{Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}};
 
 template <typename Enum>
@@ -267,6 +268,7 @@ const char* conditioning_name(Conditioning conditioning) {
 
 std::vector<std::string> condition_map_names(Conditioning conditioning) {
   if (conditioning == Conditioning::none) return {};
+  if (conditioning == Conditioning::kernel) return {"sigma"};
   return {conditioning_name(conditioning)};
 }
 

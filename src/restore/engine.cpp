@@ -32,8 +32,8 @@ cv::Mat pad_to_multiple(const cv::Mat& region, int multiple) {
 // maps cut and padded exactly like it: pads bottom/right by mirroring to the network's size
 // multiple, then crops.
 cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& lq, cv::Rect rect,
-                   const ConditionMaps& maps, int scale, const archs::NetworkTraits& traits,
-                   const EngineOptions& options) {
+                   const ConditionMaps& maps, const cv::Mat& kernel, int scale,
+                   const archs::NetworkTraits& traits, const EngineOptions& options) {
   const int multiple = traits.size_multiple;
   const cv::Mat region = lq(rect);
   const cv::Mat padded =
@@ -50,6 +50,7 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& lq, cv
     cv::merge(planes, stacked);
     input.condition = nn::in_layout(mat_to_tensor(stacked).to(options.device), layout);
   }
+  if (!kernel.empty()) input.kernel = mat_to_tensor(kernel).to(options.device);
   torch::Tensor output;
   {
     nn::AutocastScope autocast(options.precision, options.device);
@@ -60,18 +61,19 @@ cv::Mat run_region(archs::RestorationNetworkImpl& network, const cv::Mat& lq, cv
 }
 
 cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
-                  const ConditionMaps& maps, int scale, const archs::NetworkTraits& traits,
-                  int tile, int overlap, const EngineOptions& options) {
+                  const ConditionMaps& maps, const cv::Mat& kernel, int scale,
+                  const archs::NetworkTraits& traits, int tile, int overlap,
+                  const EngineOptions& options) {
   const auto tiles = plan_tiles(lq.size(), tile, overlap, traits.size_multiple);
   const cv::Rect whole(0, 0, lq.cols, lq.rows);
   if (tiles.size() == 1 && tiles.front().context == whole)
     // The tile is the image: its result is the output, without a copy.
-    return to_sample_depth(run_region(network, lq, whole, maps, scale, traits, options),
+    return to_sample_depth(run_region(network, lq, whole, maps, kernel, scale, traits, options),
                            options.output_depth);
   cv::Mat output;
   for (const auto& tile_rect : tiles) {
     cv::Mat restored =
-        run_region(network, lq, tile_rect.context, maps, scale, traits, options);
+        run_region(network, lq, tile_rect.context, maps, kernel, scale, traits, options);
     if (output.empty())
       output.create(lq.rows * scale, lq.cols * scale,
                     CV_MAKETYPE(options.output_depth, restored.channels()));
@@ -118,7 +120,8 @@ int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineO
       maps.push_back({fmt::format("probe{}", channel), {}, 0.0f});
     const auto before = tensor_memory::bytes_in_use();
     tensor_memory::reset_peak();
-    run_region(network, input, cv::Rect(0, 0, side, side), maps, scale, traits, options);
+    const cv::Mat delta = traits.takes_kernel ? cv::Mat::ones(1, 1, CV_32FC1) : cv::Mat();
+    run_region(network, input, cv::Rect(0, 0, side, side), maps, delta, scale, traits, options);
     return static_cast<double>(tensor_memory::peak_bytes() - before);
   };
   const int small = static_cast<int>(round_up(32, multiple));
@@ -141,13 +144,19 @@ int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineO
 }
 
 cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
-                  const ConditionMaps& maps, int scale, const EngineOptions& options) {
+                  const ConditionMaps& maps, int scale, const EngineOptions& options,
+                  const cv::Mat& kernel) {
   if (lq.empty()) throw InvalidArgument("cannot restore an empty image");
   const auto traits = network.traits();
   if (static_cast<int>(maps.size()) != traits.condition_channels)
     throw ModelMismatch(fmt::format("the network takes {} condition map(s), {} given",
                                     traits.condition_channels, maps.size()));
   for (const auto& map : maps) map.cut(cv::Rect(0, 0, 0, 0), lq.size());  // sizes checked up front
+  if (traits.takes_kernel != !kernel.empty())
+    throw ModelMismatch(traits.takes_kernel ? "the network needs a blur kernel (non-blind deblurring)"
+                                            : "the network takes no blur kernel");
+  if (!kernel.empty() && (kernel.type() != CV_32FC1 || kernel.rows % 2 == 0 || kernel.cols % 2 == 0))
+    throw InvalidArgument("the blur kernel must be CV_32FC1 with odd sides");
   if (std::find(traits.scales.begin(), traits.scales.end(), scale) == traits.scales.end())
     throw ModelMismatch(fmt::format("the network does not produce scale x{}", scale));
   const int overlap = overlap_of(options, traits);
@@ -163,7 +172,7 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
   for (;;) {
     std::string failure;
     try {
-      return run_tiles(network, lq, maps, scale, traits, tile, overlap, options);
+      return run_tiles(network, lq, maps, kernel, scale, traits, tile, overlap, options);
     } catch (const c10::Error& error) {
       failure = error.what_without_backtrace();
       if (!tensor_memory::is_out_of_memory(failure)) throw;

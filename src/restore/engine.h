@@ -36,13 +36,16 @@ int choose_tile(archs::RestorationNetworkImpl& network, int scale, const EngineO
 
 // lq: H×W with C channels, CV_32F in the network's input range or CV_8U / CV_16U (converted a
 // tile at a time); maps: the network's condition maps in its order (as many as its traits'
-// condition_channels), each cut per tile exactly like lq. -> (scale·H)×(scale·W) with C_out
-// channels of options.output_depth.
+// condition_channels), each cut per tile exactly like lq; kernel: the blur kernel (CV_32FC1, odd
+// sides) a network with traits.takes_kernel needs, the same for every tile (its FFT data step
+// treats each tile as periodic: tiles approximate the whole image there). -> (scale·H)×(scale·W)
+// with C_out channels of options.output_depth.
 // The network must be in eval mode; it runs under inference mode. options.tile 0 uses
 // choose_tile (images up to 256×256 run whole). When an allocation fails (past max_memory or
 // in the system) the image is run again with tiles of half the side, down to the minimum;
 // failing there too throws restora::Error naming the budget.
 cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
-                  const ConditionMaps& maps, int scale, const EngineOptions& options);
+                  const ConditionMaps& maps, int scale, const EngineOptions& options,
+                  const cv::Mat& kernel = cv::Mat());
 
 }  // namespace restora

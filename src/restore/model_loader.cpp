@@ -113,6 +113,10 @@ archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
       static_cast<int>(model_file::condition_map_names(meta.conditioning).size()))
     fail(fmt::format("metadata conditioning '{}' does not match the network",
                      model_file::conditioning_name(meta.conditioning)));
+  if (traits.takes_kernel != (meta.conditioning == model_file::Conditioning::kernel))
+    fail(fmt::format("metadata conditioning '{}' does not match the network, which {} a blur kernel",
+                     model_file::conditioning_name(meta.conditioning),
+                     traits.takes_kernel ? "needs" : "takes no"));
   if (meta.size_multiple % traits.size_multiple != 0)
     fail(fmt::format("size_multiple {} is not a multiple of the network's {}", meta.size_multiple,
                      traits.size_multiple));

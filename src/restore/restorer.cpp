@@ -27,9 +27,9 @@ struct Restorer::State {
   std::map<std::string, LoadedModel> models;  // by resolved path
 
   LoadedModel& model(int channels) {
-    const auto name = options.model.empty()
-                          ? task->default_model(channels, options.scale ? options.scale : 1)
-                          : options.model;
+    auto name = options.model;
+    if (name.empty() && !options.kernel.empty()) name = task->non_blind_model();
+    if (name.empty()) name = task->default_model(channels, options.scale ? options.scale : 1);
     const auto path = resolve_model(name).string();
     auto found = models.find(path);
     if (found != models.end()) return found->second;
@@ -129,7 +129,18 @@ Image Restorer::restore(const Image& input) {
                                     loaded.path.string(), scale, fmt::join(meta.scales, ", x")));
   // A conditioned model is given the maps its task's degradation emits at the known level.
   ConditionMaps maps;
-  if (meta.conditioning != model_file::Conditioning::none) {
+  const bool non_blind = meta.conditioning == model_file::Conditioning::kernel;
+  if (non_blind != !options.kernel.empty())
+    throw InvalidArgument(non_blind ? fmt::format("model '{}' needs the blur kernel: pass --kernel", meta.name)
+                                    : fmt::format("model '{}' takes no blur kernel", meta.name));
+  if (non_blind) {
+    if (options.kernel.rows > input.height() || options.kernel.cols > input.width())
+      throw InvalidArgument(fmt::format("the {}x{} kernel is larger than the {}x{} image",
+                                        options.kernel.cols, options.kernel.rows, input.width(),
+                                        input.height()));
+    const auto& noise = find_degradation("gaussian_noise");
+    maps = noise.condition_maps(noise.with_value(options.sigma < 0 ? 2.55 : options.sigma));
+  } else if (meta.conditioning != model_file::Conditioning::none) {
     const bool sigma = meta.conditioning == model_file::Conditioning::sigma;
     if (sigma ? options.sigma < 0 : options.quality <= 0)
       throw InvalidArgument(fmt::format("model '{}' needs the {}: pass --{}", meta.name,
@@ -150,10 +161,24 @@ Image Restorer::restore(const Image& input) {
   engine.output_depth = input.pixels.depth();
   if (engine.overlap < 0) engine.overlap = meta.tile_overlap;
 
+  // A photo's blur does not wrap around: extend it by reflection so that the Fourier-domain
+  // steps see its borders continue, and crop afterwards.
+  const int margin = non_blind && !options.circular_blur
+                         ? std::min({std::max(options.kernel.rows, options.kernel.cols) + 16,
+                                     input.height() - 1, input.width() - 1})
+                         : 0;
   std::vector<cv::Mat> outputs;
   try {
-    for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels))
-      outputs.push_back(run_tiled(*loaded.network, plane, maps, scale, engine));
+    for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels)) {
+      if (!margin) {
+        outputs.push_back(run_tiled(*loaded.network, plane, maps, scale, engine, options.kernel));
+        continue;
+      }
+      cv::Mat extended;
+      cv::copyMakeBorder(plane, extended, margin, margin, margin, margin, cv::BORDER_REFLECT_101);
+      const auto restored = run_tiled(*loaded.network, extended, maps, scale, engine, options.kernel);
+      outputs.push_back(restored(cv::Rect(margin, margin, plane.cols, plane.rows)).clone());
+    }
   } catch (const c10::Error& failure) {  // one line, not LibTorch's stack trace
     const std::string text = failure.what_without_backtrace();
     throw Error(fmt::format("model '{}' failed on a {}x{} image: {}", loaded.path.string(),

@@ -76,6 +76,20 @@ class RealWorld : public TaskSpec {
   }
 };
 
+// Deblurring at the same size: trained on the seeded kernels of kernel_blur (Gaussian and camera
+// shake) with mild noise; measured on RGB (gray images as they are), no border crop (the DPIR
+// protocol). Blind models take the blurred image alone; non-blind ones the kernel too.
+class Deblur : public TaskSpec {
+ public:
+  Deblur() : TaskSpec(find_degradation("kernel_blur")) {}
+  std::string id() const override { return "deblur"; }
+  Protocol protocol(int) const override {
+    return {metrics::Space::all_channels, 0, false, "all channels, no border crop"};
+  }
+  std::string default_model(int, int) const override { return "deblur"; }
+  std::string non_blind_model() const override { return "deblur-kernel"; }
+};
+
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {
   static const auto tasks = [] {
     std::vector<std::unique_ptr<TaskSpec>> entries;
@@ -84,6 +98,7 @@ const std::vector<std::unique_ptr<TaskSpec>>& registry() {
     entries.push_back(std::make_unique<Dejpeg>());
     entries.push_back(std::make_unique<Codec>());
     entries.push_back(std::make_unique<RealWorld>());
+    entries.push_back(std::make_unique<Deblur>());
     return entries;
   }();
   return tasks;

@@ -36,6 +36,8 @@ class TaskSpec {
   virtual Protocol protocol(int scale) const = 0;
   // The shipped model serving `channels`-channel images at `scale` ("denoise-gray", "sr").
   virtual std::string default_model(int channels, int scale = 1) const = 0;
+  // The shipped model that is given the blur kernel ("" when the task has none).
+  virtual std::string non_blind_model() const { return ""; }
 
   // The degraded input (CV_32F) for gt_u8 under `setting` of degradation().
   cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const;

@@ -161,6 +161,13 @@ AdversarialConfig parse_adversarial(config::JsonReader read) {
 
 }  // namespace
 
+model_file::Conditioning ExperimentConfig::conditioning_kind() const {
+  return conditioning == "sigma"     ? model_file::Conditioning::sigma
+         : conditioning == "quality" ? model_file::Conditioning::quality
+         : conditioning == "kernel"  ? model_file::Conditioning::kernel
+                                     : model_file::Conditioning::none;
+}
+
 ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string& source_name) {
   config::JsonReader read(fmt::format("config '{}'", source_name), json);
   ExperimentConfig experiment;
@@ -174,15 +181,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   experiment.arch = network.get_string("arch", "");
   experiment.arch_config = network.get_object("config");
   experiment.conditioning =
-      network.get_string("conditioning", "none", {"none", "sigma", "quality"});
+      network.get_string("conditioning", "none", {"none", "sigma", "quality", "kernel"});
   experiment.tile_overlap = network.get_int("tile_overlap", -1, -1, 4096);
   network.finish();
   experiment.data = parse_data(read.section("data"), experiment.task);
   const auto maps = chain_maps(experiment.data.chain);
-  for (const auto& name : model_file::condition_map_names(
-           experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
-           : experiment.conditioning == "quality" ? model_file::Conditioning::quality
-                                                  : model_file::Conditioning::none))
+  for (const auto& name : model_file::condition_map_names(experiment.conditioning_kind()))
     if (std::none_of(maps.begin(), maps.end(), [&](const MapInfo& map) { return map.name == name; }))
       throw InvalidArgument(fmt::format("config '{}': network > conditioning '{}' needs a '{}' map, "
                                         "which the training degradation does not make",

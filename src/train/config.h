@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model_file/model_meta.h"
 #include "tasks/task.h"
 
 namespace restora::train {
@@ -89,7 +90,8 @@ struct ExperimentConfig {
   tasks::Task task = nullptr;
   std::string arch;
   nlohmann::json arch_config;
-  std::string conditioning = "none";  // none | sigma | quality
+  std::string conditioning = "none";  // none | sigma | quality | kernel
+  model_file::Conditioning conditioning_kind() const;
   int tile_overlap = -1;              // written into the model; -1 = the network's radius
   DataConfig data;
   OptimizerConfig optimizer;

@@ -98,6 +98,7 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
         item.lq = sample.lq;
         item.gt_u8 = sample.gt_u8;
         item.maps = select_maps(sample.maps, maps_);
+        item.kernel = sample.kernel;
         item.chain = chain;
         item.scale = chain_scale(chain);
         validation_.push_back(std::move(item));
@@ -129,6 +130,28 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
   }
 }
 
+namespace {
+
+// The kernels centred in the largest odd side (a missing one: a delta), N×1×k×k; undefined when
+// every one is missing.
+torch::Tensor stack_kernels(const std::vector<cv::Mat>& kernels) {
+  int side = 0;
+  for (const auto& kernel : kernels) side = std::max({side, kernel.rows, kernel.cols});
+  if (side == 0) return {};
+  auto stacked = torch::zeros({static_cast<int64_t>(kernels.size()), 1, side, side});
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    cv::Mat canvas(side, side, CV_32FC1, stacked[static_cast<int64_t>(i)][0].data_ptr<float>());
+    if (kernels[i].empty())
+      canvas.at<float>(side / 2, side / 2) = 1.0f;
+    else
+      kernels[i].copyTo(canvas(cv::Rect((side - kernels[i].cols) / 2, (side - kernels[i].rows) / 2,
+                                        kernels[i].cols, kernels[i].rows)));
+  }
+  return stacked;
+}
+
+}  // namespace
+
 Batch PatchSource::make_batch(int64_t step, int shard, int shards) const {
   const auto& data = experiment_.data;
   const uint64_t step_seed = Rng::mix(experiment_.training.seed, static_cast<uint64_t>(step));
@@ -151,6 +174,7 @@ Batch PatchSource::make_batch(int64_t step, int shard, int shards) const {
   batch.gt = torch::empty({n, channels_, gt_size, gt_size});
   if (map_count) batch.maps = torch::empty({n, map_count, lq_size, lq_size});
   for (const auto& map : maps_) batch.map_names.push_back(map.name);
+  std::vector<cv::Mat> kernels(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     Rng rng(Rng::mix(step_seed, static_cast<uint64_t>(first + i) + 1));
     const auto& item = images_[rng.uniform_int(0, static_cast<int>(images_.size()) - 1)];
@@ -175,12 +199,14 @@ Batch PatchSource::make_batch(int64_t step, int shard, int shards) const {
                                           lq_size, lq_size));
       lq = sample.lq;
       maps = select_maps(sample.maps, maps_);
+      kernels[static_cast<size_t>(i)] = sample.kernel;
     }
     copy_planar(lq, batch.lq[i].data_ptr<float>());
     copy_planar(to_float01(gt_u8), batch.gt[i].data_ptr<float>());
     for (int64_t m = 0; m < map_count; ++m)
       copy_planar(maps[static_cast<size_t>(m)].full(lq.size()), batch.maps[i][m].data_ptr<float>());
   }
+  batch.kernels = stack_kernels(kernels);
   return batch;
 }
 

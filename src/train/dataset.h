@@ -23,6 +23,10 @@ struct Batch {
   // value). Undefined when the chain makes none.
   torch::Tensor maps;
   std::vector<std::string> map_names;
+  // N×1×k×k: each sample's blur kernel (the chain's, degrade/chain.h), centred in the batch's
+  // largest odd side with zeros (a sample without blur: a delta). Undefined when no sample of
+  // the batch was blurred.
+  torch::Tensor kernels;
 };
 
 // One held-out image with a fixed degradation chain, to validate on.
@@ -30,6 +34,7 @@ struct ValidationCase {
   cv::Mat lq;          // CV_32F, the network's input
   cv::Mat gt_u8;       // matching ground truth
   ConditionMaps maps;  // the chain's maps (as Batch::map_names)
+  cv::Mat kernel;      // the chain's blur kernel, or empty
   Chain chain;
   int scale = 1;
 };

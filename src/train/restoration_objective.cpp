@@ -14,6 +14,7 @@
 #include "restore/model_loader.h"
 #include "train/losses.h"
 #include "train/restoration_objective.h"
+#include "restora/errors.h"
 
 namespace restora::train {
 namespace {
@@ -28,9 +29,7 @@ model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels)
   meta.scales = experiment.data.scales;
   meta.in_channels = meta.out_channels = channels;
   meta.color_space = channels == 1 ? model_file::ColorSpace::gray : model_file::ColorSpace::rgb;
-  meta.conditioning = experiment.conditioning == "sigma"     ? model_file::Conditioning::sigma
-                      : experiment.conditioning == "quality" ? model_file::Conditioning::quality
-                                                             : model_file::Conditioning::none;
+  meta.conditioning = experiment.conditioning_kind();
   meta.precision = {model_file::Precision::fp32};
   return meta;
 }
@@ -99,6 +98,11 @@ torch::Tensor RestorationObjective::restore(const Batch& batch, nn::Precision pr
     input.condition = nn::in_layout(batch.maps.index_select(1, torch::tensor(channels)), layout);
   }
   input.scale = batch.scale;
+  if (meta_.conditioning == model_file::Conditioning::kernel) {
+    if (!batch.kernels.defined())
+      throw InvalidArgument("a kernel-conditioned network needs a training chain that blurs");
+    input.kernel = batch.kernels;
+  }
   nn::AutocastScope autocast(precision, torch::kCPU);
   return network_->forward(input);
 }
@@ -112,11 +116,13 @@ std::vector<cv::Mat> RestorationObjective::restore_validation(torch::nn::Module&
   auto& network = dynamic_cast<archs::RestorationNetworkImpl&>(weights);
   EngineOptions engine;
   engine.precision = precision;
+  const bool needs_kernel = meta_.conditioning == model_file::Conditioning::kernel;
   std::vector<cv::Mat> restored;
   for (const auto& item : source_.validation()) {
     ConditionMaps maps;
     for (const auto& name : condition_names_) maps.push_back(*find_map(item.maps, name));
-    restored.push_back(quantize_u8(run_tiled(network, item.lq, maps, item.scale, engine)));
+    restored.push_back(quantize_u8(run_tiled(network, item.lq, maps, item.scale, engine,
+                                             needs_kernel ? item.kernel : cv::Mat())));
   }
   return restored;
 }

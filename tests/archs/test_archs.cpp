@@ -21,7 +21,7 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
 
 TEST(Archs, RegistryListsEveryFamily) {
   EXPECT_EQ(known_archs(),
-            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rrdb", "srvgg"}));
+            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rrdb", "srvgg", "unrolled"}));
 }
 
 TEST(Archs, UnknownArchNamesTheKnownOnes) {
@@ -49,6 +49,34 @@ TEST(Archs, DnCNNKeepsSizeAndTakesAConditionMap) {
   EXPECT_EQ(network->traits().condition_channels, 1);
   EXPECT_EQ(network->traits().receptive_radius, 5);
   EXPECT_EQ(run(*network, torch::rand({2, 1, 13, 7})).sizes(), (std::vector<int64_t>{2, 1, 13, 7}));
+}
+
+TEST(Archs, UnrolledDeblurrerTakesTheKernelAndTheNoiseLevel) {
+  auto network = build_network("unrolled", {{"channels", 3}, {"stages", 2}, {"num_features", {4, 8}},
+                                            {"num_blocks", 1}});
+  network->eval();
+  const auto traits = network->traits();
+  EXPECT_TRUE(traits.takes_kernel);
+  EXPECT_EQ(traits.condition_channels, 1);
+  EXPECT_EQ(traits.size_multiple, 1);  // the FFT step takes any size; the prior is padded inside
+  NetworkInput input;
+  input.lq = torch::rand({2, 3, 15, 13});
+  input.condition = torch::full({2, 1, 15, 13}, 0.01);
+  input.kernel = torch::full({1, 1, 5, 5}, 1.0 / 25);  // one kernel for the batch
+  torch::NoGradGuard no_grad;
+  const auto out = network->forward(input);
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 3, 15, 13}));
+  EXPECT_TRUE(torch::isfinite(out).all().item<bool>());
+  // Each sample's own kernel: a batch of two equals the two run alone.
+  input.kernel = torch::stack({torch::full({1, 5, 5}, 1.0 / 25),
+                               torch::zeros({1, 5, 5}).index_put_({0, 2, 2}, 1.0)});
+  const auto both = network->forward(input);
+  NetworkInput second = input;
+  second.lq = input.lq.slice(0, 1, 2);
+  second.condition = input.condition.slice(0, 1, 2);
+  second.kernel = input.kernel.slice(0, 1, 2);
+  EXPECT_LT((network->forward(second) - both.slice(0, 1, 2)).abs().max().item<float>(), 1e-5);
+  EXPECT_THROW(build_network("unrolled", {{"stages", 0}}), InvalidArgument);
 }
 
 TEST(Archs, ResUNetNeedsItsSizeMultiple) {

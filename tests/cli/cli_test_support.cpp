@@ -62,7 +62,9 @@ void CliTest::SetUpTestSuite() {
                 {"sr", "super_resolution", 3},
                 {"dejpeg-gray", "dejpeg", 1},
                 {"dejpeg-color", "dejpeg", 3},
-                {"real", "real", 3}};
+                {"real", "real", 3},
+                {"deblur", "deblur", 3},
+                {"deblur-kernel", "deblur", 3}};
   uint64_t seed = 1;
   for (const auto& entry : models)
     write_tiny_model(models_path() / (std::string(entry.name) + ".safetensors"),

@@ -33,7 +33,7 @@ cv::Mat Apply(const std::string& id, const Degradation& setting, const cv::Mat& 
 TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
   EXPECT_EQ(known_degradations(),
             (std::vector<std::string>{"gaussian_noise", "poisson_noise", "camera_noise", "blur",
-                                      "motion_blur", "sinc", "resize", "resize_to", "bicubic_down",
+                                      "motion_blur", "sinc", "kernel_blur", "resize", "resize_to", "bicubic_down",
                                       "jpeg", "none", "recorded"}));
   for (const auto& id : known_degradations()) {
     EXPECT_EQ(find_degradation(id).id(), id);
@@ -101,7 +101,7 @@ TEST(DegradationRegistry, ProtocolKindsAreTheirPureFunctions) {
                        cv::NORM_INF),
               0.0);
     // A float image is quantized first, as a file would be.
-    DegradedImage shifted{to_float01(gt) + 0.3 / 255, gt.size(), {}};
+    DegradedImage shifted{to_float01(gt) + 0.3 / 255, gt.size(), {}, {}};
     jpeg.apply(shifted, jpeg.with_value(30), rng);
     EXPECT_EQ(cv::norm(shifted.image, jpeg_roundtrip(gt, 30), cv::NORM_INF), 0.0);
   }

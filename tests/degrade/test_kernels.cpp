@@ -105,5 +105,74 @@ TEST(Kernels, ConvolvingADeltaGivesTheKernel) {
   EXPECT_EQ(convolve(cv::Mat(3, 2, CV_32FC1, cv::Scalar(0.5)), kernel).size(), cv::Size(2, 3));
 }
 
+// The circular convolution by its definition: out(y, x) = Σ k(i, j) · in((y − i + r) mod H, ...).
+cv::Mat CircularByDefinition(const cv::Mat& image, const cv::Mat& kernel) {
+  cv::Mat out = cv::Mat::zeros(image.size(), CV_32FC1);
+  const int ry = kernel.rows / 2, rx = kernel.cols / 2;
+  for (int y = 0; y < image.rows; ++y)
+    for (int x = 0; x < image.cols; ++x) {
+      double sum = 0;
+      for (int i = 0; i < kernel.rows; ++i)
+        for (int j = 0; j < kernel.cols; ++j) {
+          const int sy = ((y - (i - ry)) % image.rows + image.rows) % image.rows;
+          const int sx = ((x - (j - rx)) % image.cols + image.cols) % image.cols;
+          sum += kernel.at<float>(i, j) * image.at<float>(sy, sx);
+        }
+      out.at<float>(y, x) = static_cast<float>(sum);
+    }
+  return out;
+}
+
+TEST(Kernels, CircularConvolutionWrapsAroundTheBorders) {
+  cv::Mat image(13, 11, CV_32FC1);
+  cv::randu(image, 0.0, 1.0);
+  const cv::Mat kernel = motion_kernel(7, 5, 2);  // asymmetric
+  EXPECT_LT(cv::norm(convolve_circular(image, kernel), CircularByDefinition(image, kernel), cv::NORM_INF), 1e-5);
+  // A delta in the corner spreads to the opposite corners.
+  cv::Mat delta = cv::Mat::zeros(9, 9, CV_32FC1);
+  delta.at<float>(0, 0) = 1.0f;
+  const cv::Mat spread = convolve_circular(delta, gaussian_kernel(5, 1.0, 0.0, 0.0, KernelShape::gaussian, 1.0));
+  EXPECT_GT(spread.at<float>(8, 8), 0.01f);
+  EXPECT_NEAR(cv::sum(spread)[0], 1.0, 1e-5);
+  EXPECT_THROW(convolve_circular(cv::Mat::zeros(5, 5, CV_32FC1), kernel), InvalidArgument);
+}
+
+TEST(Kernels, ComposedKernelsBlurLikeTheTwoInTurn) {
+  const cv::Mat a = motion_kernel(7, 5, 2), b = gaussian_kernel(5, 1.0, 0.6, 20, KernelShape::gaussian, 1.0);
+  const cv::Mat both = compose_kernels(a, b);
+  EXPECT_EQ(both.size(), cv::Size(11, 11));
+  EXPECT_NEAR(cv::sum(both)[0], 1.0, 1e-5);
+  cv::Mat image(24, 24, CV_32FC1);
+  cv::randu(image, 0.0, 1.0);
+  EXPECT_LT(cv::norm(convolve_circular(convolve_circular(image, a), b), convolve_circular(image, both),
+                     cv::NORM_INF), 1e-5);
+}
+
+TEST(Kernels, RandomBlurKernelsAreSeededAndStayInTheirFamilies) {
+  for (const auto family : {KernelFamily::gaussian, KernelFamily::motion}) {
+    const cv::Mat first = random_blur_kernel(family, 25, 7);
+    EXPECT_EQ(first.size(), cv::Size(25, 25));
+    EXPECT_NEAR(cv::sum(first)[0], 1.0, 1e-5);
+    EXPECT_EQ(cv::norm(first, random_blur_kernel(family, 25, 7), cv::NORM_INF), 0.0);
+    EXPECT_GT(cv::norm(first, random_blur_kernel(family, 25, 8), cv::NORM_INF), 0.0);
+    double lowest = 0;
+    cv::minMaxLoc(first, &lowest);
+    EXPECT_GE(lowest, 0.0);
+  }
+  // Gaussian kernels: σ_major in [0.5, 4], so each axis' second moment is at most 16 and the
+  // trace at least 0.25; a third or more of 40 draws isotropic (p 0.4).
+  int isotropic = 0;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    const auto m = Moments(random_blur_kernel(KernelFamily::gaussian, 33, seed));
+    EXPECT_LE(std::max(m[0], m[1]), 16.0 + 0.1);
+    EXPECT_GE(m[0] + m[1], 0.25 - 0.01);
+    if (std::abs(m[0] - m[1]) < 1e-3 && std::abs(m[2]) < 1e-3) ++isotropic;
+  }
+  EXPECT_GE(isotropic, 8);
+  EXPECT_LE(isotropic, 28);
+  EXPECT_THROW(random_blur_kernel(KernelFamily::motion, 8, 1), InvalidArgument);
+  EXPECT_THROW(random_blur_kernel(KernelFamily::motion, 7, 1), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace restora

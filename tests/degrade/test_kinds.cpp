@@ -152,6 +152,35 @@ TEST(BlurKinds, ApplyTheirKernels) {
   EXPECT_FALSE(find_degradation("blur").quantized());
 }
 
+TEST(BlurKinds, RecordTheirKernelComposedUntilAResize) {
+  const cv::Mat gt(40, 40, CV_8UC3, cv::Scalar::all(90));
+  Rng rng(1);
+  auto state = start_degrading(gt);
+  const auto& training = find_degradation("kernel_blur");
+  const auto setting = training.make({{"family", 1}, {"seed", 12}, {"size", 15}});
+  training.apply(state, setting, rng);
+  const cv::Mat kernel = random_blur_kernel(KernelFamily::motion, 15, 12);
+  EXPECT_EQ(cv::norm(state.kernel, kernel, cv::NORM_INF), 0.0);
+  const auto& blur = find_degradation("blur");
+  blur.apply(state, blur.make({{"sigma", 1.0}}), rng);
+  EXPECT_EQ(state.kernel.size(), cv::Size(21, 21));  // 15 + 7 - 1
+  find_degradation("resize").apply(state, find_degradation("resize").make({{"scale", 0.5}}), rng);
+  EXPECT_TRUE(state.kernel.empty());
+}
+
+TEST(BlurKinds, TrainingKernelsWrapAroundByDefault) {
+  cv::Mat gt(24, 24, CV_8UC1);
+  cv::randu(gt, 0, 256);
+  const cv::Mat kernel = random_blur_kernel(KernelFamily::gaussian, 11, 3);
+  cv::Mat clean;
+  gt.convertTo(clean, CV_32F, 1 / 255.0);
+  const cv::Mat wrapped = Apply("kernel_blur", {{"seed", 3}, {"size", 11}}, gt, 1);
+  EXPECT_LT(cv::norm(wrapped, convolve_circular(clean, kernel), cv::NORM_INF), 1e-6);
+  const cv::Mat reflected = Apply("kernel_blur", {{"seed", 3}, {"size", 11}, {"boundary", 1}}, gt, 1);
+  EXPECT_LT(cv::norm(reflected, convolve(clean, kernel), cv::NORM_INF), 1e-6);
+  EXPECT_THROW(find_degradation("kernel_blur").make({{"size", 12}}), InvalidArgument);
+}
+
 TEST(ResizeKinds, SizesAndMapsFollow) {
   const cv::Mat gt(40, 60, CV_8UC3, cv::Scalar::all(100));
   Rng rng(1);

@@ -26,6 +26,11 @@ model_file::ModelMeta tiny_meta(const std::string& task, int channels, const std
                         {"scales", {2, 3, 4}}};
     meta.scales = {2, 3, 4};
     meta.tile_overlap = 8;
+  } else if (task == "deblur" && name.find("kernel") != std::string::npos) {
+    meta.arch = "unrolled";
+    meta.arch_config = {{"channels", channels}, {"stages", 2}, {"num_features", {4, 8}}, {"num_blocks", 1}};
+    meta.conditioning = model_file::Conditioning::kernel;
+    meta.tile_overlap = 64;
   } else {
     meta.arch = "resunet";
     meta.arch_config = {{"channels", channels}, {"num_features", {4, 8}}, {"num_blocks", 1}};

@@ -10,6 +10,9 @@
 
 #include "compression/codec_model.h"
 #include "compression/image_codec.h"
+#include "degrade/kernels.h"
+#include "image/tensor_bridge.h"
+#include "restore/model_loader.h"
 #include "nn/precision.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
@@ -214,6 +217,37 @@ TEST_F(TrainTest, ChainConfigsDegradePatchesAndCarryTheirMaps) {
   unconditioned["network"]["config"]["condition"] = true;
   unconditioned["network"]["conditioning"] = "sigma";
   EXPECT_THROW(parse_experiment(unconditioned, "c.json"), InvalidArgument);
+}
+
+TEST_F(TrainTest, BlurChainsCarryTheirKernelsToAKernelConditionedNetwork) {
+  auto config = chain_config("kernel_blur:family=gaussian|motion:seed=0~100000:size=9:p=0.7,"
+                             "gaussian_noise:sigma=0~10");
+  config["network"] = {{"arch", "unrolled"}, {"conditioning", "kernel"},
+                       {"config", {{"channels", 1}, {"stages", 2}, {"num_features", {4, 8}}, {"num_blocks", 1}}}};
+  const auto experiment = parse_experiment(config, "c.json");
+  PatchSource source(experiment, root_);
+  int blurred = 0;
+  for (int step = 0; step < 4; ++step) {
+    const auto batch = source.make_batch(step);
+    ASSERT_TRUE(batch.kernels.defined());
+    EXPECT_EQ(batch.kernels.size(1), 1);
+    for (int64_t i = 0; i < batch.kernels.size(0); ++i) {
+      const auto kernel = batch.kernels[i][0];
+      EXPECT_NEAR(kernel.sum().item<double>(), 1.0, 1e-5);
+      blurred += kernel.max().item<float>() < 1.0f;
+      // The input is the ground truth blurred circularly by this kernel, plus noise of the σ map.
+      const cv::Mat gt = tensor_to_mat(batch.gt.slice(0, i, i + 1));
+      const cv::Mat k = tensor_to_mat(kernel.unsqueeze(0).unsqueeze(0).contiguous());
+      const cv::Mat residual = tensor_to_mat(batch.lq.slice(0, i, i + 1)) - convolve_circular(gt, k);
+      cv::Scalar mean, deviation;
+      cv::meanStdDev(residual, mean, deviation);
+      EXPECT_NEAR(deviation[0], batch.maps[i][0][0][0].item<float>(), 0.01);
+    }
+  }
+  EXPECT_GT(blurred, 0);
+  const auto result = run_training(experiment, options("kernel"));
+  EXPECT_TRUE(result.finished);
+  EXPECT_EQ(load_model(result.model_path).meta.conditioning, model_file::Conditioning::kernel);
 }
 
 TEST_F(TrainTest, ChainConfigsOfAnotherScaleAndTheirErrors) {

@@ -83,9 +83,12 @@ bool check_restoration(const restora::model_file::ModelFile& file, const fs::pat
   const auto traits = network->traits();
   const int64_t size =
       128 + (traits.size_multiple - 128 % traits.size_multiple) % traits.size_multiple;
-  restora::archs::NetworkInput input{test_image(traits.channels, size), {}, traits.scales.front()};
+  restora::archs::NetworkInput input;
+  input.lq = test_image(traits.channels, size);
+  input.scale = traits.scales.front();
   if (traits.condition_channels)
     input.condition = torch::full({1, traits.condition_channels, size, size}, 0.1);
+  if (traits.takes_kernel) input.kernel = torch::full({1, 1, 5, 5}, 1.0 / 25);
   const auto reference = network->forward(input);
 
   bool ok = true;
@@ -94,11 +97,11 @@ bool check_restoration(const restora::model_file::ModelFile& file, const fs::pat
     // bf16's layout: the only precision checked on the CPU, and both's on CUDA.
     const auto layout = restora::nn::preferred_layout(Precision::bf16, device);
     restora::nn::to_layout(*network, layout);
-    const restora::archs::NetworkInput on_device{
-        restora::nn::in_layout(input.lq.to(device), layout),
-        input.condition.defined() ? restora::nn::in_layout(input.condition.to(device), layout)
-                                  : torch::Tensor(),
-        input.scale};
+    restora::archs::NetworkInput on_device = input;
+    on_device.lq = restora::nn::in_layout(input.lq.to(device), layout);
+    if (input.condition.defined())
+      on_device.condition = restora::nn::in_layout(input.condition.to(device), layout);
+    if (input.kernel.defined()) on_device.kernel = input.kernel.to(device);
     for (const auto precision : {Precision::fp32, Precision::bf16}) {
       if (device.is_cpu() && precision == Precision::fp32) continue;  // the reference itself
       restora::nn::AutocastScope autocast(precision, device);

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "eval/codec_eval.h"
+#include "eval/deblur_eval.h"
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval/report.h"
@@ -84,6 +85,43 @@ int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   return 0;
 }
 
+// --task deblur: the non-blind deblurring protocol (eval/deblur_eval.h).
+int run_deblur_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
+  eval::DeblurEvalOptions options;
+  options.data_root = args.data.empty() ? default_data_root() : args.data;
+  options.sets = args.sets;
+  if (!args.models.empty()) options.models = args.models;
+  options.precisions = args.precisions;
+  options.peers = !args.no_peers;
+  options.limit = args.limit;
+  options.threads = args.threads;
+  if (args.timing_runs != 1)
+    throw InvalidArgument("--timing-runs: --task deblur times each of its many runs once");
+  const std::filesystem::path report = output_given ? args.output : "docs/DEBLUR.md";
+  check_before_measuring(args, report);
+  options.progress = [&](const std::string& line) { info(global, line); };
+  const auto evaluation = eval::run_deblur_evaluation(options);
+  const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
+  eval::write_text_atomically(report, eval::render_deblur_markdown(evaluation, context));
+  if (args.record)
+    for (const auto& file : eval::record_deblur_scores(evaluation, context))
+      info(global, fmt::format("scores recorded in {}", file));
+  if (global.json) {
+    auto json = eval::deblur_evaluation_json(evaluation);
+    json["output"] = report.string();
+    fmt::print("{}\n", json.dump(2));
+  } else if (!global.quiet) {
+    for (const auto& row : evaluation.rows) {
+      std::string cells;
+      for (const auto& cell : row.cells)
+        cells += fmt::format("  {} σ{} {:.2f}", cell.set, cell.sigma, cell.psnr);
+      fmt::print("{:<40}{}\n", row.method, cells);
+    }
+    fmt::print("report: {}\n", report.string());
+  }
+  return 0;
+}
+
 std::vector<std::string> task_choices() {
   auto choices = tasks::known_tasks();
   choices.push_back("all");
@@ -122,7 +160,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
       ->capture_default_str()
       ->description("Markdown report, written atomically (--task codec: docs/CODEC.md and its "
-                    "plot beside it)");
+                    "plot beside it; --task deblur: docs/DEBLUR.md)");
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
@@ -149,6 +187,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   return [command, args, output_option, &global]() -> int {
     if (!command->parsed()) return -1;
     if (args->task == "codec") return run_codec_eval(*args, output_option->count() > 0, global);
+    if (args->task == "deblur") return run_deblur_eval(*args, output_option->count() > 0, global);
     eval::EvalOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     if (args->task != "all") options.tasks = {tasks::find_task(args->task)};

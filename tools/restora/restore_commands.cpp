@@ -1,4 +1,4 @@
-// restora denoise | upscale | dejpeg -i IN -o OUT: restore a file or a folder with a model.
+// restora denoise | upscale | dejpeg | restore | deblur -i IN -o OUT: restore a file or a folder with a model.
 #include <fmt/format.h>
 
 #include <memory>
@@ -19,6 +19,7 @@ struct RestoreArgs {
   std::string input, output;
   std::string reference;
   std::string max_memory;
+  std::string kernel;  // deblur: the kernel file
   JobOptions jobs;
   RestoreOptions restore;
 };
@@ -92,6 +93,13 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
     if (!command->parsed()) return -1;
     if (!args->max_memory.empty())
       args->restore.max_memory = tensor_memory::parse_bytes(args->max_memory);
+    if (!args->kernel.empty()) {
+      try {  // a bad kernel file is a bad argument: exit 2 like the others
+        args->restore.kernel = read_kernel(args->kernel);
+      } catch (const FormatError& error) {
+        throw InvalidArgument(error.what());
+      }
+    }
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
     if (!args->reference.empty() && jobs.size() != 1)
       throw InvalidArgument("--reference needs a single input image");
@@ -108,8 +116,13 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
     // 3.2 GB of floats. Outputs are the same; only a 16-bit input saved as 8-bit is rounded
     // twice (16 -> 16 -> 8), at most one level apart from rounding the float once.
     stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}}; };
-    stages.process = [&](const Job&, const Payload& input, std::string& summary) {
+    stages.process = [&](const Job& job, const Payload& input, std::string& summary) {
       const Image& image = input.image;
+      const auto& kernel = args->restore.kernel;
+      if (kernel.rows > image.height() || kernel.cols > image.width())
+        throw InvalidArgument(fmt::format("'{}': the {}x{} kernel '{}' is larger than the {}x{} image",
+                                          job.input.string(), kernel.cols, kernel.rows, args->kernel,
+                                          image.width(), image.height()));
       const auto model = restorer.model_for(image.channels());
       if (level_given && model.conditioning == "none" &&
           blind_models_noted.insert(model.name).second)
@@ -175,11 +188,30 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::Range(0.0, 1.0))
       ->default_str("the model as stored");
 
+  auto deblur = std::make_shared<RestoreArgs>();
+  auto* deblur_command = add_restore_command(
+      app, "deblur",
+      "Remove blur at the same size: blind (model 'deblur'), or with the known --kernel "
+      "(model 'deblur-kernel')",
+      *deblur, global);
+  deblur_command
+      ->add_option("--kernel", deblur->kernel,
+                   "Blur kernel: a text matrix (rows of numbers, summing to 1) or an image")
+      ->check(CLI::ExistingFile);
+  deblur_command
+      ->add_option("--sigma", deblur->restore.sigma,
+                   "Noise level on the 0..255 scale, with --kernel")
+      ->check(CLI::Range(0.0, 255.0))
+      ->default_str("2.55");
+  deblur_command->add_flag("--circular", deblur->restore.circular_blur,
+                           "With --kernel: the blur wrapped around the borders (synthetic tests)");
+
   auto runs = std::make_shared<std::vector<Run>>(
       std::vector<Run>{make_run(denoise_command, denoise, "denoise", global),
                        make_run(upscale_command, upscale, "super_resolution", global),
                        make_run(dejpeg_command, dejpeg, "dejpeg", global),
-                       make_run(restore_command, real, "real", global)});
+                       make_run(restore_command, real, "real", global),
+                       make_run(deblur_command, deblur, "deblur", global)});
   return [runs]() -> int {
     for (const auto& run : *runs)
       if (int code = run(); code >= 0) return code;

@@ -1,0 +1,116 @@
+// The deblurring evaluation on a fake data folder: inputs made as the protocol says, Wiener at
+// its best ratio, the plug-and-play and our rows, the report and the recorded scores.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "degrade/kernels.h"
+#include "degrade/noise.h"
+#include "degrade/random.h"
+#include "eval/deblur_eval.h"
+#include "eval/eval_test_support.h"
+#include "eval/protocols.h"
+#include "metrics/metrics.h"
+#include "support/tiny_model.h"
+
+namespace restora::testing {
+namespace {
+
+class DeblurEval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteSet(folder.path(), "Set12", {SyntheticGray(0), SyntheticGray(1)});
+    const auto kernels = folder.path() / "kernels" / "levin09";
+    std::filesystem::create_directories(kernels);
+    for (int k = 1; k <= 8; ++k) {
+      const cv::Mat kernel = k % 2 ? gaussian_kernel(7, 0.5 + 0.25 * k, 0.0, 0.0, KernelShape::gaussian, 1.0)
+                                   : motion_kernel(7, 2 + k / 2, static_cast<uint64_t>(k));
+      std::ofstream text(kernels / ("kernel" + std::to_string(k) + ".txt"));
+      for (int y = 0; y < kernel.rows; ++y) {
+        for (int x = 0; x < kernel.cols; ++x) text << kernel.at<float>(y, x) << ' ';
+        text << '\n';
+      }
+    }
+    const auto models = folder.path() / "models";
+    std::filesystem::create_directories(models);
+    write_tiny_model(models / "denoise-gray.safetensors", tiny_meta("denoise", 1, "denoise-gray"), 1);
+    write_tiny_model(model, tiny_meta("deblur", 3, "deblur-kernel"), 2);
+    ::setenv("RESTORA_MODELS", models.c_str(), 1);
+  }
+  eval::DeblurEvalOptions Options() const {
+    eval::DeblurEvalOptions options;
+    options.data_root = folder.path();
+    options.sets = {"Set12"};
+    options.models = {model.string()};
+    options.threads = 1;
+    return options;
+  }
+  TemporaryFolder folder;
+  std::filesystem::path model = folder.path() / "deblur-kernel.safetensors";
+};
+
+TEST_F(DeblurEval, RowsAndInputsFollowTheProtocol) {
+  auto options = Options();
+  options.precisions = {"fp32", "bf16"};
+  const auto evaluation = eval::run_deblur_evaluation(options);
+  ASSERT_EQ(evaluation.rows.size(), 5u);  // input, Wiener, plug-and-play, ours fp32 and bf16
+  for (const auto& row : evaluation.rows) {
+    ASSERT_EQ(row.cells.size(), 2u) << row.method;  // σ 2.55, 7.65
+    EXPECT_EQ(row.cells[0].images, 16) << row.method;  // 2 images × 8 kernels
+  }
+  // The input row by hand: crop to 8, circular blur, seeded noise, 8-bit PSNR.
+  double psnr = 0;
+  for (int i = 0; i < 2; ++i) {
+    const cv::Mat gt = SyntheticGray(i)(cv::Rect(0, 0, i ? 40 : 48, i ? 32 : 40)).clone();
+    for (int k = 1; k <= 8; ++k) {
+      const auto kernel = read_kernel(folder.path() / "kernels" / "levin09" / ("kernel" + std::to_string(k) + ".txt"));
+      cv::Mat clean;
+      gt.convertTo(clean, CV_32F, 1 / 255.0);
+      Rng rng(Rng::mix(eval::noise_seed(i), static_cast<uint64_t>(k - 1)));
+      const cv::Mat lq = add_gaussian_noise(convolve_circular(clean, kernel), 7.65, rng);
+      psnr += metrics::measure(quantize_u8(lq), gt, metrics::Space::all_channels, 0, false).psnr;
+    }
+  }
+  EXPECT_NEAR(evaluation.rows[0].cells[1].psnr, psnr / 16, 1e-9);
+  // Wiener with the true kernel beats the blurred input at low noise (these tiny images are
+  // mostly texture) and picks a ratio from its list.
+  EXPECT_GT(evaluation.rows[1].cells[0].psnr, evaluation.rows[0].cells[0].psnr + 1.0);
+  for (size_t c = 0; c < 2; ++c) {
+    EXPECT_GE(evaluation.rows[1].cells[c].nsr, 1e-4);
+    EXPECT_LE(evaluation.rows[1].cells[c].nsr, 0.1);
+  }
+  EXPECT_LE(evaluation.rows[1].cells[0].nsr, evaluation.rows[1].cells[1].nsr);  // more noise
+  EXPECT_EQ(evaluation.rows[3].precision, "fp32");
+  EXPECT_GT(evaluation.rows[3].cells[0].ms_per_megapixel, 0.0);
+
+  const eval::ReportContext context{"restora eval --task deblur", "2026-01-02", "test machine"};
+  const auto markdown = eval::render_deblur_markdown(evaluation, context);
+  EXPECT_NE(markdown.find("| Wiener (true kernel, best NSR) |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("Set12 σ 2.55"), std::string::npos) << markdown;
+  ASSERT_EQ(eval::record_deblur_scores(evaluation, context), std::vector<std::string>{model.string()});
+  const auto meta = model_file::read_model_file(model).meta;
+  const auto& sets = meta.scores["test"]["sets"];
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0]["set"], "Set12");
+  EXPECT_NEAR(sets[0]["results"][0]["psnr"].get<double>(), evaluation.rows[3].cells[0].psnr, 1e-9);
+  EXPECT_TRUE(sets[0].contains("bf16_largest_psnr_drop"));
+}
+
+TEST_F(DeblurEval, BadRequestsFailBeforeMeasuring) {
+  auto options = Options();
+  options.peers = false;
+  options.limit = 1;
+  const auto evaluation = eval::run_deblur_evaluation(options);
+  EXPECT_EQ(evaluation.rows.size(), 3u);  // no plug-and-play row
+  const eval::ReportContext context{"c", "d", "m"};
+  EXPECT_THROW(eval::record_deblur_scores(evaluation, context), InvalidArgument);
+  options.sets = {"Set5"};
+  EXPECT_THROW(eval::run_deblur_evaluation(options), InvalidArgument);
+  options.sets = {"Set12"};
+  std::filesystem::remove_all(folder.path() / "kernels");
+  EXPECT_THROW(eval::run_deblur_evaluation(options), FileError);
+}
+
+}  // namespace
+}  // namespace restora::testing
