@@ -75,6 +75,11 @@ class Restorer {
   // storage: float in, float out (unclipped); 8- or 16-bit in, the same out, clipped and
   // rounded as write_image would, with no float copy of the image (memory for huge inputs).
   Image restore(const Image& input);
+  // Inpainting: `mask` (same size, gray CV_8U or CV_32F; white = missing, above half-scale) marks
+  // the pixels to fill; every other pixel comes back exactly as it went in. An all-black mask
+  // returns the input unchanged; an all-white one, or one of another size -> InvalidArgument.
+  // A model conditioned on a mask needs this form; other models refuse a mask.
+  Image restore(const Image& input, const cv::Mat& mask);
 
   // The model used for an image with `channels` colour channels (1 or 3).
   ModelSummary model_for(int channels);

@@ -1,7 +1,7 @@
 // The open degradation contract. A kind of damage (noise, blur, JPEG, resizing…) is registered by
 // a stable id with its named parameters; one concrete setting is a Degradation (the kind and a
 // value for every parameter). apply() is a pure function of the image, the setting and the
-// random stream it is handed (noise draws from it; nothing else does). Kinds are chained
+// random stream it is handed (noise and masks draw from it; nothing else does). Kinds are chained
 // (degrade/chain.h), and the chain's sampler draws the settings: the same code makes training
 // pairs, evaluation inputs and `restora degrade` output.
 //

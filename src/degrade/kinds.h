@@ -22,6 +22,8 @@ std::unique_ptr<DegradationKind> make_kernel_blur();
 // resize_kinds.cpp
 std::unique_ptr<DegradationKind> make_resize();
 std::unique_ptr<DegradationKind> make_resize_to();
+// mask_kinds.cpp
+std::unique_ptr<DegradationKind> make_mask();
 // noise_kinds.cpp
 std::unique_ptr<DegradationKind> make_poisson_noise();
 std::unique_ptr<DegradationKind> make_camera_noise();

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -13,6 +12,7 @@
 #include "degrade/random.h"
 #include "eval/protocols.h"
 #include "eval/record.h"
+#include "eval/stopwatch.h"
 #include "image/tensor_bridge.h"
 #include "metrics/metrics.h"
 #include "model_file/model_meta.h"
@@ -77,13 +77,6 @@ cv::Mat plug_and_play(Restorer& denoiser, const cv::Mat& lq, const cv::Mat& kern
   }
   return tensor_to_mat(z);
 }
-
-struct Timer {
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  double ms() const {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  }
-};
 
 // Running sums of one row on one set at one σ.
 struct Tally {
@@ -197,12 +190,12 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
           const cv::Mat lq = blurred_input(gt, kernels[k], static_cast<int>(i), static_cast<int>(k), sigma);
           input_tally.add(lq, gt, 0.0);
           for (const double ratio : wiener_ratios) {
-            const Timer timer;
+            const Stopwatch timer;
             const auto restored = fourier_deconvolve(lq, kernels[k], ratio);
             wiener_tallies[ratio].add(restored, gt, timer.ms());
           }
           if (options.peers) {
-            const Timer timer;
+            const Stopwatch timer;
             const auto restored = plug_and_play(denoiser, lq, kernels[k], sigma);
             pnp_tally.add(restored, gt, timer.ms());
           }
@@ -210,7 +203,7 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
             Image image;
             image.pixels = lq;
             image.bit_depth = 32;
-            const Timer timer;
+            const Stopwatch timer;
             const auto restored = restorers[r]->restore(image);
             our_tallies[r].add(restored.pixels, gt, timer.ms());
           }
@@ -239,9 +232,7 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
 }
 
 std::string render_deblur_markdown(const DeblurEvaluation& evaluation, const ReportContext& context) {
-  std::string text = "# Non-blind deblurring\n\n";
-  text += fmt::format("Measured {} with `{}` on {} ({} threads).\n\n", context.date, context.command,
-                      context.machine, evaluation.threads);
+  std::string text = report_heading("Non-blind deblurring", context, evaluation.threads);
   text += fmt::format(
       "Protocol (../shared/PROTOCOLS.md, Deblurring): the {} Levin kernels, circular blur of the "
       "image cropped to a multiple of 8, white noise σ added in float (not clipped, not "

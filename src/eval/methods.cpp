@@ -228,6 +228,8 @@ class Ours : public Method {
         return fmt::format("Restora {} (q given, {})", model.name, model.precision);
       case model_file::Conditioning::kernel:
         return fmt::format("Restora {} (kernel given, {})", model.name, model.precision);
+      case model_file::Conditioning::mask:
+        return fmt::format("Restora {} (mask given, {})", model.name, model.precision);
       case model_file::Conditioning::none:
         break;
     }

@@ -270,4 +270,9 @@ std::string describe_machine() {
   return fmt::format("{}{}, {} logical cores", model, vectors, std::thread::hardware_concurrency());
 }
 
+std::string report_heading(const std::string& title, const ReportContext& context, int threads) {
+  return fmt::format("# {}\n\nMeasured {} with `{}` on {} ({} threads).\n\n", title, context.date,
+                     context.command, context.machine, threads);
+}
+
 }  // namespace restora::eval

@@ -50,4 +50,8 @@ void write_text_atomically(const std::filesystem::path& path, const std::string&
 // "unknown CPU" when unreadable.
 std::string describe_machine();
 
+// "# TITLE\n\nMeasured DATE with `COMMAND` on MACHINE (N threads).\n\n": the head of the
+// reports that evaluations with a table of their own write (deblur, inpaint).
+std::string report_heading(const std::string& title, const ReportContext& context, int threads);
+
 }  // namespace restora::eval

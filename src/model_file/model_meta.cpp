@@ -27,7 +27,8 @@ const NameTable<ColorSpace> color_space_names = {{ColorSpace::gray, "gray"},
 const NameTable<Conditioning> conditioning_names = {{Conditioning::none, "none"},
                                                     {Conditioning::sigma, "sigma"},
                                                     {Conditioning::quality, "quality"},
-                                                    {Conditioning::kernel, "kernel"}};
+                                                    {Conditioning::kernel, "kernel"},
+                                                    {Conditioning::mask, "mask"}};
 const NameTable<Precision> precision_names = {{Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}};
 
 template <typename Enum>

@@ -27,15 +27,17 @@ constexpr const char* model_format_version = "1";
 
 enum class ColorSpace { gray, rgb };
 // What the model is told of the damage: nothing (blind), the noise σ or JPEG quality as a map,
-// or (kernel) the blur kernel beside the σ map: non-blind deblurring.
-enum class Conditioning { none, sigma, quality, kernel };
+// (kernel) the blur kernel beside the σ map: non-blind deblurring, or (mask) a per-pixel map
+// of the missing pixels: inpainting.
+enum class Conditioning { none, sigma, quality, kernel, mask };
 enum class Precision { fp32, bf16 };
 
-// The names written in files: "gray"/"rgb", "none"/"sigma"/"quality"/"kernel", "fp32"/"bf16".
+// The names written in files: "gray"/"rgb", "none"/"sigma"/"quality"/"kernel"/"mask",
+// "fp32"/"bf16".
 const char* color_space_name(ColorSpace color_space);
 const char* conditioning_name(Conditioning conditioning);
 // The condition maps (image/condition_maps.h) a model with this conditioning takes, in order:
-// none -> {}, sigma and kernel -> {"sigma"}, quality -> {"quality"}.
+// none -> {}, sigma and kernel -> {"sigma"}, quality -> {"quality"}, mask -> {"mask"}.
 std::vector<std::string> condition_map_names(Conditioning conditioning);
 const char* precision_name(Precision precision);
 

@@ -115,7 +115,23 @@ cv::Mat from_model_outputs(const std::vector<cv::Mat>& outputs, int image_channe
 
 }  // namespace
 
-Image Restorer::restore(const Image& input) {
+Image Restorer::restore(const Image& input) { return restore(input, cv::Mat()); }
+
+namespace {
+
+// The mask's missing pixels as a CV_32FC1 map of 0 and 1 (above half-scale is missing).
+cv::Mat missing_pixels(const cv::Mat& mask) {
+  if (mask.channels() != 1) throw InvalidArgument("the mask must be a gray image");
+  const double half = mask.depth() == CV_8U ? 127.5 : mask.depth() == CV_16U ? 32767.5 : 0.5;
+  cv::Mat missing;
+  cv::compare(mask, half, missing, cv::CMP_GT);
+  missing.convertTo(missing, CV_32F, 1.0 / 255);
+  return missing;
+}
+
+}  // namespace
+
+Image Restorer::restore(const Image& input, const cv::Mat& mask) {
   if (input.pixels.empty()) throw InvalidArgument("cannot restore an empty image");
   const int depth = input.pixels.depth();
   if (depth != CV_32F && depth != CV_8U && depth != CV_16U)
@@ -129,6 +145,26 @@ Image Restorer::restore(const Image& input) {
                                     loaded.path.string(), scale, fmt::join(meta.scales, ", x")));
   // A conditioned model is given the maps its task's degradation emits at the known level.
   ConditionMaps maps;
+  const bool inpainting = meta.conditioning == model_file::Conditioning::mask;
+  if (inpainting != !mask.empty())
+    throw InvalidArgument(inpainting ? fmt::format("model '{}' needs the mask of the missing pixels: pass --mask", meta.name)
+                                     : fmt::format("model '{}' takes no mask", meta.name));
+  if (inpainting) {
+    if (mask.size() != input.pixels.size())
+      throw InvalidArgument(fmt::format("the {}x{} mask does not match the {}x{} image", mask.cols,
+                                        mask.rows, input.width(), input.height()));
+    const cv::Mat missing = missing_pixels(mask);
+    const int count = cv::countNonZero(missing);
+    if (count == 0) {  // nothing to fill
+      Image copy = input;
+      copy.pixels = input.pixels.clone();
+      copy.alpha = input.alpha.clone();
+      return copy;
+    }
+    if (count == static_cast<int>(missing.total()))
+      throw InvalidArgument("the mask is all white: no pixel is left to fill from");
+    maps.push_back({"mask", missing, 0.0f});
+  }
   const bool non_blind = meta.conditioning == model_file::Conditioning::kernel;
   if (non_blind != !options.kernel.empty())
     throw InvalidArgument(non_blind ? fmt::format("model '{}' needs the blur kernel: pass --kernel", meta.name)
@@ -140,7 +176,7 @@ Image Restorer::restore(const Image& input) {
                                         input.height()));
     const auto& noise = find_degradation("gaussian_noise");
     maps = noise.condition_maps(noise.with_value(options.sigma < 0 ? 2.55 : options.sigma));
-  } else if (meta.conditioning != model_file::Conditioning::none) {
+  } else if (meta.conditioning != model_file::Conditioning::none && !inpainting) {
     const bool sigma = meta.conditioning == model_file::Conditioning::sigma;
     if (sigma ? options.sigma < 0 : options.quality <= 0)
       throw InvalidArgument(fmt::format("model '{}' needs the {}: pass --{}", meta.name,

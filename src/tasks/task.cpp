@@ -90,6 +90,18 @@ class Deblur : public TaskSpec {
   std::string non_blind_model() const override { return "deblur-kernel"; }
 };
 
+// Inpainting: the pixels a mask marks missing are filled from the rest; measured on RGB, no
+// border crop, on the whole image and inside the mask (docs/INPAINT.md).
+class Inpaint : public TaskSpec {
+ public:
+  Inpaint() : TaskSpec(find_degradation("mask")) {}
+  std::string id() const override { return "inpaint"; }
+  Protocol protocol(int) const override {
+    return {metrics::Space::all_channels, 0, false, "all channels, no border crop"};
+  }
+  std::string default_model(int, int) const override { return "inpaint"; }
+};
+
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {
   static const auto tasks = [] {
     std::vector<std::unique_ptr<TaskSpec>> entries;
@@ -99,6 +111,7 @@ const std::vector<std::unique_ptr<TaskSpec>>& registry() {
     entries.push_back(std::make_unique<Codec>());
     entries.push_back(std::make_unique<RealWorld>());
     entries.push_back(std::make_unique<Deblur>());
+    entries.push_back(std::make_unique<Inpaint>());
     return entries;
   }();
   return tasks;

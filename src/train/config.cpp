@@ -165,6 +165,7 @@ model_file::Conditioning ExperimentConfig::conditioning_kind() const {
   return conditioning == "sigma"     ? model_file::Conditioning::sigma
          : conditioning == "quality" ? model_file::Conditioning::quality
          : conditioning == "kernel"  ? model_file::Conditioning::kernel
+         : conditioning == "mask"    ? model_file::Conditioning::mask
                                      : model_file::Conditioning::none;
 }
 
@@ -181,7 +182,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   experiment.arch = network.get_string("arch", "");
   experiment.arch_config = network.get_object("config");
   experiment.conditioning =
-      network.get_string("conditioning", "none", {"none", "sigma", "quality", "kernel"});
+      network.get_string("conditioning", "none", {"none", "sigma", "quality", "kernel", "mask"});
   experiment.tile_overlap = network.get_int("tile_overlap", -1, -1, 4096);
   network.finish();
   experiment.data = parse_data(read.section("data"), experiment.task);

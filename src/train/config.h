@@ -90,7 +90,7 @@ struct ExperimentConfig {
   tasks::Task task = nullptr;
   std::string arch;
   nlohmann::json arch_config;
-  std::string conditioning = "none";  // none | sigma | quality | kernel
+  std::string conditioning = "none";  // none | sigma | quality | kernel | mask
   model_file::Conditioning conditioning_kind() const;
   int tile_overlap = -1;              // written into the model; -1 = the network's radius
   DataConfig data;

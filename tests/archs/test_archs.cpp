@@ -79,6 +79,27 @@ TEST(Archs, UnrolledDeblurrerTakesTheKernelAndTheNoiseLevel) {
   EXPECT_THROW(build_network("unrolled", {{"stages", 0}}), InvalidArgument);
 }
 
+TEST(Archs, MaskedResUNetPassesThePixelsOutsideTheMaskExactly) {
+  auto network = build_network("resunet", {{"channels", 3}, {"num_features", {4, 8}},
+                                           {"num_blocks", 1}, {"mask_input", true}});
+  network->eval();
+  EXPECT_EQ(network->traits().condition_channels, 1);
+  NetworkInput input;
+  input.lq = torch::rand({1, 3, 16, 20});
+  input.condition = (torch::rand({1, 1, 16, 20}) > 0.7).to(torch::kFloat);
+  torch::NoGradGuard no_grad;
+  for (const auto precision : {nn::Precision::fp32, nn::Precision::bf16}) {
+    nn::AutocastScope autocast(precision, torch::kCPU);
+    const auto out = network->forward(input).to(torch::kFloat);
+    const auto kept = (1 - input.condition).to(torch::kBool).expand_as(input.lq);
+    EXPECT_TRUE(torch::equal(out.masked_select(kept), input.lq.masked_select(kept)));
+    // Inside the mask the input's values do not matter: they are replaced.
+    NetworkInput scrambled = input;
+    scrambled.lq = torch::where(kept, input.lq, torch::rand_like(input.lq));
+    EXPECT_TRUE(torch::allclose(network->forward(scrambled).to(torch::kFloat), out));
+  }
+}
+
 TEST(Archs, ResUNetNeedsItsSizeMultiple) {
   auto network = build_network("resunet", {{"channels", 3}, {"num_features", {4, 8, 16}},
                                            {"num_blocks", 1}});

@@ -31,6 +31,12 @@ model_file::ModelMeta tiny_meta(const std::string& task, int channels, const std
     meta.arch_config = {{"channels", channels}, {"stages", 2}, {"num_features", {4, 8}}, {"num_blocks", 1}};
     meta.conditioning = model_file::Conditioning::kernel;
     meta.tile_overlap = 64;
+  } else if (task == "inpaint") {
+    meta.arch = "resunet";
+    meta.arch_config = {{"channels", channels}, {"num_features", {4, 8}}, {"num_blocks", 1}, {"mask_input", true}};
+    meta.conditioning = model_file::Conditioning::mask;
+    meta.size_multiple = 2;
+    meta.tile_overlap = 16;
   } else {
     meta.arch = "resunet";
     meta.arch_config = {{"channels", channels}, {"num_features", {4, 8}}, {"num_blocks", 1}};

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <memory>
 
 #include "common.h"
 #include "eval/codec_eval.h"
 #include "eval/deblur_eval.h"
+#include "eval/inpaint_eval.h"
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval/report.h"
@@ -85,6 +87,39 @@ int run_codec_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   return 0;
 }
 
+// What an evaluation with a report of its own (deblur, inpaint) plugs into run_own_report.
+template <typename Evaluation>
+struct OwnReport {
+  std::filesystem::path report;
+  std::function<Evaluation()> measure;
+  std::function<std::string(const Evaluation&, const eval::ReportContext&)> render;
+  std::function<nlohmann::json(const Evaluation&)> json;
+  // Writes the scores into the model files, returns them; empty: --record is refused.
+  std::function<std::vector<std::string>(const Evaluation&, const eval::ReportContext&)> record;
+  std::function<std::string(const Evaluation&)> summary;  // the lines printed without --json
+};
+
+template <typename Evaluation>
+int run_own_report(const EvalArgs& args, const GlobalOptions& global, const OwnReport<Evaluation>& own) {
+  if (args.record && !own.record) throw InvalidArgument("--record: this task does not record scores yet");
+  if (args.timing_runs != 1) throw InvalidArgument("--timing-runs: this task times each of its runs once");
+  check_before_measuring(args, own.report);
+  const auto evaluation = own.measure();
+  const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
+  eval::write_text_atomically(own.report, own.render(evaluation, context));
+  if (args.record)
+    for (const auto& file : own.record(evaluation, context))
+      info(global, fmt::format("scores recorded in {}", file));
+  if (global.json) {
+    auto json = own.json(evaluation);
+    json["output"] = own.report.string();
+    fmt::print("{}\n", json.dump(2));
+  } else if (!global.quiet) {
+    fmt::print("{}report: {}\n", own.summary(evaluation), own.report.string());
+  }
+  return 0;
+}
+
 // --task deblur: the non-blind deblurring protocol (eval/deblur_eval.h).
 int run_deblur_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
   eval::DeblurEvalOptions options;
@@ -95,31 +130,52 @@ int run_deblur_eval(const EvalArgs& args, bool output_given, const GlobalOptions
   options.peers = !args.no_peers;
   options.limit = args.limit;
   options.threads = args.threads;
-  if (args.timing_runs != 1)
-    throw InvalidArgument("--timing-runs: --task deblur times each of its many runs once");
-  const std::filesystem::path report = output_given ? args.output : "docs/DEBLUR.md";
-  check_before_measuring(args, report);
   options.progress = [&](const std::string& line) { info(global, line); };
-  const auto evaluation = eval::run_deblur_evaluation(options);
-  const eval::ReportContext context{command_line(), model_file::today_utc(), eval::describe_machine()};
-  eval::write_text_atomically(report, eval::render_deblur_markdown(evaluation, context));
-  if (args.record)
-    for (const auto& file : eval::record_deblur_scores(evaluation, context))
-      info(global, fmt::format("scores recorded in {}", file));
-  if (global.json) {
-    auto json = eval::deblur_evaluation_json(evaluation);
-    json["output"] = report.string();
-    fmt::print("{}\n", json.dump(2));
-  } else if (!global.quiet) {
+  OwnReport<eval::DeblurEvaluation> own;
+  own.report = output_given ? args.output : "docs/DEBLUR.md";
+  own.measure = [&] { return eval::run_deblur_evaluation(options); };
+  own.render = eval::render_deblur_markdown;
+  own.json = eval::deblur_evaluation_json;
+  own.record = eval::record_deblur_scores;
+  own.summary = [](const eval::DeblurEvaluation& evaluation) {
+    std::string lines;
     for (const auto& row : evaluation.rows) {
-      std::string cells;
-      for (const auto& cell : row.cells)
-        cells += fmt::format("  {} σ{} {:.2f}", cell.set, cell.sigma, cell.psnr);
-      fmt::print("{:<40}{}\n", row.method, cells);
+      lines += fmt::format("{:<40}", row.method);
+      for (const auto& cell : row.cells) lines += fmt::format("  {} σ{} {:.2f}", cell.set, cell.sigma, cell.psnr);
+      lines += "\n";
     }
-    fmt::print("report: {}\n", report.string());
-  }
-  return 0;
+    return lines;
+  };
+  return run_own_report(args, global, own);
+}
+
+// --task inpaint: Kodak24 with the three seeded mask sets (eval/inpaint_eval.h).
+int run_inpaint_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
+  eval::InpaintEvalOptions options;
+  options.data_root = args.data.empty() ? default_data_root() : args.data;
+  if (args.sets.size() > 1) throw InvalidArgument("--task inpaint measures one set at a time");
+  if (!args.sets.empty()) options.set = args.sets.front();
+  if (!args.models.empty()) options.models = args.models;
+  options.precisions = args.precisions;
+  options.limit = args.limit;
+  options.threads = args.threads;
+  options.progress = [&](const std::string& line) { info(global, line); };
+  OwnReport<eval::InpaintEvaluation> own;
+  own.report = output_given ? args.output : "docs/INPAINT.md";
+  own.measure = [&] { return eval::run_inpaint_evaluation(options); };
+  own.render = eval::render_inpaint_markdown;
+  own.json = eval::inpaint_evaluation_json;
+  own.summary = [](const eval::InpaintEvaluation& evaluation) {
+    std::string lines;
+    for (const auto& row : evaluation.rows) {
+      lines += fmt::format("{:<42}", row.method);
+      for (const auto& cell : row.cells)
+        lines += fmt::format("  {} {:.2f} (mask) {:.2f}", cell.masks, cell.psnr_masked, cell.psnr);
+      lines += "\n";
+    }
+    return lines;
+  };
+  return run_own_report(args, global, own);
 }
 
 std::vector<std::string> task_choices() {
@@ -160,7 +216,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
       ->capture_default_str()
       ->description("Markdown report, written atomically (--task codec: docs/CODEC.md and its "
-                    "plot beside it; --task deblur: docs/DEBLUR.md)");
+                    "plot beside it; --task deblur: docs/DEBLUR.md; --task inpaint: docs/INPAINT.md)");
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
@@ -188,6 +244,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     if (!command->parsed()) return -1;
     if (args->task == "codec") return run_codec_eval(*args, output_option->count() > 0, global);
     if (args->task == "deblur") return run_deblur_eval(*args, output_option->count() > 0, global);
+    if (args->task == "inpaint") return run_inpaint_eval(*args, output_option->count() > 0, global);
     eval::EvalOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     if (args->task != "all") options.tasks = {tasks::find_task(args->task)};

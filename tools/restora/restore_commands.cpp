@@ -1,7 +1,8 @@
-// restora denoise | upscale | dejpeg | restore | deblur -i IN -o OUT: restore a file or a folder with a model.
+// restora denoise | upscale | dejpeg | restore | deblur | inpaint -i IN -o OUT: restore a file or a folder with a model.
 #include <fmt/format.h>
 
 #include <memory>
+#include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "common.h"
@@ -20,6 +21,7 @@ struct RestoreArgs {
   std::string reference;
   std::string max_memory;
   std::string kernel;  // deblur: the kernel file
+  std::string mask;    // inpaint: the mask file, or a folder of masks for a folder input
   JobOptions jobs;
   RestoreOptions restore;
 };
@@ -87,6 +89,29 @@ std::string compare_with_reference(const Image& input, const Image& output,
                      after.psnr, before.psnr, after.ssim, before.ssim);
 }
 
+// The mask of `job`: the --mask file, or for a folder input the file of the same relative path
+// (any of the image extensions) in the --mask folder. Gray; a colour mask's luma is used.
+cv::Mat read_mask(const Job& job, const RestoreArgs& args, cv::Size image_size) {
+  namespace fs = std::filesystem;
+  fs::path path = args.mask;
+  if (fs::is_directory(path)) {
+    const auto relative = fs::relative(job.input, args.input);
+    path = path / relative;
+    if (!fs::exists(path)) path.replace_extension(".png");
+  }
+  const auto mask = read_image(path);
+  cv::Mat gray = mask.pixels;
+  if (gray.channels() == 3) cv::cvtColor(mask.pixels, gray, cv::COLOR_RGB2GRAY);
+  if (gray.size() != image_size)
+    throw InvalidArgument(fmt::format("mask '{}' is {}x{}, the image '{}' {}x{}", path.string(),
+                                      gray.cols, gray.rows, job.input.string(), image_size.width,
+                                      image_size.height));
+  const int missing = cv::countNonZero(gray > 0.5);
+  if (missing == static_cast<int>(gray.total()))
+    throw InvalidArgument(fmt::format("mask '{}' is all white: no pixel is left to fill from", path.string()));
+  return gray;
+}
+
 Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::string& task,
              GlobalOptions& global) {
   return [command, args, task, &global]() -> int {
@@ -129,7 +154,8 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
         info(global, fmt::format("note: model '{}' is blind: it estimates the level itself and "
                                  "does not use --{}",
                                  model.name, args->restore.sigma >= 0 ? "sigma" : "quality"));
-      auto restored = restorer.restore(image);
+      auto restored = args->mask.empty() ? restorer.restore(image)
+                                         : restorer.restore(image, read_mask(job, *args, image.pixels.size()));
       summary = fmt::format("{}x{} -> {}x{}, model {} ({})", image.width(), image.height(),
                             restored.width(), restored.height(), model.name, model.precision);
       if (!args->reference.empty())  // measured before saving: a bad reference leaves no output
@@ -206,12 +232,26 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
   deblur_command->add_flag("--circular", deblur->restore.circular_blur,
                            "With --kernel: the blur wrapped around the borders (synthetic tests)");
 
+  auto inpaint = std::make_shared<RestoreArgs>();
+  auto* inpaint_command = add_restore_command(
+      app, "inpaint",
+      "Fill the missing parts of an image marked by a mask (white = missing); every other pixel "
+      "is kept exactly",
+      *inpaint, global);
+  inpaint_command
+      ->add_option("--mask", inpaint->mask,
+                   "Mask image of the same size (white = missing), or for a folder input a "
+                   "folder of masks with the same relative names")
+      ->required()
+      ->check(CLI::ExistingPath);
+
   auto runs = std::make_shared<std::vector<Run>>(
       std::vector<Run>{make_run(denoise_command, denoise, "denoise", global),
                        make_run(upscale_command, upscale, "super_resolution", global),
                        make_run(dejpeg_command, dejpeg, "dejpeg", global),
                        make_run(restore_command, real, "real", global),
-                       make_run(deblur_command, deblur, "deblur", global)});
+                       make_run(deblur_command, deblur, "deblur", global),
+                       make_run(inpaint_command, inpaint, "inpaint", global)});
   return [runs]() -> int {
     for (const auto& run : *runs)
       if (int code = run(); code >= 0) return code;
