@@ -268,7 +268,7 @@ std::string render_deblur_markdown(const DeblurEvaluation& evaluation, const Rep
       text += fmt::format("- {}: {} (chosen: {}).\n", row.method, row.how, ratios);
     } else {
       text += fmt::format("- {}: {}{}.\n", row.method, row.how,
-                          row.model_file.empty() ? "" : fmt::format(" (`{}`)", row.model_file));
+                          row.model_file.empty() ? "" : fmt::format(" (`{}`)", fs::path(row.model_file).filename().string()));
     }
   }
   for (const auto& note : evaluation.notes) text += "- " + note + "\n";

@@ -178,7 +178,8 @@ std::string render_inpaint_markdown(const InpaintEvaluation& evaluation, const R
     text += "\n";
   }
   for (const auto& row : evaluation.rows)
-    if (!row.model_file.empty()) text += fmt::format("\n- {}: `{}`", row.method, row.model_file);
+    if (!row.model_file.empty())
+      text += fmt::format("\n- {}: `{}`", row.method, fs::path(row.model_file).filename().string());
   return text + "\n";
 }
 

@@ -174,8 +174,12 @@ Image Restorer::restore(const Image& input, const cv::Mat& mask) {
       throw InvalidArgument(fmt::format("the {}x{} kernel is larger than the {}x{} image",
                                         options.kernel.cols, options.kernel.rows, input.width(),
                                         input.height()));
+    // A gray image through an RGB model carries the same noise in every channel: its luma holds
+    // √3 times the noise of an RGB image of that σ, which is what the model is told.
+    const double sigma = options.sigma < 0 ? 2.55 : options.sigma;
+    const bool replicated = input.channels() == 1 && meta.in_channels == 3;
     const auto& noise = find_degradation("gaussian_noise");
-    maps = noise.condition_maps(noise.with_value(options.sigma < 0 ? 2.55 : options.sigma));
+    maps = noise.condition_maps(noise.with_value(std::min(255.0, replicated ? sigma * std::sqrt(3.0) : sigma)));
   } else if (meta.conditioning != model_file::Conditioning::none && !inpainting) {
     const bool sigma = meta.conditioning == model_file::Conditioning::sigma;
     if (sigma ? options.sigma < 0 : options.quality <= 0)

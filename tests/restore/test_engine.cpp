@@ -303,5 +303,41 @@ TEST_F(RestorerTest, ConditionedModelUsesTheGivenLevel) {
   EXPECT_EQ(Restorer("denoise", options).model_for(1).conditioning, "sigma");
 }
 
+TEST_F(RestorerTest, NonBlindDeblurringTellsAGrayImageTheReplicatedNoise) {
+  const auto path = testing::write_tiny_model(dir_ / "k.safetensors",
+                                              testing::tiny_meta("deblur", 3, "deblur-kernel"), 4);
+  cv::Mat gray(24, 20, CV_32FC1);
+  cv::randu(gray, 0.0, 1.0);
+  const cv::Mat kernel = cv::Mat(5, 5, CV_32FC1, cv::Scalar(1.0 / 25));
+  const auto run = [&](const cv::Mat& pixels, double sigma) {
+    RestoreOptions options;
+    options.model = path.string();
+    options.kernel = kernel;
+    options.sigma = sigma;
+    options.circular_blur = true;
+    options.threads = 1;
+    Image image;
+    image.pixels = pixels;
+    image.bit_depth = 32;
+    return Restorer("deblur", options).restore(image).pixels;
+  };
+  // Gray in: the RGB network sees the plane three times, with σ·√3 (its luma's noise), and the
+  // channels are averaged.
+  cv::Mat rgb, averaged;
+  cv::merge(std::vector<cv::Mat>{gray, gray, gray}, rgb);
+  cv::transform(run(rgb, 10 * std::sqrt(3.0)), averaged, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
+  EXPECT_LT(cv::norm(run(gray, 10), averaged, cv::NORM_INF), 1e-6);
+  EXPECT_GT(cv::norm(run(gray, 10), run(gray, 20), cv::NORM_INF), 0.0);  // σ reaches the network
+  // Without the kernel the model refuses; a kernel larger than the image too.
+  RestoreOptions blind;
+  blind.model = path.string();
+  Image image;
+  image.pixels = gray;
+  EXPECT_THROW(Restorer("deblur", blind).restore(image), InvalidArgument);
+  RestoreOptions large = blind;
+  large.kernel = cv::Mat(25, 25, CV_32FC1, cv::Scalar(1.0 / 625));
+  EXPECT_THROW(Restorer("deblur", large).restore(image), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace restora

@@ -33,18 +33,27 @@ cv::Mat sample_crop(const std::string& file, int channels, int x, int y) {
   return pixels;
 }
 
+// What the sample tells a conditioned model: the blur kernel and σ (non-blind deblurring, on
+// the circular blur it was trained on) or the mask (inpainting).
 Image restore_with(const std::string& model, const std::string& task, int scale,
-                   const std::string& precision, const cv::Mat& lq) {
+                   const std::string& precision, const DegradedSample& sample) {
   RestoreOptions options;
   options.model = model;
   options.scale = scale > 1 ? scale : 0;
   options.precision = precision;
   options.threads = 2;
+  const auto* sigma = find_map(sample.maps, "sigma");
+  if (model_file::read_model_file(model).meta.conditioning == model_file::Conditioning::kernel) {
+    options.kernel = sample.kernel;
+    options.sigma = sigma ? 255.0 * sigma->constant : 0.0;
+    options.circular_blur = true;
+  }
   Restorer restorer(task, options);
   Image input;
-  input.pixels = lq;
+  input.pixels = sample.lq;
   input.bit_depth = 32;
-  return restorer.restore(input);
+  const auto* mask = find_map(sample.maps, "mask");
+  return mask ? restorer.restore(input, mask->pixels) : restorer.restore(input);
 }
 
 TEST(ShippedModels, Bf16StaysCloseToFp32OnPhotographs) {
@@ -74,9 +83,9 @@ TEST(ShippedModels, Bf16StaysCloseToFp32OnPhotographs) {
           chain.steps = {task->degradation().with_value(
               scale > 1 ? scale : task->id() == "denoise" ? 25 : 20)};
         const auto sample = degrade(chain, clean, rng);
-        const cv::Mat lq = sample.lq, gt = sample.gt_u8;
-        const auto fp32 = quantize_u8(restore_with(path, task->id(), scale, "fp32", lq).pixels);
-        const auto bf16 = quantize_u8(restore_with(path, task->id(), scale, "bf16", lq).pixels);
+        const cv::Mat gt = sample.gt_u8;
+        const auto fp32 = quantize_u8(restore_with(path, task->id(), scale, "fp32", sample).pixels);
+        const auto bf16 = quantize_u8(restore_with(path, task->id(), scale, "bf16", sample).pixels);
         const auto protocol = task->protocol(chain_scale(chain));
         const auto measure = [&](const cv::Mat& image, const cv::Mat& reference) {
           return metrics::measure(image, reference, protocol.space, protocol.crop_border, false)
