@@ -102,10 +102,6 @@ struct Tally {
   }
 };
 
-struct OurRow {
-  std::string model, precision;
-};
-
 }  // namespace
 
 DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
@@ -135,10 +131,14 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
   set_compute_threads(evaluation.threads);
   evaluation.limit = options.limit;
   evaluation.kernels = static_cast<int>(kernels.size());
-  std::vector<OurRow> ours;
+  // Our rows, each model loaded once here: a missing or broken one fails before measuring.
+  std::vector<DeblurRow> ours;
   for (const auto& model : options.models) {
-    load_model(resolve_model(model));  // a missing or broken model fails before measuring
-    for (const auto& precision : options.precisions) ours.push_back({model, precision});
+    const auto file = resolve_model(model).string();
+    const auto meta = load_model(file).meta;
+    for (const auto& precision : options.precisions)
+      ours.push_back({fmt::format("{} (ours, {})", meta.name, precision),
+                      fmt::format("{}: {}", meta.name, meta.description), file, precision, {}});
   }
   RestoreOptions denoise_options;
   denoise_options.threads = evaluation.threads;
@@ -153,16 +153,6 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
                 "DPIR's half-quadratic splitting (8 iterations, prior level 49 → σ, ρ = 0.23 σ²/σ_s²) "
                 "with the shipped blind denoiser (denoise-gray / denoise-color) as the prior",
                 "", "", {}};
-  std::vector<DeblurRow> our_rows;
-  for (const auto& row : ours) {
-    DeblurRow entry;
-    entry.model_file = resolve_model(row.model).string();
-    const auto meta = load_model(entry.model_file).meta;
-    entry.method = fmt::format("{} (ours, {})", meta.name, row.precision);
-    entry.how = fmt::format("{}: {}", meta.name, meta.description);
-    entry.precision = row.precision;
-    our_rows.push_back(std::move(entry));
-  }
 
   for (const auto& set : sets) {
     const auto folder = options.data_root / "test" / set.name;
@@ -177,7 +167,7 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
         std::vector<std::unique_ptr<Restorer>> restorers;
         for (const auto& row : ours) {
           RestoreOptions restore;
-          restore.model = row.model;
+          restore.model = row.model_file;
           restore.precision = row.precision;
           restore.kernel = kernels[k];
           restore.sigma = sigma;
@@ -213,21 +203,20 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
         }
       }
       input.cells.push_back(input_tally.cell(set.name, sigma));
-      input.cells.back().ms_per_megapixel = 0;
       const auto best = std::max_element(wiener_tallies.begin(), wiener_tallies.end(),
                                          [](const auto& a, const auto& b) { return a.second.psnr < b.second.psnr; });
       wiener.cells.push_back(best->second.cell(set.name, sigma));
       wiener.cells.back().nsr = best->first;
       if (options.peers) pnp.cells.push_back(pnp_tally.cell(set.name, sigma));
       for (size_t r = 0; r < ours.size(); ++r)
-        our_rows[r].cells.push_back(our_tallies[r].cell(set.name, sigma));
+        ours[r].cells.push_back(our_tallies[r].cell(set.name, sigma));
     }
   }
   evaluation.rows.push_back(std::move(input));
   evaluation.rows.push_back(std::move(wiener));
   if (options.peers) evaluation.rows.push_back(std::move(pnp));
   else evaluation.notes.push_back("The plug-and-play row was skipped (--no-peers).");
-  for (auto& row : our_rows) evaluation.rows.push_back(std::move(row));
+  for (auto& row : ours) evaluation.rows.push_back(std::move(row));
   return evaluation;
 }
 

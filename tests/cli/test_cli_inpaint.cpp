@@ -61,7 +61,7 @@ TEST_F(CliInpaint, BadMasksAreRefusedWithOneLine) {
   write_image_file(work_ / "white.png", cv::Mat(20, 24, CV_8UC1, cv::Scalar(255)));
   write_image_file(work_ / "small.png", cv::Mat::zeros(10, 24, CV_8UC1));
   const std::pair<const char*, const char*> cases[] = {{"white.png", "all white"},
-                                                       {"small.png", "is 24x10, the image"}};
+                                                       {"small.png", "the 24x10 mask does not match the 24x20 image"}};
   for (const auto& [file, expected] : cases) {
     SCOPED_TRACE(file);
     const auto mask = (work_ / file).string();

@@ -89,27 +89,30 @@ std::string compare_with_reference(const Image& input, const Image& output,
                      after.psnr, before.psnr, after.ssim, before.ssim);
 }
 
-// The mask of `job`: the --mask file, or for a folder input the file of the same relative path
-// (any of the image extensions) in the --mask folder. Gray; a colour mask's luma is used.
-cv::Mat read_mask(const Job& job, const RestoreArgs& args, cv::Size image_size) {
+// The mask file of `job`: the --mask file, or for a folder input the file of the same relative
+// path (any of the image extensions) in the --mask folder.
+std::filesystem::path mask_path(const Job& job, const RestoreArgs& args) {
   namespace fs = std::filesystem;
   fs::path path = args.mask;
   if (fs::is_directory(path)) {
-    const auto relative = fs::relative(job.input, args.input);
-    path = path / relative;
+    path = path / fs::relative(job.input, args.input);
     if (!fs::exists(path)) path.replace_extension(".png");
   }
+  return path;
+}
+
+// Inpaints `image` with the mask of `job` (gray; a colour mask's luma). The Restorer checks the
+// mask; its refusals are given the files' names here.
+Image inpaint(Restorer& restorer, const Image& image, const Job& job, const RestoreArgs& args) {
+  const auto path = mask_path(job, args);
   const auto mask = read_image(path);
   cv::Mat gray = mask.pixels;
   if (gray.channels() == 3) cv::cvtColor(mask.pixels, gray, cv::COLOR_RGB2GRAY);
-  if (gray.size() != image_size)
-    throw InvalidArgument(fmt::format("mask '{}' is {}x{}, the image '{}' {}x{}", path.string(),
-                                      gray.cols, gray.rows, job.input.string(), image_size.width,
-                                      image_size.height));
-  const int missing = cv::countNonZero(gray > 0.5);
-  if (missing == static_cast<int>(gray.total()))
-    throw InvalidArgument(fmt::format("mask '{}' is all white: no pixel is left to fill from", path.string()));
-  return gray;
+  try {
+    return restorer.restore(image, gray);
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("mask '{}' for '{}': {}", path.string(), job.input.string(), error.what()));
+  }
 }
 
 Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::string& task,
@@ -154,8 +157,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
         info(global, fmt::format("note: model '{}' is blind: it estimates the level itself and "
                                  "does not use --{}",
                                  model.name, args->restore.sigma >= 0 ? "sigma" : "quality"));
-      auto restored = args->mask.empty() ? restorer.restore(image)
-                                         : restorer.restore(image, read_mask(job, *args, image.pixels.size()));
+      auto restored = args->mask.empty() ? restorer.restore(image) : inpaint(restorer, image, job, *args);
       summary = fmt::format("{}x{} -> {}x{}, model {} ({})", image.width(), image.height(),
                             restored.width(), restored.height(), model.name, model.precision);
       if (!args->reference.empty())  // measured before saving: a bad reference leaves no output
