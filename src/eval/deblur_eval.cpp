@@ -90,9 +90,12 @@ struct Tally {
     ++count;
     ms_per_mp.push_back(ms / (gt_u8.total() / 1e6));
   }
-  DeblurCell cell(const std::string& set, double sigma) const {
+  DeblurCell cell(const std::string& column, const std::string& set, const std::string& kernels,
+                  double sigma) const {
     DeblurCell cell;
+    cell.column = column;
     cell.set = set;
+    cell.kernels = kernels;
     cell.sigma = sigma;
     cell.images = count;
     cell.psnr = count ? psnr / count : 0;
@@ -101,6 +104,104 @@ struct Tally {
     return cell;
   }
 };
+
+// A protocol's kernels and the groups its means are taken over.
+struct KernelGroup {
+  std::string name;  // "" for one group of all
+  size_t first = 0, count = 0;
+};
+struct KernelSet {
+  std::string folder;  // under kernels/
+  std::vector<std::string> files;
+  std::vector<KernelGroup> groups;
+};
+
+KernelSet protocol_kernels(bool blind) {
+  KernelSet set;
+  if (blind) {
+    set.folder = "usrnet12";
+    for (int k = 1; k <= 12; ++k) set.files.push_back(fmt::format("kernel{:02d}.txt", k));
+    set.groups = {{"Gaussian", 0, 8}, {"motion", 8, 4}};
+  } else {
+    set.folder = "levin09";
+    for (int k = 1; k <= 8; ++k) set.files.push_back(fmt::format("kernel{}.txt", k));
+    set.groups = {{"", 0, 8}};
+  }
+  return set;
+}
+
+// One of our models: its row, and whether it takes the kernel (else it is blind).
+struct Ours {
+  DeblurRow row;
+  bool non_blind = false;
+};
+
+std::unique_ptr<Restorer> our_restorer(const Ours& model, const cv::Mat& kernel, double sigma,
+                                       bool circular, int threads) {
+  RestoreOptions restore;
+  restore.model = model.row.model_file;
+  restore.precision = model.row.precision;
+  if (model.non_blind) {
+    restore.kernel = kernel;
+    restore.sigma = sigma;
+    restore.circular_blur = circular;
+  }
+  restore.threads = threads;
+  return std::make_unique<Restorer>("deblur", restore);
+}
+
+// Levin09's real camera-shake blurs (imI_kernelK_img.png against gt/imI.png), each result
+// scored at its best shift within ±10 pixels. Adds one cell to the input row and to each of ours.
+void measure_real_blur(const fs::path& root, int limit, int threads, DeblurRow& input,
+                       std::vector<Ours>& ours, const std::function<void(const std::string&)>& progress) {
+  constexpr int max_shift = 10;
+  const auto folder = root / "test" / "Levin09";
+  const std::string column = "Levin09 real", set = "Levin09 real", kernels = "real camera shake";
+  Tally input_tally;
+  std::vector<Tally> our_tallies(ours.size());
+  std::vector<std::unique_ptr<Restorer>> restorers(ours.size());
+  const auto score = [&](Tally& tally, const cv::Mat& restored_u8, const cv::Mat& gt, double ms) {
+    const auto prepared = metrics::prepare(restored_u8, metrics::Space::all_channels, 0);
+    tally.psnr += metrics::shifted_psnr(prepared, metrics::prepare(gt, metrics::Space::all_channels, 0), max_shift);
+    tally.ssim += metrics::measure(restored_u8, gt, metrics::Space::all_channels, 0, false).ssim;
+    ++tally.count;
+    tally.ms_per_mp.push_back(ms / (gt.total() / 1e6));
+  };
+  int done = 0;
+  const int images = limit > 0 ? std::min(limit, 4) : 4;
+  for (int i = 1; i <= images; ++i) {
+    const auto gt_path = folder / "gt" / fmt::format("im{}.png", i);
+    if (!fs::exists(gt_path)) throw FileError(fmt::format("Levin09 image '{}' is missing", gt_path.string()));
+    const cv::Mat gt = read_ground_truth(gt_path, Color::gray);
+    for (int k = 1; k <= 8; ++k) {
+      const auto blurred_path = folder / "blurred" / fmt::format("im{}_kernel{}_img.png", i, k);
+      if (!fs::exists(blurred_path))
+        throw FileError(fmt::format("Levin09 image '{}' is missing", blurred_path.string()));
+      Image blurred;
+      blurred.pixels = read_ground_truth(blurred_path, Color::gray);
+      score(input_tally, blurred.pixels, gt, 0.0);
+      const cv::Mat kernel = read_kernel(folder / "kernels_png" / fmt::format("kernel{}.png", k));
+      for (size_t r = 0; r < ours.size(); ++r) {
+        // A blind model's restorer serves every image; a non-blind one is told each kernel.
+        if (!restorers[r] || ours[r].non_blind) restorers[r] = our_restorer(ours[r], kernel, 2.55, false, threads);
+        const auto& restorer = restorers[r];
+        const Stopwatch timer;
+        const auto restored = restorer->restore(blurred);
+        score(our_tallies[r], quantize_u8(restored.pixels), gt, timer.ms());
+      }
+      if (progress) progress(fmt::format("deblur Levin09 real: {}/{}", ++done, images * 8));
+    }
+  }
+  input.cells.push_back(input_tally.cell(column, set, kernels, 0));
+  for (size_t r = 0; r < ours.size(); ++r)
+    ours[r].row.cells.push_back(our_tallies[r].cell(column, set, kernels, 0));
+}
+
+const DeblurCell* find_cell(const DeblurRow& row, const std::string& column) {
+  for (const auto& cell : row.cells)
+    if (cell.column == column) return &cell;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -118,31 +219,38 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
     sets.push_back(*found);
   }
   if (sets.empty()) sets = known_sets;
-  const auto kernel_folder = options.data_root / "kernels" / "levin09";
+  const auto protocol = protocol_kernels(options.blind);
+  const auto kernel_folder = options.data_root / "kernels" / protocol.folder;
   std::vector<cv::Mat> kernels;
-  for (int k = 1; k <= 8; ++k) {
-    const auto path = kernel_folder / fmt::format("kernel{}.txt", k);
+  for (const auto& name : protocol.files) {
+    const auto path = kernel_folder / name;
     if (!fs::exists(path)) throw FileError(fmt::format("kernel '{}' is missing", path.string()));
     kernels.push_back(read_kernel(path));
   }
   DeblurEvaluation evaluation;
+  evaluation.blind = options.blind;
   evaluation.threads = options.threads > 0 ? options.threads : available_cores();
   cv::setNumThreads(evaluation.threads);
   set_compute_threads(evaluation.threads);
   evaluation.limit = options.limit;
   evaluation.kernels = static_cast<int>(kernels.size());
   // Our rows, each model loaded once here: a missing or broken one fails before measuring.
-  std::vector<DeblurRow> ours;
+  std::vector<Ours> ours;
   for (const auto& model : options.models) {
     const auto file = resolve_model(model).string();
     const auto meta = load_model(file).meta;
     for (const auto& precision : options.precisions)
-      ours.push_back({fmt::format("{} (ours, {})", meta.name, precision),
-                      fmt::format("{}: {}", meta.name, meta.description), file, precision, {}});
+      ours.push_back({{fmt::format("{} (ours, {})", meta.name, precision),
+                       fmt::format("{}: {}", meta.name, meta.description), file, precision, {}},
+                      meta.conditioning == model_file::Conditioning::kernel});
   }
-  RestoreOptions denoise_options;
-  denoise_options.threads = evaluation.threads;
-  Restorer denoiser("denoise", denoise_options);
+  const bool peers = options.peers && !options.blind;
+  std::unique_ptr<Restorer> denoiser;
+  if (peers) {
+    RestoreOptions denoise_options;
+    denoise_options.threads = evaluation.threads;
+    denoiser = std::make_unique<Restorer>("denoise", denoise_options);
+  }
 
   DeblurRow input{"Blurred input", "the blurred, noisy input clipped and rounded", "", "", {}};
   DeblurRow wiener{"Wiener (true kernel, best NSR)",
@@ -160,91 +268,107 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
     std::vector<cv::Mat> ground_truths;
     for (const auto& path : paths) ground_truths.push_back(crop_to_8(read_ground_truth(path, set.color)));
     for (const double sigma : options.sigmas) {
-      Tally input_tally, pnp_tally;
-      std::map<double, Tally> wiener_tallies;
-      std::vector<Tally> our_tallies(ours.size());
-      for (size_t k = 0; k < kernels.size(); ++k) {
-        std::vector<std::unique_ptr<Restorer>> restorers;
-        for (const auto& row : ours) {
-          RestoreOptions restore;
-          restore.model = row.model_file;
-          restore.precision = row.precision;
-          restore.kernel = kernels[k];
-          restore.sigma = sigma;
-          restore.circular_blur = true;
-          restore.threads = evaluation.threads;
-          restorers.push_back(std::make_unique<Restorer>("deblur", restore));
+      for (const auto& group : protocol.groups) {
+        Tally input_tally, pnp_tally;
+        std::map<double, Tally> wiener_tallies;
+        std::vector<Tally> our_tallies(ours.size());
+        for (size_t k = group.first; k < group.first + group.count; ++k) {
+          std::vector<std::unique_ptr<Restorer>> restorers;
+          for (const auto& model : ours)
+            restorers.push_back(our_restorer(model, kernels[k], sigma, true, evaluation.threads));
+          for (size_t i = 0; i < ground_truths.size(); ++i) {
+            const auto& gt = ground_truths[i];
+            const cv::Mat lq = blurred_input(gt, kernels[k], static_cast<int>(i), static_cast<int>(k), sigma);
+            input_tally.add(lq, gt, 0.0);
+            for (const double ratio : wiener_ratios) {
+              const Stopwatch timer;
+              const auto restored = fourier_deconvolve(lq, kernels[k], ratio);
+              wiener_tallies[ratio].add(restored, gt, timer.ms());
+            }
+            if (peers) {
+              const Stopwatch timer;
+              const auto restored = plug_and_play(*denoiser, lq, kernels[k], sigma);
+              pnp_tally.add(restored, gt, timer.ms());
+            }
+            for (size_t r = 0; r < ours.size(); ++r) {
+              Image image;
+              image.pixels = lq;
+              image.bit_depth = 32;
+              const Stopwatch timer;
+              const auto restored = restorers[r]->restore(image);
+              our_tallies[r].add(restored.pixels, gt, timer.ms());
+            }
+            if (options.progress)
+              options.progress(fmt::format("deblur {} σ={} kernel {}: {}/{}", set.name, sigma, k + 1,
+                                           i + 1, ground_truths.size()));
+          }
         }
-        for (size_t i = 0; i < ground_truths.size(); ++i) {
-          const auto& gt = ground_truths[i];
-          const cv::Mat lq = blurred_input(gt, kernels[k], static_cast<int>(i), static_cast<int>(k), sigma);
-          input_tally.add(lq, gt, 0.0);
-          for (const double ratio : wiener_ratios) {
-            const Stopwatch timer;
-            const auto restored = fourier_deconvolve(lq, kernels[k], ratio);
-            wiener_tallies[ratio].add(restored, gt, timer.ms());
-          }
-          if (options.peers) {
-            const Stopwatch timer;
-            const auto restored = plug_and_play(denoiser, lq, kernels[k], sigma);
-            pnp_tally.add(restored, gt, timer.ms());
-          }
-          for (size_t r = 0; r < ours.size(); ++r) {
-            Image image;
-            image.pixels = lq;
-            image.bit_depth = 32;
-            const Stopwatch timer;
-            const auto restored = restorers[r]->restore(image);
-            our_tallies[r].add(restored.pixels, gt, timer.ms());
-          }
-          if (options.progress)
-            options.progress(fmt::format("deblur {} σ={} kernel {}: {}/{}", set.name, sigma, k + 1,
-                                         i + 1, ground_truths.size()));
-        }
+        const auto column = group.name.empty() ? fmt::format("{} σ {}", set.name, sigma)
+                                               : fmt::format("{} {} σ {}", set.name, group.name, sigma);
+        const auto kernel_label = group.name.empty() ? protocol.folder : protocol.folder + " " + group.name;
+        const auto cell = [&](const Tally& tally) { return tally.cell(column, set.name, kernel_label, sigma); };
+        input.cells.push_back(cell(input_tally));
+        const auto best = std::max_element(wiener_tallies.begin(), wiener_tallies.end(),
+                                           [](const auto& a, const auto& b) { return a.second.psnr < b.second.psnr; });
+        wiener.cells.push_back(cell(best->second));
+        wiener.cells.back().nsr = best->first;
+        if (peers) pnp.cells.push_back(cell(pnp_tally));
+        for (size_t r = 0; r < ours.size(); ++r) ours[r].row.cells.push_back(cell(our_tallies[r]));
       }
-      input.cells.push_back(input_tally.cell(set.name, sigma));
-      const auto best = std::max_element(wiener_tallies.begin(), wiener_tallies.end(),
-                                         [](const auto& a, const auto& b) { return a.second.psnr < b.second.psnr; });
-      wiener.cells.push_back(best->second.cell(set.name, sigma));
-      wiener.cells.back().nsr = best->first;
-      if (options.peers) pnp.cells.push_back(pnp_tally.cell(set.name, sigma));
-      for (size_t r = 0; r < ours.size(); ++r)
-        ours[r].cells.push_back(our_tallies[r].cell(set.name, sigma));
     }
   }
+  if (options.blind) measure_real_blur(options.data_root, options.limit, evaluation.threads, input, ours, options.progress);
   evaluation.rows.push_back(std::move(input));
   evaluation.rows.push_back(std::move(wiener));
-  if (options.peers) evaluation.rows.push_back(std::move(pnp));
-  else evaluation.notes.push_back("The plug-and-play row was skipped (--no-peers).");
-  for (auto& row : ours) evaluation.rows.push_back(std::move(row));
+  if (peers) evaluation.rows.push_back(std::move(pnp));
+  else if (!options.blind) evaluation.notes.push_back("The plug-and-play row was skipped (--no-peers).");
+  for (auto& model : ours) evaluation.rows.push_back(std::move(model.row));
   return evaluation;
 }
 
 std::string render_deblur_markdown(const DeblurEvaluation& evaluation, const ReportContext& context) {
-  std::string text = report_heading("Non-blind deblurring", context, evaluation.threads);
-  text += fmt::format(
-      "Protocol (../shared/PROTOCOLS.md, Deblurring): the {} Levin kernels, circular blur of the "
-      "image cropped to a multiple of 8, white noise σ added in float (not clipped, not "
-      "quantized; Rng(mix(noise_seed(image), kernel))), PSNR/SSIM on all channels of the 8-bit "
-      "result, no border crop, the mean over images × kernels{}. ms/MP: median wall time per "
-      "megapixel.\n\n",
-      evaluation.kernels,
-      evaluation.limit ? fmt::format(" (first {} images of each set only)", evaluation.limit) : "");
+  std::string text = report_heading(evaluation.blind ? "Blind deblurring" : "Non-blind deblurring",
+                                    context, evaluation.threads);
+  const auto subset = evaluation.limit ? fmt::format(" (first {} images of each set only)", evaluation.limit) : "";
+  if (evaluation.blind)
+    text += fmt::format(
+        "Protocol (../shared/PROTOCOLS.md, Deblurring, blind): USRNet's {} kernels (1-4 isotropic, "
+        "5-8 anisotropic Gaussian: the Gaussian columns; 9-12 motion), circular blur of the image "
+        "cropped to a multiple of 8, white noise σ added in float (not clipped, not quantized; "
+        "Rng(mix(noise_seed(image), kernel))), PSNR/SSIM on all channels of the 8-bit result, no "
+        "border crop, the mean over images × kernels{}; the blind models are not given the "
+        "kernel. Levin09 real: the 32 real camera-shake blurs, PSNR at the best integer shift "
+        "within ±10 pixels over the image less a 10-pixel margin (Levin's comp_upto_shift), SSIM "
+        "unshifted. ms/MP: median wall time per megapixel.\n\n",
+        evaluation.kernels, subset);
+  else
+    text += fmt::format(
+        "Protocol (../shared/PROTOCOLS.md, Deblurring): the {} Levin kernels, circular blur of the "
+        "image cropped to a multiple of 8, white noise σ added in float (not clipped, not "
+        "quantized; Rng(mix(noise_seed(image), kernel))), PSNR/SSIM on all channels of the 8-bit "
+        "result, no border crop, the mean over images × kernels{}. ms/MP: median wall time per "
+        "megapixel.\n\n",
+        evaluation.kernels, subset);
   if (evaluation.rows.empty()) return text;
-  const auto& cells = evaluation.rows.front().cells;
+  const auto& columns = evaluation.rows.front().cells;
   text += "| Method |";
   std::string rule = "|---|";
-  for (const auto& cell : cells) {
-    text += fmt::format(" {} σ {} |", cell.set, cell.sigma);
+  for (const auto& cell : columns) {
+    text += fmt::format(" {} |", cell.column);
     rule += "---|";
   }
   text += " ms/MP |\n" + rule + "---|\n";
   for (const auto& row : evaluation.rows) {
     text += "| " + row.method + " |";
     std::vector<double> times;
-    for (const auto& cell : row.cells) {
-      text += fmt::format(" {:.2f} / {:.4f} |", cell.psnr, cell.ssim);
-      if (cell.ms_per_megapixel > 0) times.push_back(cell.ms_per_megapixel);
+    for (const auto& column : columns) {
+      const auto* cell = find_cell(row, column.column);
+      if (!cell) {
+        text += " — |";
+        continue;
+      }
+      text += fmt::format(" {:.2f} / {:.4f} |", cell->psnr, cell->ssim);
+      if (cell->ms_per_megapixel > 0) times.push_back(cell->ms_per_megapixel);
     }
     text += times.empty() ? " — |\n" : fmt::format(" {:.0f} |\n", median(times));
   }
@@ -253,7 +377,7 @@ std::string render_deblur_markdown(const DeblurEvaluation& evaluation, const Rep
     if (row.method.rfind("Wiener", 0) == 0) {
       std::string ratios;
       for (const auto& cell : row.cells)
-        ratios += fmt::format("{}{} σ {}: {}", ratios.empty() ? "" : ", ", cell.set, cell.sigma, cell.nsr);
+        ratios += fmt::format("{}{}: {}", ratios.empty() ? "" : ", ", cell.column, cell.nsr);
       text += fmt::format("- {}: {} (chosen: {}).\n", row.method, row.how, ratios);
     } else {
       text += fmt::format("- {}: {}{}.\n", row.method, row.how,
@@ -269,50 +393,44 @@ nlohmann::json deblur_evaluation_json(const DeblurEvaluation& evaluation) {
   for (const auto& row : evaluation.rows) {
     nlohmann::json cells = nlohmann::json::array();
     for (const auto& cell : row.cells)
-      cells.push_back({{"set", cell.set}, {"sigma", cell.sigma}, {"images", cell.images},
+      cells.push_back({{"column", cell.column}, {"set", cell.set}, {"kernels", cell.kernels},
+                       {"sigma", cell.sigma}, {"images", cell.images},
                        {"psnr", cell.psnr}, {"ssim", cell.ssim},
                        {"ms_per_megapixel", cell.ms_per_megapixel}, {"nsr", cell.nsr}});
     rows.push_back({{"method", row.method}, {"model_file", row.model_file},
                     {"precision", row.precision}, {"cells", cells}});
   }
-  return {{"threads", evaluation.threads}, {"limit", evaluation.limit}, {"rows", rows}};
+  return {{"blind", evaluation.blind}, {"threads", evaluation.threads}, {"limit", evaluation.limit}, {"rows", rows}};
 }
 
 std::vector<std::string> record_deblur_scores(const DeblurEvaluation& evaluation,
                                               const ReportContext& context) {
-  if (evaluation.limit > 0) throw InvalidArgument("--record needs whole test sets: drop --limit");
-  std::map<std::string, std::map<std::string, const DeblurRow*>> by_file;  // file -> precision -> row
-  for (const auto& row : evaluation.rows)
-    if (!row.model_file.empty()) by_file[row.model_file][row.precision] = &row;
-  std::vector<std::string> files;
-  for (const auto& [file, rows] : by_file) {
-    const DeblurRow* main = rows.count("fp32") ? rows.at("fp32") : rows.begin()->second;
-    auto model = model_file::read_model_file(file);
-    std::map<std::string, nlohmann::json> per_set;
-    for (const auto& cell : main->cells)
-      per_set[cell.set].push_back({{"setting", fmt::format("levin09 σ={}", cell.sigma)},
-                                   {"sigma", cell.sigma}, {"psnr", cell.psnr}, {"ssim", cell.ssim}});
-    double largest_drop = -1e9;
-    const bool compared = rows.count("fp32") && rows.count("bf16");
-    if (compared)
-      for (size_t c = 0; c < main->cells.size(); ++c)
-        largest_drop = std::max(largest_drop, main->cells[c].psnr - rows.at("bf16")->cells[c].psnr);
-    for (const auto& [set, results] : per_set) {
-      nlohmann::json entry = {{"set", set}, {"images", main->cells.front().images},
-                              {"date", context.date}, {"command", context.command},
-                              {"precision", main->precision}, {"results", results}};
-      if (compared) entry["bf16_largest_psnr_drop"] = largest_drop;
-      store_test_set(model.meta, entry,
-                     "../shared/PROTOCOLS.md (deblurring, DPIR protocol), measured by restora eval --task deblur");
+  std::vector<OwnRow> rows;
+  for (const auto& row : evaluation.rows) {
+    if (row.model_file.empty()) continue;
+    OwnRow own{row.model_file, row.precision, {}, {}};
+    std::map<std::string, size_t> entry_of;  // set name as recorded -> index in own.sets
+    for (const auto& cell : row.cells) {
+      const bool synthetic = cell.kernels.rfind("real", 0) != 0;
+      const auto set = evaluation.blind && synthetic ? cell.set + " (usrnet12 kernels)" : cell.set;
+      if (!entry_of.count(set)) {
+        entry_of[set] = own.sets.size();
+        own.sets.push_back({{"set", set}, {"images", cell.images}, {"results", nlohmann::json::array()}});
+      }
+      nlohmann::json result = {{"setting", synthetic ? fmt::format("{} σ={}", cell.kernels, cell.sigma) : cell.kernels},
+                               {"psnr", cell.psnr}, {"ssim", cell.ssim}};
+      if (synthetic) result["sigma"] = cell.sigma;
+      auto& entry = own.sets[entry_of[set]];
+      entry["results"].push_back(result);
+      entry["images"] = std::max(entry["images"].get<int>(), cell.images);
+      own.psnrs.push_back(cell.psnr);
     }
-    if (compared) {
-      model.meta.precision = {model_file::Precision::fp32};
-      if (largest_drop <= bf16_psnr_tolerance_db) model.meta.precision.push_back(model_file::Precision::bf16);
-    }
-    model_file::write_model_file(file, model);
-    files.push_back(file);
+    rows.push_back(std::move(own));
   }
-  return files;
+  return record_own_rows(rows, context,
+                         evaluation.blind ? "../shared/PROTOCOLS.md (deblurring, blind), measured by restora eval --task deblur --blind"
+                                          : "../shared/PROTOCOLS.md (deblurring, DPIR protocol), measured by restora eval --task deblur",
+                         evaluation.limit);
 }
 
 }  // namespace restora::eval

@@ -10,6 +10,7 @@
 #include "degrade/masks.h"
 #include "degrade/random.h"
 #include "eval/protocols.h"
+#include "eval/record.h"
 #include "eval/stopwatch.h"
 #include "metrics/metrics.h"
 #include "restora/errors.h"
@@ -195,6 +196,27 @@ nlohmann::json inpaint_evaluation_json(const InpaintEvaluation& evaluation) {
                     {"precision", row.precision}, {"cells", cells}});
   }
   return {{"set", evaluation.set}, {"threads", evaluation.threads}, {"limit", evaluation.limit}, {"rows", rows}};
+}
+
+std::vector<std::string> record_inpaint_scores(const InpaintEvaluation& evaluation,
+                                               const ReportContext& context) {
+  std::vector<OwnRow> rows;
+  for (const auto& row : evaluation.rows) {
+    if (row.model_file.empty()) continue;
+    nlohmann::json results = nlohmann::json::array();
+    std::vector<double> psnrs;
+    for (const auto& cell : row.cells) {
+      results.push_back({{"setting", cell.masks}, {"psnr_masked", cell.psnr_masked},
+                         {"psnr", cell.psnr}, {"ssim", cell.ssim}});
+      psnrs.push_back(cell.psnr_masked);
+    }
+    const int images = row.cells.empty() ? 0 : row.cells.front().images;
+    rows.push_back({row.model_file, row.precision,
+                    {{{"set", evaluation.set}, {"images", images}, {"results", results}}}, psnrs});
+  }
+  return record_own_rows(rows, context,
+                         "../shared/PROTOCOLS.md (inpainting), measured by restora eval --task inpaint",
+                         evaluation.limit);
 }
 
 }  // namespace restora::eval

@@ -64,4 +64,10 @@ InpaintEvaluation run_inpaint_evaluation(const InpaintEvalOptions& options);
 std::string render_inpaint_markdown(const InpaintEvaluation& evaluation, const ReportContext& context);
 nlohmann::json inpaint_evaluation_json(const InpaintEvaluation& evaluation);
 
+// Writes each of our rows' scores into its model file (eval/record.h record_own_rows): one entry
+// for the set, a result per mask set (PSNR inside the mask, PSNR and SSIM of the whole image);
+// fp32 against bf16 compared on the PSNR inside the mask. InvalidArgument for limit > 0.
+std::vector<std::string> record_inpaint_scores(const InpaintEvaluation& evaluation,
+                                               const ReportContext& context);
+
 }  // namespace restora::eval

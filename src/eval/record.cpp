@@ -104,6 +104,43 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
   return files;
 }
 
+std::vector<std::string> record_own_rows(const std::vector<OwnRow>& rows, const ReportContext& context,
+                                         const std::string& protocol, int limit) {
+  if (limit > 0) throw InvalidArgument("--record needs whole test sets: drop --limit");
+  std::map<std::string, std::map<std::string, const OwnRow*>> by_file;  // file -> precision -> row
+  std::vector<std::string> files;
+  for (const auto& row : rows) {
+    if (row.model_file.empty()) continue;
+    if (!by_file.count(row.model_file)) files.push_back(row.model_file);
+    by_file[row.model_file].emplace(row.precision, &row);
+  }
+  for (const auto& file : files) {
+    const auto& by_precision = by_file[file];
+    const auto fp32 = by_precision.find("fp32"), bf16 = by_precision.find("bf16");
+    const OwnRow& main = fp32 != by_precision.end() ? *fp32->second : *by_precision.begin()->second;
+    const bool compared = fp32 != by_precision.end() && bf16 != by_precision.end();
+    double drop = -std::numeric_limits<double>::infinity();
+    if (compared)
+      for (size_t i = 0; i < std::min(main.psnrs.size(), bf16->second->psnrs.size()); ++i)
+        drop = std::max(drop, main.psnrs[i] - bf16->second->psnrs[i]);
+    auto model = model_file::read_model_file(file);
+    for (auto entry : main.sets) {
+      entry["date"] = context.date;
+      entry["command"] = context.command;
+      entry["precision"] = main.precision;
+      if (compared) entry["bf16_largest_psnr_drop"] = drop;
+      store_test_set(model.meta, entry, protocol);
+    }
+    if (compared) {
+      using model_file::Precision;
+      model.meta.precision = {Precision::fp32};
+      if (drop <= bf16_psnr_tolerance_db) model.meta.precision.push_back(Precision::bf16);
+    }
+    model_file::write_model_file(file, model);
+  }
+  return files;
+}
+
 void store_test_set(model_file::ModelMeta& meta, const nlohmann::json& entry,
                     const std::string& protocol) {
   auto& test = meta.scores["test"];

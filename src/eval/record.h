@@ -37,6 +37,22 @@ std::vector<std::string> record_scores(const Evaluation& evaluation, const Repor
 void store_test_set(model_file::ModelMeta& meta, const nlohmann::json& entry,
                     const std::string& protocol);
 
+// One of our rows of an evaluation with a report of its own (deblur, inpaint), as
+// record_own_rows takes it: the model file, the precision it ran in, one entry per set
+// ({"set", "images", "results": [...]}) and the PSNRs compared cell by cell between fp32 and bf16.
+struct OwnRow {
+  std::string model_file, precision;
+  std::vector<nlohmann::json> sets;
+  std::vector<double> psnrs;
+};
+
+// record_scores for such evaluations: per model file, the fp32 row's sets (else its only row's)
+// are stored with date, command and precision; a file measured in fp32 and bf16 gets
+// "bf16_largest_psnr_drop" and the precision rule above. `limit` > 0 -> InvalidArgument.
+// Returns the files written.
+std::vector<std::string> record_own_rows(const std::vector<OwnRow>& rows, const ReportContext& context,
+                                         const std::string& protocol, int limit);
+
 // One line from a model's scores: "Set5 x2 37.52, x3 33.71, x4 31.40 dB" from the first recorded
 // test set, else "validation 30.23 dB", else "".
 std::string score_summary(const nlohmann::json& scores);

@@ -188,6 +188,20 @@ double psnr(const cv::Mat& a, const cv::Mat& b) {
   return psnr_from_mse(mse(a, b));
 }
 
+double shifted_psnr(const cv::Mat& restored, const cv::Mat& reference, int max_shift) {
+  check_pair(restored, reference, "shifted_psnr");
+  if (max_shift < 0 || reference.cols <= 2 * max_shift || reference.rows <= 2 * max_shift)
+    throw InvalidArgument(fmt::format("shifted_psnr: images of {} are too small for shifts of ±{} pixels",
+                                      describe(reference), max_shift));
+  const cv::Size inner(reference.cols - 2 * max_shift, reference.rows - 2 * max_shift);
+  const cv::Mat target = reference(cv::Rect(cv::Point(max_shift, max_shift), inner));
+  double best = std::numeric_limits<double>::infinity();
+  for (int dy = -max_shift; dy <= max_shift; ++dy)
+    for (int dx = -max_shift; dx <= max_shift; ++dx)
+      best = std::min(best, mse(restored(cv::Rect(cv::Point(max_shift + dx, max_shift + dy), inner)), target));
+  return psnr_from_mse(best);
+}
+
 double ssim(const cv::Mat& a, const cv::Mat& b) {
   check_pair(a, b, "ssim");
   if (a.rows < 11 || a.cols < 11) {

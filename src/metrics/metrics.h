@@ -52,6 +52,12 @@ double ms_ssim(const cv::Mat& a, const cv::Mat& b);
 // be >= 16 (at least one block boundary each way).
 double psnr_b(const cv::Mat& test, const cv::Mat& reference);
 
+// Levin et al.'s comp_upto_shift, for deblurring real camera shake (whose result may sit a few
+// pixels off): the PSNR of `restored` against `reference` (CV_64F from prepare(), same size and channels) at the best
+// integer shift within ±max_shift pixels each way, over the reference less a max_shift margin
+// on every side (the region every shift overlaps). Both sides must exceed 2 * max_shift.
+double shifted_psnr(const cv::Mat& restored, const cv::Mat& reference, int max_shift);
+
 struct Scores {
   double psnr = 0.0;
   double ssim = 0.0;

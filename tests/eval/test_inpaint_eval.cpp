@@ -11,6 +11,7 @@
 #include "eval/eval_test_support.h"
 #include "eval/inpaint_eval.h"
 #include "eval/protocols.h"
+#include "restora/errors.h"
 #include "support/tiny_model.h"
 
 namespace restora::testing {
@@ -64,6 +65,16 @@ TEST(InpaintEval, RowsMasksAndScores) {
   EXPECT_NEAR(evaluation.rows[1].cells[1].psnr_masked, expected, 1e-9);
   const eval::ReportContext context{"restora eval --task inpaint", "2026-01-02", "test machine"};
   EXPECT_NE(eval::render_inpaint_markdown(evaluation, context).find("| OpenCV telea r3 |"), std::string::npos);
+  // --record: one entry for the set, a result per mask set.
+  ASSERT_EQ(eval::record_inpaint_scores(evaluation, context), std::vector<std::string>{model.string()});
+  const auto sets = model_file::read_model_file(model).meta.scores["test"]["sets"];
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0]["set"], "Kodak24");
+  ASSERT_EQ(sets[0]["results"].size(), 3u);
+  EXPECT_EQ(sets[0]["results"][1]["setting"], "scratches 4%");
+  EXPECT_NEAR(sets[0]["results"][1]["psnr_masked"].get<double>(), evaluation.rows[5].cells[1].psnr_masked, 1e-9);
+  options.limit = 1;
+  EXPECT_THROW(eval::record_inpaint_scores(eval::run_inpaint_evaluation(options), context), InvalidArgument);
 }
 
 }  // namespace

@@ -182,5 +182,25 @@ TEST(Metrics, MsSsimMatchesNumpyReference) {
   EXPECT_THROW(ms_ssim(small, small), InvalidArgument);
 }
 
+// Levin's comp_upto_shift: a result off by a few pixels scores as if aligned, over the image
+// less the margin; a shift beyond the margin does not.
+TEST(Metrics, ShiftedPsnrFindsTheBestShift) {
+  const cv::Mat large = SyntheticGroundTruth(60, 64);
+  const cv::Rect window(6, 5, 40, 36);
+  const cv::Mat reference = prepare(large(window).clone(), Space::all_channels, 0);
+  const cv::Mat shifted = prepare(large(window + cv::Point(3, -2)).clone(), Space::all_channels, 0);
+  EXPECT_TRUE(std::isinf(shifted_psnr(shifted, reference, 4)));
+  EXPECT_TRUE(std::isfinite(shifted_psnr(shifted, reference, 2)));  // the x shift of 3 is out of reach
+  EXPECT_DOUBLE_EQ(shifted_psnr(shifted, reference, 0), psnr(shifted, reference));
+  // Noise on top: the aligned score is the PSNR of the inner region.
+  cv::Mat noisy = shifted.clone();
+  cv::randn(noisy, 0.0, 3.0);
+  noisy += shifted;
+  const cv::Rect inner(4, 4, 40 - 8, 36 - 8);
+  const double aligned = psnr(noisy(inner + cv::Point(-3, 2)), reference(inner));
+  EXPECT_DOUBLE_EQ(shifted_psnr(noisy, reference, 4), aligned);
+  EXPECT_THROW(shifted_psnr(shifted, reference, 18), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace restora::metrics
