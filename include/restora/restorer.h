@@ -41,6 +41,8 @@ struct RestoreOptions {
   // deblurring protocol). false (photos): the image is extended by reflection before the
   // Fourier-domain steps and cropped after, so its borders do not ring.
   bool circular_blur = false;
+  // detect(): the probability above which a pixel is marked (lower finds more, and more falsely).
+  double threshold = 0.5;
   int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
   // Bytes of tensor memory the network may use (beyond the images themselves); 0 = a quarter
   // of physical memory. Tiles shrink when an allocation fails. Process-wide while restoring.
@@ -62,7 +64,8 @@ struct ModelSummary {
 
 class Restorer {
  public:
-  // task: "denoise", "super_resolution", "dejpeg" or "real". Throws InvalidArgument for an unknown
+  // task: "denoise", "super_resolution", "dejpeg", "real", "deblur", "inpaint" or "repair" (the
+  // detector; see restora/repairer.h for the whole repair). Throws InvalidArgument for an unknown
   // task or option, FileError/FormatError for a missing or broken model, ModelMismatch when
   // the model serves another task or scale.
   explicit Restorer(const std::string& task, RestoreOptions options = {});
@@ -80,6 +83,11 @@ class Restorer {
   // returns the input unchanged; an all-white one, or one of another size -> InvalidArgument.
   // A model conditioned on a mask needs this form; other models refuse a mask.
   Image restore(const Image& input, const cv::Mat& mask);
+
+  // Detection tasks ("repair": the damage of old prints): the mask of what the model finds,
+  // CV_8UC1 of the image's size, 255 where its probability exceeds options.threshold. Models
+  // of other tasks refuse to detect, and detectors to restore (InvalidArgument).
+  cv::Mat detect(const Image& input);
 
   // The model used for an image with `channels` colour channels (1 or 3).
   ModelSummary model_for(int channels);

@@ -24,12 +24,14 @@ struct NetworkInput {
 
 // Static facts the engine needs to feed a network correctly.
 struct NetworkTraits {
-  int channels = 3;            // image channels in and out (the condition maps are extra)
+  int channels = 3;            // image channels in (the condition maps are extra) and out
+  int out_channels = 0;        // when not 0: the output's channels differ (a detector's logits)
   std::vector<int> scales{1};  // output/input size ratios it can produce
   int size_multiple = 1;       // H and W must be multiples of this (the engine pads)
   int receptive_radius = 0;    // input pixels on each side that influence an output pixel
   int condition_channels = 0;  // K, the condition maps it takes
   bool takes_kernel = false;   // needs NetworkInput::kernel
+  int output_channels() const { return out_channels ? out_channels : channels; }
 };
 
 class RestorationNetworkImpl : public torch::nn::Module {

@@ -6,6 +6,8 @@
 //     -> [1×1+shuffle, + skip, blocks]×(L-1) -> tail -> + lq
 // With "mask_input" (inpainting) the condition is the mask m of missing pixels:
 //   x = lq·(1−m);  out = x + m·tail(...)   (pixels outside the mask pass through exactly)
+// With "out_channels" other than "channels" (a detector) the output is tail(...) alone, no
+// residual: out_channels logits per pixel.
 #include "archs/resunet.h"
 
 #include <torch/nn/functional/pixelshuffle.h>
@@ -24,9 +26,10 @@ torch::nn::Conv2d conv1x1(int64_t in_channels, int64_t out_channels) {
 
 class ResUNetImpl : public RestorationNetworkImpl {
  public:
-  ResUNetImpl(int channels, std::vector<int> features, int num_blocks, bool condition,
-              bool mask_input)
+  ResUNetImpl(int channels, int out_channels, std::vector<int> features, int num_blocks,
+              bool condition, bool mask_input)
       : channels_(channels),
+        out_channels_(out_channels),
         features_(std::move(features)),
         num_blocks_(num_blocks),
         condition_(condition || mask_input),
@@ -46,7 +49,7 @@ class ResUNetImpl : public RestorationNetworkImpl {
     register_module("downs", downs);
     register_module("ups", ups);
     register_module("decoders", decoders);
-    tail = register_module("tail", nn::conv3x3(features_[0], channels));
+    tail = register_module("tail", nn::conv3x3(features_[0], out_channels));
   }
 
   torch::Tensor forward(const NetworkInput& input) override {
@@ -72,6 +75,7 @@ class ResUNetImpl : public RestorationNetworkImpl {
       h = decoders[i]->as<torch::nn::Sequential>()->forward(h);
     }
     if (mask_input_) return lq + (1 - kept) * tail(h).to(lq.dtype());
+    if (out_channels_ != channels_) return tail(h);
     return input.lq + tail(h);
   }
 
@@ -86,12 +90,13 @@ class ResUNetImpl : public RestorationNetworkImpl {
     // Plus the (un)shuffle grid: a coarse pixel spans up to size_multiple - 1 finer ones.
     traits.receptive_radius = radius + traits.size_multiple;
     traits.channels = channels_;
+    if (out_channels_ != channels_) traits.out_channels = out_channels_;
     traits.condition_channels = condition_ ? 1 : 0;
     return traits;
   }
 
  private:
-  int channels_;
+  int channels_, out_channels_;
   std::vector<int> features_;
   int num_blocks_;
   bool condition_;
@@ -106,6 +111,7 @@ class ResUNetImpl : public RestorationNetworkImpl {
 RestorationNetwork make_resunet(const nlohmann::json& config) {
   config::JsonReader read("arch 'resunet'", config);
   const int channels = read.get_int("channels", 3, 1, 4);
+  const int out_channels = read.get_int("out_channels", channels, 1, 4);
   const auto features = read.get_ints("num_features", {32, 64, 128}, 1, 4096);
   const int num_blocks = read.get_int("num_blocks", 2, 1, 64);
   const bool condition = read.get_bool("condition", false);
@@ -113,7 +119,9 @@ RestorationNetwork make_resunet(const nlohmann::json& config) {
   read.finish();
   if (features.size() > 6)
     throw InvalidArgument("arch 'resunet': at most 6 levels in 'num_features'");
-  return std::make_shared<ResUNetImpl>(channels, features, num_blocks, condition, mask_input);
+  if (mask_input && out_channels != channels)
+    throw InvalidArgument("arch 'resunet': 'mask_input' fills the image: 'out_channels' must be 'channels'");
+  return std::make_shared<ResUNetImpl>(channels, out_channels, features, num_blocks, condition, mask_input);
 }
 
 }  // namespace restora::archs

@@ -24,6 +24,7 @@ std::unique_ptr<DegradationKind> make_resize();
 std::unique_ptr<DegradationKind> make_resize_to();
 // mask_kinds.cpp
 std::unique_ptr<DegradationKind> make_mask();
+std::unique_ptr<DegradationKind> make_damage();
 // noise_kinds.cpp
 std::unique_ptr<DegradationKind> make_poisson_noise();
 std::unique_ptr<DegradationKind> make_camera_noise();

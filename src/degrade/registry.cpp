@@ -27,6 +27,7 @@ const std::vector<std::unique_ptr<DegradationKind>>& registry() {
     kinds.push_back(kinds::make_bicubic_down());    // MATLAB bicubic x s (SR protocol)
     kinds.push_back(kinds::make_jpeg());            // JPEG round trip (JPEG protocol)
     kinds.push_back(kinds::make_mask());            // missing regions + a per-pixel mask map
+    kinds.push_back(kinds::make_damage());          // painted old-print damage + a damage map
     kinds.push_back(kinds::make_none());            // no damage (compression)
     kinds.push_back(kinds::make_recorded());        // a paired test set's own damage
     return kinds;

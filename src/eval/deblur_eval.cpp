@@ -206,8 +206,7 @@ const DeblurCell* find_cell(const DeblurRow& row, const std::string& column) {
 }  // namespace
 
 DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
-  if (!fs::is_directory(options.data_root))
-    throw FileError(fmt::format("data folder '{}' does not exist", options.data_root.string()));
+  const int threads = start_evaluation(options.data_root, options.threads);
   if (options.limit < 0) throw InvalidArgument("limit must be >= 0");
   std::vector<SetInfo> sets;
   for (const auto& name : options.sets) {
@@ -229,9 +228,7 @@ DeblurEvaluation run_deblur_evaluation(const DeblurEvalOptions& options) {
   }
   DeblurEvaluation evaluation;
   evaluation.blind = options.blind;
-  evaluation.threads = options.threads > 0 ? options.threads : available_cores();
-  cv::setNumThreads(evaluation.threads);
-  set_compute_threads(evaluation.threads);
+  evaluation.threads = threads;
   evaluation.limit = options.limit;
   evaluation.kernels = static_cast<int>(kernels.size());
   // Our rows, each model loaded once here: a missing or broken one fails before measuring.

@@ -79,14 +79,10 @@ std::vector<MaskSet> standard_mask_sets() {
 }
 
 InpaintEvaluation run_inpaint_evaluation(const InpaintEvalOptions& options) {
-  if (!fs::is_directory(options.data_root))
-    throw FileError(fmt::format("data folder '{}' does not exist", options.data_root.string()));
   InpaintEvaluation evaluation;
   evaluation.set = options.set;
   evaluation.limit = options.limit;
-  evaluation.threads = options.threads > 0 ? options.threads : available_cores();
-  cv::setNumThreads(evaluation.threads);
-  set_compute_threads(evaluation.threads);
+  evaluation.threads = start_evaluation(options.data_root, options.threads);
   const auto paths = test_set_images(TestSet{options.set, Color::rgb},
                                      options.data_root / "test" / options.set, options.limit);
   struct Ours {

@@ -14,6 +14,7 @@
 #include "metrics/niqe.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
+#include "restore/runtime.h"
 
 namespace restora::eval {
 
@@ -216,6 +217,15 @@ std::vector<std::filesystem::path> test_set_images(const TestSet& set,
 std::filesystem::path paired_input(const TestSet& set, const std::filesystem::path& set_folder,
                                    const std::filesystem::path& ground_truth) {
   return set_folder / set.input_folder / ground_truth.filename();
+}
+
+int start_evaluation(const std::filesystem::path& data_root, int threads) {
+  if (!std::filesystem::is_directory(data_root))
+    throw FileError(fmt::format("data folder '{}' does not exist", data_root.string()));
+  const int used = threads > 0 ? threads : available_cores();
+  cv::setNumThreads(used);
+  set_compute_threads(used);
+  return used;
 }
 
 double median(std::vector<double> values) {

@@ -116,6 +116,10 @@ std::vector<std::filesystem::path> test_set_images(const TestSet& set,
 std::filesystem::path paired_input(const TestSet& set, const std::filesystem::path& set_folder,
                                    const std::filesystem::path& ground_truth);
 
+// The start of an evaluation with a report of its own: FileError when the data folder does
+// not exist; OpenCV and LibTorch get `threads` (0 = all cores). Returns the threads used.
+int start_evaluation(const std::filesystem::path& data_root, int threads);
+
 // The median of the values (the mean of the middle two for an even count); NaN when empty.
 double median(std::vector<double> values);
 

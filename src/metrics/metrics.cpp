@@ -202,6 +202,35 @@ double shifted_psnr(const cv::Mat& restored, const cv::Mat& reference, int max_s
   return psnr_from_mse(best);
 }
 
+MaskCounts& MaskCounts::operator+=(const MaskCounts& other) {
+  true_positive += other.true_positive;
+  false_positive += other.false_positive;
+  false_negative += other.false_negative;
+  return *this;
+}
+
+namespace {
+double ratio_or_one(double part, double whole) { return whole > 0 ? part / whole : 1.0; }
+}  // namespace
+
+double MaskCounts::precision() const { return ratio_or_one(true_positive, true_positive + false_positive); }
+double MaskCounts::recall() const { return ratio_or_one(true_positive, true_positive + false_negative); }
+double MaskCounts::iou() const {
+  return ratio_or_one(true_positive, true_positive + false_positive + false_negative);
+}
+
+MaskCounts count_mask(const cv::Mat& found, const cv::Mat& truth) {
+  if (found.type() != CV_8UC1 || truth.type() != CV_8UC1 || found.size() != truth.size())
+    throw InvalidArgument(fmt::format("count_mask: expected two CV_8UC1 masks of one size, got {} and {}",
+                                      describe(found), describe(truth)));
+  const cv::Mat f = found != 0, t = truth != 0;
+  MaskCounts counts;
+  counts.true_positive = cv::countNonZero(f & t);
+  counts.false_positive = cv::countNonZero(f & ~t);
+  counts.false_negative = cv::countNonZero(~f & t);
+  return counts;
+}
+
 double ssim(const cv::Mat& a, const cv::Mat& b) {
   check_pair(a, b, "ssim");
   if (a.rows < 11 || a.cols < 11) {

@@ -58,6 +58,19 @@ double psnr_b(const cv::Mat& test, const cv::Mat& reference);
 // on every side (the region every shift overlaps). Both sides must exceed 2 * max_shift.
 double shifted_psnr(const cv::Mat& restored, const cv::Mat& reference, int max_shift);
 
+// Detection masks compared pixel by pixel (a detector's found mask against the truth), counts
+// summed over images before the ratios are taken. Ratios of an empty denominator are 1 (nothing
+// to find and nothing found is perfect).
+struct MaskCounts {
+  double true_positive = 0, false_positive = 0, false_negative = 0;
+  MaskCounts& operator+=(const MaskCounts& other);
+  double precision() const;
+  double recall() const;
+  double iou() const;  // intersection over union
+};
+// found, truth: CV_8UC1 of the same size, non-zero = marked.
+MaskCounts count_mask(const cv::Mat& found, const cv::Mat& truth);
+
 struct Scores {
   double psnr = 0.0;
   double ssim = 0.0;

@@ -89,9 +89,9 @@ archs::RestorationNetwork build_from_meta(const model_file::ModelMeta& meta) {
   const auto fail = [&](const std::string& problem) {
     throw FormatError(fmt::format("model '{}': {}", meta.name, problem));
   };
-  if (meta.in_channels != traits.channels || meta.out_channels != traits.channels)
-    fail(fmt::format("in_channels {} / out_channels {} in the metadata but the network has {}",
-                     meta.in_channels, meta.out_channels, traits.channels));
+  if (meta.in_channels != traits.channels || meta.out_channels != traits.output_channels())
+    fail(fmt::format("in_channels {} / out_channels {} in the metadata but the network has {} / {}",
+                     meta.in_channels, meta.out_channels, traits.channels, traits.output_channels()));
   const int colour_channels = meta.color_space == model_file::ColorSpace::gray ? 1 : 3;
   if (meta.in_channels != colour_channels)
     fail(fmt::format("color_space '{}' needs {} channels, the metadata says {}",

@@ -119,6 +119,25 @@ Image Restorer::restore(const Image& input) { return restore(input, cv::Mat()); 
 
 namespace {
 
+void check_samples(const Image& input) {
+  if (input.pixels.empty()) throw InvalidArgument("cannot restore an empty image");
+  const int depth = input.pixels.depth();
+  if (depth != CV_32F && depth != CV_8U && depth != CV_16U)
+    throw InvalidArgument("cannot restore an image whose samples are not float, 8- or 16-bit");
+}
+
+// Runs `work`, turning LibTorch's failures into one line naming the model and image size.
+template <typename Work>
+auto guarded(const LoadedModel& loaded, const Image& input, Work work) {
+  try {
+    return work();
+  } catch (const c10::Error& failure) {  // one line, not LibTorch's stack trace
+    const std::string text = failure.what_without_backtrace();
+    throw Error(fmt::format("model '{}' failed on a {}x{} image: {}", loaded.path.string(),
+                            input.width(), input.height(), text.substr(0, text.find('\n'))));
+  }
+}
+
 // The mask's missing pixels as a CV_32FC1 map of 0 and 1 (above half-scale is missing).
 cv::Mat missing_pixels(const cv::Mat& mask) {
   if (mask.channels() != 1) throw InvalidArgument("the mask must be a gray image");
@@ -131,14 +150,38 @@ cv::Mat missing_pixels(const cv::Mat& mask) {
 
 }  // namespace
 
+cv::Mat Restorer::detect(const Image& input) {
+  check_samples(input);
+  auto& loaded = state_->model(input.channels());
+  if (state_->task->target_map().empty())
+    throw InvalidArgument(fmt::format("model '{}' restores images; it does not detect", loaded.meta.name));
+  const double threshold = state_->options.threshold;
+  if (!(threshold > 0 && threshold < 1))
+    throw InvalidArgument(fmt::format("threshold {} is not in (0, 1)", threshold));
+  auto engine = state_->engine;
+  engine.precision = state_->precision_for(loaded);
+  engine.output_depth = CV_32F;
+  if (engine.overlap < 0) engine.overlap = loaded.meta.tile_overlap;
+  // Logits; a colour image through a gray detector: the most certain of its channels.
+  cv::Mat logits;
+  guarded(loaded, input, [&] {
+    for (const auto& plane : to_model_inputs(input.pixels, loaded.meta.in_channels)) {
+      const cv::Mat found = run_tiled(*loaded.network, plane, {}, 1, engine);
+      logits = logits.empty() ? found : cv::max(logits, found);
+    }
+    return 0;
+  });
+  return logits > static_cast<float>(std::log(threshold / (1 - threshold)));
+}
+
 Image Restorer::restore(const Image& input, const cv::Mat& mask) {
-  if (input.pixels.empty()) throw InvalidArgument("cannot restore an empty image");
-  const int depth = input.pixels.depth();
-  if (depth != CV_32F && depth != CV_8U && depth != CV_16U)
-    throw InvalidArgument("cannot restore an image whose samples are not float, 8- or 16-bit");
+  check_samples(input);
   auto& loaded = state_->model(input.channels());
   const auto& meta = loaded.meta;
   const auto& options = state_->options;
+  if (!state_->task->target_map().empty())
+    throw InvalidArgument(fmt::format("model '{}' detects {}; it does not restore images", meta.name,
+                                      state_->task->target_map()));
   const int scale = options.scale ? options.scale : meta.scales.front();
   if (std::find(meta.scales.begin(), meta.scales.end(), scale) == meta.scales.end())
     throw ModelMismatch(fmt::format("model '{}' does not upscale x{} (it does x{})",
@@ -208,7 +251,7 @@ Image Restorer::restore(const Image& input, const cv::Mat& mask) {
                                      input.height() - 1, input.width() - 1})
                          : 0;
   std::vector<cv::Mat> outputs;
-  try {
+  guarded(loaded, input, [&] {
     for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels)) {
       if (!margin) {
         outputs.push_back(run_tiled(*loaded.network, plane, maps, scale, engine, options.kernel));
@@ -219,11 +262,8 @@ Image Restorer::restore(const Image& input, const cv::Mat& mask) {
       const auto restored = run_tiled(*loaded.network, extended, maps, scale, engine, options.kernel);
       outputs.push_back(restored(cv::Rect(margin, margin, plane.cols, plane.rows)).clone());
     }
-  } catch (const c10::Error& failure) {  // one line, not LibTorch's stack trace
-    const std::string text = failure.what_without_backtrace();
-    throw Error(fmt::format("model '{}' failed on a {}x{} image: {}", loaded.path.string(),
-                            input.width(), input.height(), text.substr(0, text.find('\n'))));
-  }
+    return 0;
+  });
 
   Image result;
   result.bit_depth = input.bit_depth;

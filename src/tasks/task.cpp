@@ -102,6 +102,20 @@ class Inpaint : public TaskSpec {
   std::string default_model(int, int) const override { return "inpaint"; }
 };
 
+// Automatic repair: the detector finds the painted damage of old prints (scratches, dust,
+// cracks, stains); `restora repair` fills what it finds with the inpainting model. The detector
+// is measured by precision, recall and IoU of its mask, the repair by PSNR (docs/REPAIR.md).
+class Repair : public TaskSpec {
+ public:
+  Repair() : TaskSpec(find_degradation("damage")) {}
+  std::string id() const override { return "repair"; }
+  Protocol protocol(int) const override {
+    return {metrics::Space::all_channels, 0, false, "all channels, no border crop"};
+  }
+  std::string default_model(int, int) const override { return "repair"; }
+  std::string target_map() const override { return "damage"; }
+};
+
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {
   static const auto tasks = [] {
     std::vector<std::unique_ptr<TaskSpec>> entries;
@@ -112,6 +126,7 @@ const std::vector<std::unique_ptr<TaskSpec>>& registry() {
     entries.push_back(std::make_unique<RealWorld>());
     entries.push_back(std::make_unique<Deblur>());
     entries.push_back(std::make_unique<Inpaint>());
+    entries.push_back(std::make_unique<Repair>());
     return entries;
   }();
   return tasks;

@@ -38,6 +38,10 @@ class TaskSpec {
   virtual std::string default_model(int channels, int scale = 1) const = 0;
   // The shipped model that is given the blur kernel ("" when the task has none).
   virtual std::string non_blind_model() const { return ""; }
+  // A detection task's networks predict this per-pixel map of the degradation (one logit per
+  // pixel, trained against the map the chain emits) instead of the clean image; "" for the
+  // restoration tasks.
+  virtual std::string target_map() const { return ""; }
 
   // The degraded input (CV_32F) for gt_u8 under `setting` of degradation().
   cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const;

@@ -192,6 +192,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
       throw InvalidArgument(fmt::format("config '{}': network > conditioning '{}' needs a '{}' map, "
                                         "which the training degradation does not make",
                                         source_name, experiment.conditioning, name));
+  const auto target = experiment.task->target_map();
+  if (!target.empty() && std::none_of(maps.begin(), maps.end(), [&](const MapInfo& map) { return map.name == target; }))
+    throw InvalidArgument(fmt::format("config '{}': task '{}' learns the '{}' map, which the training "
+                                      "degradation does not make", source_name, experiment.task->id(), target));
   experiment.optimizer = parse_optimizer(read.section("optimizer"));
   experiment.schedule = parse_schedule(read.section("schedule"));
   experiment.training = parse_training(read.section("training"));

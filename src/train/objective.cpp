@@ -25,6 +25,7 @@ std::unique_ptr<Objective> make_objective(const ExperimentConfig& experiment,
                                           const std::function<void(const std::string&)>& say) {
   if (experiment.adversarial.enabled) return make_adversarial_objective(experiment, source, say);
   if (experiment.task->id() == "codec") return make_codec_objective(experiment, source, say);
+  if (!experiment.task->target_map().empty()) return make_detection_objective(experiment, source, say);
   return make_restoration_objective(experiment, source, say);
 }
 

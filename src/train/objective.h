@@ -63,7 +63,7 @@ class Objective {
 };
 
 // The objective an experiment names: adversarial when it has an `adversarial` section, the
-// codec's for the codec task, otherwise restoration.
+// codec's for the codec task, detection for a task with a target map, otherwise restoration.
 std::unique_ptr<Objective> make_objective(const ExperimentConfig& experiment,
                                           const PatchSource& source,
                                           const std::function<void(const std::string&)>& say);
@@ -74,6 +74,11 @@ std::unique_ptr<Objective> make_restoration_objective(const ExperimentConfig& ex
                                                       const std::function<void(const std::string&)>& say);
 // A restoration network trained against a discriminator (GAN), after a pixel-loss start.
 std::unique_ptr<Objective> make_adversarial_objective(
+    const ExperimentConfig& experiment, const PatchSource& source,
+    const std::function<void(const std::string&)>& say);
+// A detector for a task with a target map (repair's damage): per-pixel logits, cross-entropy
+// and Dice, validated by IoU.
+std::unique_ptr<Objective> make_detection_objective(
     const ExperimentConfig& experiment, const PatchSource& source,
     const std::function<void(const std::string&)>& say);
 // The learned codec: rate + λ·distortion over the quality levels.

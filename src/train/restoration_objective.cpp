@@ -42,6 +42,7 @@ RestorationObjective::RestorationObjective(const ExperimentConfig& experiment,
     : experiment_(experiment), source_(source), meta_(describe(experiment, source.channels())) {
   network_ = archs::build_network(meta_.arch, meta_.arch_config);
   const auto traits = network_->traits();
+  meta_.out_channels = traits.output_channels();
   meta_.size_multiple = traits.size_multiple;
   meta_.tile_overlap =
       experiment.tile_overlap >= 0

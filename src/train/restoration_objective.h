@@ -33,6 +33,7 @@ class RestorationObjective : public Objective {
   const ExperimentConfig& experiment() const { return experiment_; }
   // The init_from model's name when the run fine-tunes another model of this network.
   const std::string& strength_base() const { return meta_.strength_base; }
+  archs::NetworkTraits network_traits() const { return network_->traits(); }
 
  private:
   const ExperimentConfig& experiment_;

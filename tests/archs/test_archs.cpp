@@ -79,6 +79,22 @@ TEST(Archs, UnrolledDeblurrerTakesTheKernelAndTheNoiseLevel) {
   EXPECT_THROW(build_network("unrolled", {{"stages", 0}}), InvalidArgument);
 }
 
+TEST(Archs, ResUNetDetectorGivesOneLogitPerPixel) {
+  auto network = build_network("resunet", {{"channels", 3}, {"out_channels", 1}, {"num_features", {4, 8}},
+                                           {"num_blocks", 1}});
+  network->eval();
+  EXPECT_EQ(network->traits().channels, 3);
+  EXPECT_EQ(network->traits().output_channels(), 1);
+  NetworkInput input;
+  input.lq = torch::rand({2, 3, 16, 20});
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(network->forward(input).sizes(), (std::vector<int64_t>{2, 1, 16, 20}));
+  // A restoring network's output channels are its input's.
+  EXPECT_EQ(build_network("resunet", {{"channels", 3}})->traits().output_channels(), 3);
+  EXPECT_THROW(build_network("resunet", {{"channels", 3}, {"out_channels", 1}, {"mask_input", true}}),
+               InvalidArgument);
+}
+
 TEST(Archs, MaskedResUNetPassesThePixelsOutsideTheMaskExactly) {
   auto network = build_network("resunet", {{"channels", 3}, {"num_features", {4, 8}},
                                            {"num_blocks", 1}, {"mask_input", true}});

@@ -65,7 +65,8 @@ void CliTest::SetUpTestSuite() {
                 {"real", "real", 3},
                 {"deblur", "deblur", 3},
                 {"deblur-kernel", "deblur", 3},
-                {"inpaint", "inpaint", 3}};
+                {"inpaint", "inpaint", 3},
+                {"repair", "repair", 3}};
   uint64_t seed = 1;
   for (const auto& entry : models)
     write_tiny_model(models_path() / (std::string(entry.name) + ".safetensors"),

@@ -42,7 +42,7 @@ TEST(Chain, ErrorsNameTheStepAndTheProblem) {
   EXPECT_EQ(ErrorOf("blur:2,wobble:3"),
             "chain step 'wobble:3': unknown degradation 'wobble'; known: gaussian_noise, "
             "poisson_noise, camera_noise, blur, motion_blur, sinc, kernel_blur, resize, resize_to, "
-            "bicubic_down, jpeg, mask, none, recorded");
+            "bicubic_down, jpeg, mask, damage, none, recorded");
   EXPECT_EQ(ErrorOf("blur:sigmaa=2"),
             "chain step 'blur:sigmaa=2': blur has no parameter 'sigmaa'; it has: sigma, "
             "sigma_minor, angle, shape, beta, size");

@@ -34,7 +34,7 @@ TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
   EXPECT_EQ(known_degradations(),
             (std::vector<std::string>{"gaussian_noise", "poisson_noise", "camera_noise", "blur",
                                       "motion_blur", "sinc", "kernel_blur", "resize", "resize_to", "bicubic_down",
-                                      "jpeg", "mask", "none", "recorded"}));
+                                      "jpeg", "mask", "damage", "none", "recorded"}));
   for (const auto& id : known_degradations()) {
     EXPECT_EQ(find_degradation(id).id(), id);
     EXPECT_FALSE(find_degradation(id).summary().empty());

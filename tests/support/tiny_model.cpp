@@ -8,6 +8,7 @@
 #include "compression/codec_model.h"
 #include "nn/weights.h"
 #include "restore/model_loader.h"
+#include "restora/restorer.h"
 #include "support/tiny_codec.h"
 
 namespace restora::testing {
@@ -31,6 +32,12 @@ model_file::ModelMeta tiny_meta(const std::string& task, int channels, const std
     meta.arch_config = {{"channels", channels}, {"stages", 2}, {"num_features", {4, 8}}, {"num_blocks", 1}};
     meta.conditioning = model_file::Conditioning::kernel;
     meta.tile_overlap = 64;
+  } else if (task == "repair") {
+    meta.arch = "resunet";
+    meta.arch_config = {{"channels", channels}, {"out_channels", 1}, {"num_features", {4, 8}}, {"num_blocks", 1}};
+    meta.out_channels = 1;
+    meta.size_multiple = 2;
+    meta.tile_overlap = 16;
   } else if (task == "inpaint") {
     meta.arch = "resunet";
     meta.arch_config = {{"channels", channels}, {"num_features", {4, 8}}, {"num_blocks", 1}, {"mask_input", true}};
@@ -44,6 +51,22 @@ model_file::ModelMeta tiny_meta(const std::string& task, int channels, const std
     meta.tile_overlap = 16;
   }
   return meta;
+}
+
+double partial_threshold(const std::filesystem::path& detector, const cv::Mat& image_u8) {
+  Image image;
+  image.pixels = image_u8;
+  double low = 1e-6, high = 1 - 1e-6;  // marks more at low, fewer at high
+  const double target = 0.2 * static_cast<double>(image_u8.total());
+  for (int step = 0; step < 60; ++step) {
+    const double middle = (low + high) / 2;
+    RestoreOptions options;
+    options.model = detector.string();
+    options.threshold = middle;
+    options.threads = 1;
+    (cv::countNonZero(Restorer("repair", options).detect(image)) > target ? low : high) = middle;
+  }
+  return (low + high) / 2;
 }
 
 std::filesystem::path write_tiny_model(const std::filesystem::path& path,

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ std::filesystem::path write_tiny_model(const std::filesystem::path& path,
 // Writes a small random learned-codec model file (3 quality levels) named `name`.
 std::filesystem::path write_tiny_codec(const std::filesystem::path& path, const std::string& name,
                                        uint64_t seed = 1);
+
+// An untrained detector marks all or nothing at most thresholds: the threshold at which the
+// detector file marks about a fifth of `image_u8`'s pixels (bisection), so tests see a
+// partial mask.
+double partial_threshold(const std::filesystem::path& detector, const cv::Mat& image_u8);
 
 // A fresh empty folder under the system temp dir, removed by the caller if wanted.
 std::filesystem::path make_temp_dir(const std::string& prefix);

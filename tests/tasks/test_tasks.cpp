@@ -9,7 +9,7 @@ namespace restora::tasks {
 namespace {
 
 TEST(TaskRegistry, KnowsTheTasksAndRejectsOthers) {
-  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg", "codec", "real", "deblur", "inpaint"}));
+  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg", "codec", "real", "deblur", "inpaint", "repair"}));
   for (const auto& id : known_tasks()) EXPECT_EQ(find_task(id)->id(), id);
   EXPECT_EQ(find_task("denoise"), find_task("denoise"));  // one registered instance
   try {

@@ -366,6 +366,40 @@ TEST_F(TrainTest, SavedModelLoadsAndDescribesItself) {
   EXPECT_TRUE(file.meta.scores["validation"].contains("psnr"));
 }
 
+// A detection task (repair) trains a one-logit network against the chain's damage map, is
+// validated by IoU and saves a model with one output channel; without the map it is refused.
+TEST_F(TrainTest, DetectorsLearnTheTargetMap) {
+  auto config = chain_config("damage:side=64:p=0.8");
+  config["task"] = "repair";
+  config["network"]["config"]["out_channels"] = 1;
+  config["data"]["train"] = {"photos"};
+  config["data"]["color"] = "rgb";
+  config["data"]["validation_holdout"] = 1;
+  config["network"]["config"]["channels"] = 3;
+  const auto experiment = parse_experiment(config, "c.json");
+  const auto result = run_training(experiment, options("detector"));
+  EXPECT_TRUE(result.finished);
+  const auto file = model_file::read_model_file(result.model_path);
+  EXPECT_EQ(file.meta.task, "repair");
+  EXPECT_EQ(file.meta.out_channels, 1);
+  const auto& validation = file.meta.scores["validation"];
+  ASSERT_TRUE(validation.contains("iou")) << validation.dump();
+  EXPECT_GE(validation["iou"].get<double>(), 0.0);
+  EXPECT_LE(validation["iou"].get<double>(), 1.0);
+  std::ifstream log(root_ / "detector" / "log.csv");
+  std::string header;
+  std::getline(log, header);
+  EXPECT_NE(header.find("validation_iou"), std::string::npos) << header;
+
+  auto no_map = chain_config("gaussian_noise:sigma=5");
+  no_map["task"] = "repair";
+  no_map["network"]["config"]["out_channels"] = 1;
+  EXPECT_THROW(parse_experiment(no_map, "c.json"), InvalidArgument);
+  auto three_outputs = config;
+  three_outputs["network"]["config"].erase("out_channels");
+  EXPECT_THROW(run_training(parse_experiment(three_outputs, "c.json"), options("wrong")), InvalidArgument);
+}
+
 // bf16 without the CPU's bf16 instructions is emulated: the run says so, and fp32 never warns.
 TEST_F(TrainTest, Bf16WarnsWhereTheCpuEmulatesIt) {
   for (const std::string precision : {"bf16", "fp32"}) {

@@ -17,6 +17,7 @@ struct GlobalOptions {
 };
 
 Run add_restore_commands(CLI::App& app, GlobalOptions& global);  // denoise, upscale, dejpeg
+Run add_repair_command(CLI::App& app, GlobalOptions& global);    // find damage and fill it
 Run add_degrade_command(CLI::App& app, GlobalOptions& global);
 Run add_compare_command(CLI::App& app, GlobalOptions& global);   // side-by-side sheets
 Run add_train_command(CLI::App& app, GlobalOptions& global);

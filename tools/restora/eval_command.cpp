@@ -11,6 +11,7 @@
 #include "eval/codec_eval.h"
 #include "eval/deblur_eval.h"
 #include "eval/inpaint_eval.h"
+#include "eval/repair_eval.h"
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval/report.h"
@@ -156,17 +157,24 @@ int run_deblur_eval(const EvalArgs& args, bool output_given, const GlobalOptions
   return run_own_report(args, global, own);
 }
 
-// --task inpaint: Kodak24 with the three seeded mask sets (eval/inpaint_eval.h).
-int run_inpaint_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
-  eval::InpaintEvalOptions options;
+// What the evaluations of one set (inpaint, repair) take from the command line.
+template <typename Options>
+void take_one_set_arguments(Options& options, const EvalArgs& args, const GlobalOptions& global) {
   options.data_root = args.data.empty() ? default_data_root() : args.data;
-  if (args.sets.size() > 1) throw InvalidArgument("--task inpaint measures one set at a time");
+  if (args.sets.size() > 1)
+    throw InvalidArgument(fmt::format("--task {} measures one set at a time", args.task));
   if (!args.sets.empty()) options.set = args.sets.front();
   if (!args.models.empty()) options.models = args.models;
   options.precisions = args.precisions;
   options.limit = args.limit;
   options.threads = args.threads;
-  options.progress = [&](const std::string& line) { info(global, line); };
+  options.progress = [&global](const std::string& line) { info(global, line); };
+}
+
+// --task inpaint: Kodak24 with the three seeded mask sets (eval/inpaint_eval.h).
+int run_inpaint_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
+  eval::InpaintEvalOptions options;
+  take_one_set_arguments(options, args, global);
   OwnReport<eval::InpaintEvaluation> own;
   own.report = output_given ? args.output : "docs/INPAINT.md";
   own.measure = [&] { return eval::run_inpaint_evaluation(options); };
@@ -181,6 +189,25 @@ int run_inpaint_eval(const EvalArgs& args, bool output_given, const GlobalOption
         lines += fmt::format("  {} {:.2f} (mask) {:.2f}", cell.masks, cell.psnr_masked, cell.psnr);
       lines += "\n";
     }
+    return lines;
+  };
+  return run_own_report(args, global, own);
+}
+
+// --task repair: the seeded synthetic damage of Kodak24 (eval/repair_eval.h).
+int run_repair_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
+  eval::RepairEvalOptions options;
+  take_one_set_arguments(options, args, global);
+  OwnReport<eval::RepairEvaluation> own;
+  own.report = output_given ? args.output : "docs/REPAIR.md";
+  own.measure = [&] { return eval::run_repair_evaluation(options); };
+  own.render = eval::render_repair_markdown;
+  own.json = eval::repair_evaluation_json;
+  own.record = eval::record_repair_scores;
+  own.summary = [](const eval::RepairEvaluation& evaluation) {
+    std::string lines;
+    for (const auto& row : evaluation.rows)
+      lines += fmt::format("{:<56} IoU {:.3f}  PSNR {:.2f}\n", row.method, row.iou, row.psnr);
     return lines;
   };
   return run_own_report(args, global, own);
@@ -224,7 +251,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
       ->capture_default_str()
       ->description("Markdown report, written atomically (--task codec: docs/CODEC.md and its "
-                    "plot beside it; --task deblur: docs/DEBLUR.md; --task inpaint: docs/INPAINT.md)");
+                    "plot beside it; --task deblur: docs/DEBLUR.md; --task inpaint: docs/INPAINT.md; --task repair: docs/REPAIR.md)");
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
@@ -257,6 +284,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     if (args->task == "codec") return run_codec_eval(*args, output_option->count() > 0, global);
     if (args->task == "deblur") return run_deblur_eval(*args, output_option->count() > 0, global);
     if (args->task == "inpaint") return run_inpaint_eval(*args, output_option->count() > 0, global);
+    if (args->task == "repair") return run_repair_eval(*args, output_option->count() > 0, global);
     eval::EvalOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     if (args->task != "all") options.tasks = {tasks::find_task(args->task)};

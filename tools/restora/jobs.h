@@ -27,10 +27,11 @@ struct JobOptions {
   FileKind input = FileKind::image, output = FileKind::image;
 };
 
-// What travels between the stages: an image, or the bytes of an .rci file.
+// What travels between the stages: an image (and a mask), or the bytes of an .rci file.
 struct Payload {
   Image image;
   std::vector<uint8_t> bytes;
+  cv::Mat mask;  // repair: the damage found, saved beside the image with --save-mask
 };
 
 // IN may be a file or a folder (recursive). For a file, OUT is the output file, or a folder

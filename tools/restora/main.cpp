@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   cli::GlobalOptions global;
   std::vector<cli::Run> runs = {
-      cli::add_restore_commands(app, global), cli::add_degrade_command(app, global),
+      cli::add_restore_commands(app, global), cli::add_repair_command(app, global),
+      cli::add_degrade_command(app, global),
       cli::add_train_command(app, global),    cli::add_eval_command(app, global),
       cli::add_model_commands(app, global),   cli::add_codec_commands(app, global),
       cli::add_compare_command(app, global),  cli::add_import_command(app, global)};

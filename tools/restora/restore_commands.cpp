@@ -1,4 +1,5 @@
-// restora denoise | upscale | dejpeg | restore | deblur | inpaint -i IN -o OUT: restore a file or a folder with a model.
+// restora denoise | upscale | dejpeg | restore | deblur | inpaint -i IN -o OUT: restore a file
+// or a folder with a model (repair: repair_command.cpp).
 #include <fmt/format.h>
 
 #include <memory>
@@ -11,20 +12,10 @@
 #include "metrics/metrics.h"
 #include "restora/restorer.h"
 #include "restore/tensor_memory.h"
+#include "restore_args.h"
 #include "tasks/task.h"
 
 namespace restora::cli {
-namespace {
-
-struct RestoreArgs {
-  std::string input, output;
-  std::string reference;
-  std::string max_memory;
-  std::string kernel;  // deblur: the kernel file
-  std::string mask;    // inpaint: the mask file, or a folder of masks for a folder input
-  JobOptions jobs;
-  RestoreOptions restore;
-};
 
 CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std::string& help,
                               RestoreArgs& args, GlobalOptions& global) {
@@ -89,6 +80,12 @@ std::string compare_with_reference(const Image& input, const Image& output,
                      after.psnr, before.psnr, after.ssim, before.ssim);
 }
 
+void apply_memory_option(RestoreArgs& args) {
+  if (!args.max_memory.empty()) args.restore.max_memory = tensor_memory::parse_bytes(args.max_memory);
+}
+
+namespace {
+
 // The mask file of `job`: the --mask file, or for a folder input the file of the same relative
 // path (any of the image extensions) in the --mask folder.
 std::filesystem::path mask_path(const Job& job, const RestoreArgs& args) {
@@ -119,8 +116,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
              GlobalOptions& global) {
   return [command, args, task, &global]() -> int {
     if (!command->parsed()) return -1;
-    if (!args->max_memory.empty())
-      args->restore.max_memory = tensor_memory::parse_bytes(args->max_memory);
+    apply_memory_option(*args);
     if (!args->kernel.empty()) {
       try {  // a bad kernel file is a bad argument: exit 2 like the others
         args->restore.kernel = read_kernel(args->kernel);
