@@ -128,6 +128,7 @@ TrainingConfig parse_training(config::JsonReader read) {
   TrainingConfig training;
   training.steps = read.get_int("steps", 10000, 1, 100000000);
   training.loss = read.get_string("loss", "l1", {"l1", "l2", "charbonnier"});
+  training.loss_region = read.get_string("loss_region", "");
   training.grad_clip = read.get_double("grad_clip", 0.0, 0.0, 1e9);
   training.ema_decay = read.get_double("ema_decay", 0.0, 0.0, 0.999999);
   training.precision = read.get_string("precision", "bf16", {"bf16", "fp32"});
@@ -199,6 +200,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& json, const std::string&
   experiment.optimizer = parse_optimizer(read.section("optimizer"));
   experiment.schedule = parse_schedule(read.section("schedule"));
   experiment.training = parse_training(read.section("training"));
+  const auto& region = experiment.training.loss_region;
+  if (!region.empty() && std::none_of(maps.begin(), maps.end(), [&](const MapInfo& map) { return map.name == region; }))
+    throw InvalidArgument(fmt::format("config '{}': training > loss_region '{}' is not a map the training "
+                                      "degradation makes", source_name, region));
   if (read.has("adversarial")) experiment.adversarial = parse_adversarial(read.section("adversarial"));
   read.finish();
   return experiment;

@@ -52,6 +52,10 @@ struct ScheduleConfig {
 struct TrainingConfig {
   int steps = 10000;
   std::string loss = "l1";         // l1 | l2 | charbonnier
+  // "": the loss is the mean over every pixel. A map of the chain ("mask"): each sample's loss is
+  // the mean over the pixels where that map exceeds ½, so a sample counts the same whatever its
+  // area (a thin scratch as much as a large hole); then the mean over the samples.
+  std::string loss_region;
   double grad_clip = 0.0;          // max global gradient norm; 0 = off
   double ema_decay = 0.0;          // EMA of weights; 0 = off
   std::string precision = "bf16";  // bf16 autocast + channels-last | fp32

@@ -8,12 +8,18 @@
 namespace restora::train {
 
 torch::Tensor pixel_loss(const std::string& kind, const torch::Tensor& output,
-                         const torch::Tensor& target) {
+                         const torch::Tensor& target, const torch::Tensor& region) {
   const auto difference = output.to(torch::kFloat32) - target.to(torch::kFloat32);
-  if (kind == "l1") return difference.abs().mean();
-  if (kind == "l2") return difference.square().mean();
-  if (kind == "charbonnier") return (difference.square() + 1e-6).sqrt().mean();
-  throw InvalidArgument(fmt::format("unknown loss '{}'; known: l1, l2, charbonnier", kind));
+  torch::Tensor per_pixel;
+  if (kind == "l1") per_pixel = difference.abs();
+  else if (kind == "l2") per_pixel = difference.square();
+  else if (kind == "charbonnier") per_pixel = (difference.square() + 1e-6).sqrt();
+  else throw InvalidArgument(fmt::format("unknown loss '{}'; known: l1, l2, charbonnier", kind));
+  if (!region.defined()) return per_pixel.mean();
+  const auto weight = (region.to(torch::kFloat32) > 0.5).to(torch::kFloat32);
+  const auto counted = weight.sum({1, 2, 3}) * per_pixel.size(1);
+  const auto per_sample = (per_pixel * weight).sum({1, 2, 3}) / counted.clamp_min(1.0);
+  return per_sample.mean();
 }
 
 namespace {

@@ -9,8 +9,10 @@
 namespace restora::train {
 
 // kind: "l1" | "l2" | "charbonnier" (sqrt(d² + 1e-6), a smooth L1). Computed in fp32.
+// region (N×1×H×W, 1 = counted; undefined = every pixel): each sample's loss is the mean over its
+// region's pixels and channels (0 for an empty region), then the mean over the samples.
 torch::Tensor pixel_loss(const std::string& kind, const torch::Tensor& output,
-                         const torch::Tensor& target);
+                         const torch::Tensor& target, const torch::Tensor& region = {});
 
 // Adversarial losses over logits of any shape (e.g. one per pixel), computed in fp32.
 // kind: "vanilla" (binary cross-entropy), "hinge", or "relativistic" (the relativistic average

@@ -109,7 +109,13 @@ torch::Tensor RestorationObjective::restore(const Batch& batch, nn::Precision pr
 }
 
 torch::Tensor RestorationObjective::loss(const Batch& batch, nn::Precision precision) {
-  return pixel_loss(experiment_.training.loss, restore(batch, precision), batch.gt);
+  const auto& region = experiment_.training.loss_region;
+  torch::Tensor weight;
+  if (!region.empty()) {
+    const auto found = std::find(batch.map_names.begin(), batch.map_names.end(), region);
+    weight = batch.maps.select(1, found - batch.map_names.begin()).unsqueeze(1);  // the config check found it
+  }
+  return pixel_loss(experiment_.training.loss, restore(batch, precision), batch.gt, weight);
 }
 
 std::vector<cv::Mat> RestorationObjective::restore_validation(torch::nn::Module& weights,

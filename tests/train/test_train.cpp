@@ -19,6 +19,7 @@
 #include "support/tiny_model.h"
 #include "train/config.h"
 #include "train/dataset.h"
+#include "train/losses.h"
 #include "train/schedule.h"
 #include "train/trainer.h"
 #include "runs_fixture.h"
@@ -364,6 +365,25 @@ TEST_F(TrainTest, SavedModelLoadsAndDescribesItself) {
   EXPECT_EQ(file.meta.in_channels, 1);
   EXPECT_TRUE(file.meta.recipe.contains("config"));
   EXPECT_TRUE(file.meta.scores["validation"].contains("psnr"));
+}
+
+// A loss region weighs every sample alike: each one's loss is its mean over its own region.
+TEST(PixelLoss, ARegionCountsEachSampleByItsOwnArea) {
+  auto output = torch::zeros({2, 3, 4, 4}), target = torch::zeros({2, 3, 4, 4});
+  auto region = torch::zeros({2, 1, 4, 4});
+  region[0].fill_(1.0);               // sample 0: all 16 pixels, error 0.1 everywhere
+  target[0].fill_(0.1);
+  region[1][0][2][3] = 1.0;           // sample 1: one pixel, error 0.5 there (and 9 elsewhere)
+  target[1].fill_(9.0);
+  target[1].select(1, 2).select(1, 3).fill_(0.5);
+  EXPECT_NEAR(pixel_loss("l1", output, target, region).item<double>(), (0.1 + 0.5) / 2, 1e-6);
+  EXPECT_NEAR(pixel_loss("l2", output, target, region).item<double>(), (0.01 + 0.25) / 2, 1e-6);
+  region[1].zero_();                  // an empty region counts 0
+  EXPECT_NEAR(pixel_loss("l1", output, target, region).item<double>(), 0.05, 1e-6);
+  EXPECT_NEAR(pixel_loss("l1", output, target).item<double>(), (0.1 + (9.0 * 45 + 0.5 * 3) / 48) / 2, 1e-5);
+  auto config = chain_config("gaussian_noise:sigma=5");
+  config["training"]["loss_region"] = "mask";
+  EXPECT_THROW(parse_experiment(config, "c.json"), InvalidArgument);  // the chain makes no mask
 }
 
 // A detection task (repair) trains a one-logit network against the chain's damage map, is
