@@ -31,6 +31,14 @@ for strength in 0 1; do
   "$restora" restore -i "$out/astronaut-x4-damaged.png" -o "$out/astronaut-x4-strength$strength.png" --scale 4 --strength "$strength" --reference "$samples/astronaut.png" --overwrite
 done
 
+echo "== Old-photo repair: scratches, dust, cracks and stains painted over coffee.png, found and filled"
+"$restora" degrade -i "$samples/coffee.png" -o "$out/coffee-damaged.png" --chain "damage:amount=0.6" --seed 2 --overwrite --quiet
+"$restora" repair -i "$out/coffee-damaged.png" -o "$out/coffee-repaired.png" --save-mask "$out/coffee-damage-found.png" --reference "$samples/coffee.png" --overwrite
+
+echo "== Blind deblurring: camera shake on astronaut.png, made sharp at the same size"
+"$restora" degrade -i "$samples/astronaut.png" -o "$out/astronaut-shaken.png" --chain "kernel_blur:family=motion:seed=7:size=21,gaussian_noise:sigma=2" --seed 1 --overwrite --quiet
+"$restora" deblur -i "$out/astronaut-shaken.png" -o "$out/astronaut-deblurred.png" --reference "$samples/astronaut.png" --overwrite
+
 echo "== Learned compression: coffee.png at quality levels 3 and 7, then decoded"
 for level in 3 7; do
   "$restora" compress -q "$level" -i "$samples/coffee.png" -o "$out/coffee-q$level.rci" --overwrite

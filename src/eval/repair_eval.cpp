@@ -182,7 +182,7 @@ RepairEvaluation run_repair_evaluation(const RepairEvalOptions& options) {
 std::string render_repair_markdown(const RepairEvaluation& evaluation, const ReportContext& context) {
   std::string text = report_heading("Automatic repair", context, evaluation.threads);
   text += fmt::format(
-      "Test set (docs/REPAIR.md): {}{}, each image damaged by the project's generator "
+      "Test set (docs/DEGRADATIONS.md, damage): {}{}, each image damaged by the project's generator "
       "(degrade/damage.h: scratches, dust, cracks, stains; image i from Rng(mix(noise_seed(i), "
       "34)), the amount drawn in [0.1, 1]) and rounded to 8 bits. Detection: precision, recall "
       "and IoU of the found mask against the painted one, pixel counts summed over the set. "

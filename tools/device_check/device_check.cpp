@@ -89,7 +89,12 @@ bool check_restoration(const restora::model_file::ModelFile& file, const fs::pat
   if (traits.condition_channels)
     input.condition = torch::full({1, traits.condition_channels, size, size}, 0.1);
   if (traits.takes_kernel) input.kernel = torch::full({1, 1, 5, 5}, 1.0 / 25);
-  const auto reference = network->forward(input);
+  // A detector's logits are compared as probabilities, on the [0, 1] scale of an image.
+  const bool detector = traits.output_channels() != traits.channels;
+  const auto comparable = [detector](const torch::Tensor& output) {
+    return detector ? torch::sigmoid(output) : output;
+  };
+  const auto reference = comparable(network->forward(input));
 
   bool ok = true;
   for (const auto& device : devices()) {
@@ -105,7 +110,7 @@ bool check_restoration(const restora::model_file::ModelFile& file, const fs::pat
     for (const auto precision : {Precision::fp32, Precision::bf16}) {
       if (device.is_cpu() && precision == Precision::fp32) continue;  // the reference itself
       restora::nn::AutocastScope autocast(precision, device);
-      const auto output = network->forward(on_device).to(torch::kFloat32);
+      const auto output = comparable(network->forward(on_device).to(torch::kFloat32));
       const bool fp32 = precision == Precision::fp32;
       ok &= report(
           file.meta.name.c_str(), device, fp32 ? "fp32 against CPU fp32" : "bf16 against CPU fp32",
