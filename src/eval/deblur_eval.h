@@ -9,7 +9,8 @@
 // skipped with peers off) and our models: a model with kernel conditioning is given the true
 // kernel, a blind one only the image. The blind protocol adds Levin09's 32 real camera-shake
 // blurs, PSNR at the best shift within ±10 pixels (metrics::shifted_psnr); there a non-blind
-// model is given the data set's own kernel and Wiener is not measured.
+// model is given Levin's kernel rotated by 180° (the blurs are correlations with the .txt
+// kernels) and Wiener is not measured.
 //
 //   eval::DeblurEvalOptions options;
 //   options.data_root = "../shared/data";
