@@ -167,30 +167,31 @@ void measure_real_blur(const fs::path& root, int limit, int threads, DeblurRow& 
     ++tally.count;
     tally.ms_per_mp.push_back(ms / (gt.total() / 1e6));
   };
-  int done = 0;
   const int images = limit > 0 ? std::min(limit, 4) : 4;
-  for (int i = 1; i <= images; ++i) {
-    const auto gt_path = folder / "gt" / fmt::format("im{}.png", i);
-    if (!fs::exists(gt_path)) throw FileError(fmt::format("Levin09 image '{}' is missing", gt_path.string()));
-    const cv::Mat gt = read_ground_truth(gt_path, Color::gray);
-    for (int k = 1; k <= 8; ++k) {
-      const auto blurred_path = folder / "blurred" / fmt::format("im{}_kernel{}_img.png", i, k);
-      if (!fs::exists(blurred_path))
-        throw FileError(fmt::format("Levin09 image '{}' is missing", blurred_path.string()));
+  const auto read = [&](const fs::path& path) {
+    if (!fs::exists(path)) throw FileError(fmt::format("Levin09 image '{}' is missing", path.string()));
+    return read_ground_truth(path, Color::gray);
+  };
+  std::vector<cv::Mat> ground_truths;
+  for (int i = 1; i <= images; ++i) ground_truths.push_back(read(folder / "gt" / fmt::format("im{}.png", i)));
+  int done = 0;
+  for (int k = 1; k <= 8; ++k) {
+    // The real blurs are the .txt kernels applied as a correlation: their 180° rotation,
+    // convolved with the sharp image, matches each blurred one at 37-45 dB after the shift
+    // (the data set's PNG kernels only for kernels 4 and 8).
+    cv::Mat kernel;
+    cv::flip(read_kernel(root / "kernels" / "levin09" / fmt::format("kernel{}.txt", k)), kernel, -1);
+    // A blind model's restorer serves every kernel; a non-blind one is told each.
+    for (size_t r = 0; r < ours.size(); ++r)
+      if (!restorers[r] || ours[r].non_blind) restorers[r] = our_restorer(ours[r], kernel, 2.55, false, threads);
+    for (int i = 1; i <= images; ++i) {
+      const cv::Mat& gt = ground_truths[static_cast<size_t>(i - 1)];
       Image blurred;
-      blurred.pixels = read_ground_truth(blurred_path, Color::gray);
+      blurred.pixels = read(folder / "blurred" / fmt::format("im{}_kernel{}_img.png", i, k));
       score(input_tally, blurred.pixels, gt, 0.0);
-      // The real blurs are the .txt kernels applied as a correlation: their 180° rotation,
-      // convolved with the sharp image, matches each blurred one at 37-45 dB after the shift
-      // (the data set's PNG kernels only for kernels 4 and 8).
-      cv::Mat kernel;
-      cv::flip(read_kernel(root / "kernels" / "levin09" / fmt::format("kernel{}.txt", k)), kernel, -1);
       for (size_t r = 0; r < ours.size(); ++r) {
-        // A blind model's restorer serves every image; a non-blind one is told each kernel.
-        if (!restorers[r] || ours[r].non_blind) restorers[r] = our_restorer(ours[r], kernel, 2.55, false, threads);
-        const auto& restorer = restorers[r];
         const Stopwatch timer;
-        const auto restored = restorer->restore(blurred);
+        const auto restored = restorers[r]->restore(blurred);
         score(our_tallies[r], quantize_u8(restored.pixels), gt, timer.ms());
       }
       if (progress) progress(fmt::format("deblur Levin09 real: {}/{}", ++done, images * 8));

@@ -128,9 +128,9 @@ void check_samples(const Image& input) {
 
 // Runs `work`, turning LibTorch's failures into one line naming the model and image size.
 template <typename Work>
-auto guarded(const LoadedModel& loaded, const Image& input, Work work) {
+void guarded(const LoadedModel& loaded, const Image& input, Work work) {
   try {
-    return work();
+    work();
   } catch (const c10::Error& failure) {  // one line, not LibTorch's stack trace
     const std::string text = failure.what_without_backtrace();
     throw Error(fmt::format("model '{}' failed on a {}x{} image: {}", loaded.path.string(),
@@ -169,7 +169,6 @@ cv::Mat Restorer::detect(const Image& input) {
       const cv::Mat found = run_tiled(*loaded.network, plane, {}, 1, engine);
       logits = logits.empty() ? found : cv::max(logits, found);
     }
-    return 0;
   });
   return logits > static_cast<float>(std::log(threshold / (1 - threshold)));
 }
@@ -262,7 +261,6 @@ Image Restorer::restore(const Image& input, const cv::Mat& mask) {
       const auto restored = run_tiled(*loaded.network, extended, maps, scale, engine, options.kernel);
       outputs.push_back(restored(cv::Rect(margin, margin, plane.cols, plane.rows)).clone());
     }
-    return 0;
   });
 
   Image result;

@@ -20,8 +20,7 @@ class DetectionObjective : public RestorationObjective {
  public:
   DetectionObjective(const ExperimentConfig& experiment, const PatchSource& source,
                      const std::function<void(const std::string&)>& say)
-      : RestorationObjective(experiment, source, say), source_(source),
-        target_(experiment.task->target_map()) {
+      : RestorationObjective(experiment, source, say), target_(experiment.task->target_map()) {
     if (network_traits().output_channels() != 1)
       throw InvalidArgument(fmt::format("config '{}': a detector for '{}' has one output channel "
                                         "(set the arch's out_channels to 1)", experiment.name, target_));
@@ -45,7 +44,7 @@ class DetectionObjective : public RestorationObjective {
     EngineOptions engine;
     engine.precision = precision;
     metrics::MaskCounts counts;
-    for (const auto& item : source_.validation()) {
+    for (const auto& item : source().validation()) {
       const cv::Mat logits = run_tiled(network, item.lq, {}, 1, engine);
       const auto* truth_map = find_map(item.maps, target_);
       const cv::Mat truth = truth_map ? truth_map->full(item.lq.size()) > 0.5f
@@ -67,7 +66,6 @@ class DetectionObjective : public RestorationObjective {
   }
 
  private:
-  const PatchSource& source_;
   std::string target_;
 };
 

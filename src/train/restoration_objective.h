@@ -31,6 +31,7 @@ class RestorationObjective : public Objective {
   };
   Fidelity fidelity(const std::vector<cv::Mat>& restored) const;
   const ExperimentConfig& experiment() const { return experiment_; }
+  const PatchSource& source() const { return source_; }
   // The init_from model's name when the run fine-tunes another model of this network.
   const std::string& strength_base() const { return meta_.strength_base; }
   archs::NetworkTraits network_traits() const { return network_->traits(); }
