@@ -13,6 +13,8 @@ packages=(
   python3-numpy python3-skimage python3-opencv python3-torch
   clang libclang-rt-14-dev                  # the codec decoder's libFuzzer target
   webp libavif-bin libjxl-tools             # codec peers measured by `restora eval --task codec`
+  libcpp-httplib-dev                        # `restora serve`: the web UI's HTTP server
+  chromium                                  # the web UI's browser test (headless, DevTools pipe)
 )
 
 missing=()

@@ -39,4 +39,10 @@ class ModelMismatch : public Error {
   using Error::Error;
 };
 
+// The caller stopped the work (a progress callback threw it: cancelled, or out of time).
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace restora

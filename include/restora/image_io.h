@@ -16,6 +16,7 @@
 #include <restora/errors.h>
 #include <restora/image.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <vector>
@@ -26,6 +27,10 @@ struct ReadOptions {
   // false: samples become float, integers scaled to [0,1] by 255 or 65535. true: 8- and 16-bit
   // files keep their integer samples (CV_8U, CV_16U), for large images; float TIFF stays float.
   bool integer_samples = false;
+  // More pixels than this (width × height as the file's header declares them, checked before
+  // decoding: a server's guard against decompression bombs) -> FormatError. 0 = no limit
+  // beyond OpenCV's own.
+  std::uint64_t max_pixels = 0;
 };
 
 // Decodes PNG, JPEG, BMP, TIFF or WebP (the format is taken from the bytes,

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,13 +46,17 @@ struct RestoreOptions {
   double threshold = 0.5;
   int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
   // Bytes of tensor memory the network may use (beyond the images themselves); 0 = a quarter
-  // of physical memory. Tiles shrink when an allocation fails. Process-wide while restoring.
+  // of physical memory. Tiles shrink when an allocation fails. Each restore() call has its own
+  // budget (restorers running on other threads count apart).
   std::uint64_t max_memory = 0;
-  int threads = 0;          // compute threads; 0 = all cores
+  int threads = 0;          // compute threads of each restore() call (its thread's); 0 = all cores
   std::string device = "cpu";       // "cpu" or "cuda" (when LibTorch has CUDA)
   // "auto": bf16 on CPUs with native bf16 (AMX, AVX512-BF16) for models validated in bf16
   // (their file lists it), fp32 otherwise; "fp32" or "bf16" force one.
   std::string precision = "auto";
+  // Called on the restoring thread after each tile with the fraction of the image done (0..1];
+  // it may throw restora::Cancelled (or any error) to stop, which restore() then throws.
+  std::function<void(double fraction)> progress;
 };
 
 // A summary of the model a Restorer runs.

@@ -77,6 +77,12 @@ Facts inspect_jpeg(const Bytes& bytes) {
       return facts;
     }
     if (position + length > size) break;
+    const bool start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 &&
+                                marker != 0xC8 && marker != 0xCC;
+    if (start_of_frame && length >= 7 && facts.width == 0) {
+      facts.height = read_u16(&bytes[position + 3], false);
+      facts.width = read_u16(&bytes[position + 5], false);
+    }
     if (marker == 0xE1 && facts.orientation == 1 && length > 8 &&
         std::memcmp(&bytes[position + 2], "Exif\0\0", 6) == 0) {
       facts.orientation = exif_orientation(&bytes[position + 2], length - 2);
@@ -114,6 +120,8 @@ Facts inspect_png(const Bytes& bytes) {
     }
     const unsigned char* data = type + 4;
     if (std::memcmp(type, "IHDR", 4) == 0 && length >= 13) {
+      facts.width = read_u32(data, false);
+      facts.height = read_u32(data + 4, false);
       const unsigned char colour_type = data[9];
       facts.png_gray = colour_type == 0 || colour_type == 4;
     } else if (std::memcmp(type, "eXIf", 4) == 0) {
@@ -140,8 +148,19 @@ Facts inspect_webp(const Bytes& bytes) {
   while (position + 8 <= end) {
     const std::size_t length = read_u32(&bytes[position + 4], true);
     if (length > end - position - 8) break;
+    const unsigned char* data = &bytes[position + 8];
     if (std::memcmp(&bytes[position], "EXIF", 4) == 0) {
-      facts.orientation = exif_orientation(&bytes[position + 8], length);
+      facts.orientation = exif_orientation(data, length);
+    } else if (std::memcmp(&bytes[position], "VP8X", 4) == 0 && length >= 10) {  // the canvas
+      facts.width = 1 + (data[4] | data[5] << 8 | data[6] << 16);
+      facts.height = 1 + (data[7] | data[8] << 8 | data[9] << 16);
+    } else if (std::memcmp(&bytes[position], "VP8L", 4) == 0 && length >= 5 && !facts.width) {
+      const std::uint32_t bits = read_u32(data + 1, true);
+      facts.width = 1 + (bits & 0x3FFF);
+      facts.height = 1 + (bits >> 14 & 0x3FFF);
+    } else if (std::memcmp(&bytes[position], "VP8 ", 4) == 0 && length >= 10 && !facts.width) {
+      facts.width = read_u16(data + 6, true) & 0x3FFF;
+      facts.height = read_u16(data + 8, true) & 0x3FFF;
     }
     position += 8 + length + (length & 1);
   }
@@ -163,6 +182,8 @@ Facts inspect_bmp(const Bytes& bytes) {
   if (header_size >= 40 && size >= 34) {
     const auto width = std::int32_t(read_u32(&bytes[18], true));
     const auto height = std::int32_t(read_u32(&bytes[22], true));
+    facts.width = std::uint64_t(std::abs(std::int64_t(width)));
+    facts.height = std::uint64_t(std::abs(std::int64_t(height)));
     const std::uint32_t bits_per_pixel = read_u16(&bytes[28], true);
     const std::uint32_t compression = read_u32(&bytes[30], true);
     if (compression == 0 && width > 0) {  // BI_RGB: rows padded to 4 bytes
@@ -181,6 +202,8 @@ Facts inspect_bmp(const Bytes& bytes) {
 Facts inspect_tiff(const Bytes& bytes) {
   Facts facts;
   facts.tiff_samples_per_pixel = int(first_ifd_value(bytes.data(), bytes.size(), 277).value_or(0));
+  facts.width = first_ifd_value(bytes.data(), bytes.size(), 256).value_or(0);
+  facts.height = first_ifd_value(bytes.data(), bytes.size(), 257).value_or(0);
   return facts;
 }
 

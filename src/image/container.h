@@ -5,6 +5,7 @@
 #pragma once
 
 #include <opencv2/core.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct Facts {
   bool png_gray = false;
   // TIFF SamplesPerPixel of the first image; 0 when unknown.
   int tiff_samples_per_pixel = 0;
+  // The width and height the header declares (before any decoding); 0 when not found.
+  std::uint64_t width = 0, height = 0;
 };
 
 Facts inspect(const Bytes& bytes, Format format);

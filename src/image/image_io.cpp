@@ -259,6 +259,10 @@ Image decode_image(const Bytes& bytes, const fs::path& path, const ReadOptions& 
   }
   const container::Facts facts = container::inspect(bytes, *format);
   if (!facts.incomplete.empty()) throw FormatError(read_message(path, facts.incomplete));
+  if (options.max_pixels && facts.width * facts.height > options.max_pixels)
+    throw FormatError(read_message(
+        path, fmt::format("{}x{} is {} pixels, more than the limit of {}", facts.width,
+                          facts.height, facts.width * facts.height, options.max_pixels)));
   if (facts.tiff_samples_per_pixel == 2) {
     throw FormatError(
         read_message(path, "gray+alpha TIFF is not supported (save it as PNG or RGBA TIFF)"));

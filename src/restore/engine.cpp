@@ -66,11 +66,16 @@ cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
                   const EngineOptions& options) {
   const auto tiles = plan_tiles(lq.size(), tile, overlap, traits.size_multiple);
   const cv::Rect whole(0, 0, lq.cols, lq.rows);
-  if (tiles.size() == 1 && tiles.front().context == whole)
+  const int total = static_cast<int>(tiles.size());
+  if (tiles.size() == 1 && tiles.front().context == whole) {
     // The tile is the image: its result is the output, without a copy.
-    return to_sample_depth(run_region(network, lq, whole, maps, kernel, scale, traits, options),
-                           options.output_depth);
+    auto output = to_sample_depth(
+        run_region(network, lq, whole, maps, kernel, scale, traits, options), options.output_depth);
+    if (options.on_tile) options.on_tile(1, 1);
+    return output;
+  }
   cv::Mat output;
+  int done = 0;
   for (const auto& tile_rect : tiles) {
     cv::Mat restored =
         run_region(network, lq, tile_rect.context, maps, kernel, scale, traits, options);
@@ -83,6 +88,7 @@ cv::Mat run_tiles(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
     const cv::Rect core_in_output(tile_rect.core.x * scale, tile_rect.core.y * scale,
                                   tile_rect.core.width * scale, tile_rect.core.height * scale);
     to_sample_depth(restored(core_in_context), options.output_depth).copyTo(output(core_in_output));
+    if (options.on_tile) options.on_tile(++done, total);
   }
   return output;
 }

@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "archs/network.h"
 #include "image/condition_maps.h"
@@ -24,6 +25,9 @@ struct EngineOptions {
   // What run_tiled returns: CV_32F (unclipped) or CV_8U / CV_16U, each tile clipped and rounded
   // as write_image does, so a large output is never held in float.
   int output_depth = CV_32F;
+  // Called after each tile with the tiles done and their count (a run again with smaller tiles
+  // after an allocation failure starts over). It may throw (restora::Cancelled) to stop.
+  std::function<void(int done, int total)> on_tile;
 };
 
 // A quarter of the machine's physical memory (1 GiB when unknown).

@@ -10,6 +10,7 @@
 
 #include "nn/precision.h"
 #include "restore/engine.h"
+#include "restore/model_cache.h"
 #include "restore/model_loader.h"
 #include "restore/runtime.h"
 #include "tasks/task.h"
@@ -24,26 +25,47 @@ struct Restorer::State {
   tasks::Task task = nullptr;
   RestoreOptions options;
   EngineOptions engine;
-  std::map<std::string, LoadedModel> models;  // by resolved path
+  std::map<std::string, std::shared_ptr<const LoadedModel>> models;  // by resolved path
 
-  LoadedModel& model(int channels) {
+  const LoadedModel& model(int channels) {
     auto name = options.model;
     if (name.empty() && !options.kernel.empty()) name = task->non_blind_model();
     if (name.empty()) name = task->default_model(channels, options.scale ? options.scale : 1);
     const auto path = resolve_model(name).string();
     auto found = models.find(path);
-    if (found != models.end()) return found->second;
-    auto loaded = load_model(path, options.strength);
-    if (loaded.meta.task != task->id())
+    if (found != models.end()) return *found->second;
+    const ModelKey key{path, options.strength, engine.device.str(), options.precision};
+    auto loaded = shared_model(key, [&](LoadedModel& fresh) {
+      if (fresh.meta.task != task->id()) return;  // refused below, whoever asks
+      fresh.network->to(engine.device);
+      nn::to_layout(*fresh.network, nn::preferred_layout(precision_for(fresh), engine.device));
+    });
+    if (loaded->meta.task != task->id())
       throw ModelMismatch(
-          fmt::format("model '{}' is for task '{}', not '{}'", path, loaded.meta.task, task->id()));
-    loaded.network->to(engine.device);
-    nn::to_layout(*loaded.network, nn::preferred_layout(precision_for(loaded), engine.device));
-    return models.emplace(path, std::move(loaded)).first->second;
+          fmt::format("model '{}' is for task '{}', not '{}'", path, loaded->meta.task, task->id()));
+    return *models.emplace(path, std::move(loaded)).first->second;
   }
 
   nn::Precision precision_for(const LoadedModel& loaded) const {
     return nn::choose_precision(options.precision, loaded.meta.precision, engine.device);
+  }
+
+  // The engine settings of one call, on the calling thread (its compute threads set).
+  EngineOptions engine_for(const LoadedModel& loaded, int output_depth) const {
+    set_compute_threads(options.threads);
+    auto call = engine;
+    call.precision = precision_for(loaded);
+    call.output_depth = output_depth;
+    if (call.overlap < 0) call.overlap = loaded.meta.tile_overlap;
+    return call;
+  }
+
+  // Reports plane `plane` of `planes` (a colour image through a gray model) as its share.
+  void follow(EngineOptions& call, int plane, int planes) const {
+    if (!options.progress) return;
+    call.on_tile = [this, plane, planes](int done, int total) {
+      options.progress((plane + static_cast<double>(done) / total) / planes);
+    };
   }
 };
 
@@ -56,7 +78,8 @@ Restorer::Restorer(const std::string& task, RestoreOptions options)
   if (options.tile < 0) throw InvalidArgument(fmt::format("tile {} must be >= 0", options.tile));
   state_->engine.device = parse_device(options.device);
   nn::choose_precision(options.precision, {}, state_->engine.device);  // rejects unknown names now
-  set_compute_threads(options.threads);
+  if (options.threads < 0)
+    throw InvalidArgument(fmt::format("threads {} must be >= 0", options.threads));
   if (options.strength > 1.0)
     throw InvalidArgument(fmt::format("strength {} is not in [0, 1]", options.strength));
   const bool upscaler = state_->task->degradation().changes_size();
@@ -152,20 +175,20 @@ cv::Mat missing_pixels(const cv::Mat& mask) {
 
 cv::Mat Restorer::detect(const Image& input) {
   check_samples(input);
-  auto& loaded = state_->model(input.channels());
+  const auto& loaded = state_->model(input.channels());
   if (state_->task->target_map().empty())
     throw InvalidArgument(fmt::format("model '{}' restores images; it does not detect", loaded.meta.name));
   const double threshold = state_->options.threshold;
   if (!(threshold > 0 && threshold < 1))
     throw InvalidArgument(fmt::format("threshold {} is not in (0, 1)", threshold));
-  auto engine = state_->engine;
-  engine.precision = state_->precision_for(loaded);
-  engine.output_depth = CV_32F;
-  if (engine.overlap < 0) engine.overlap = loaded.meta.tile_overlap;
+  auto engine = state_->engine_for(loaded, CV_32F);
   // Logits; a colour image through a gray detector: the most certain of its channels.
   cv::Mat logits;
   guarded(loaded, input, [&] {
-    for (const auto& plane : to_model_inputs(input.pixels, loaded.meta.in_channels)) {
+    const auto planes = to_model_inputs(input.pixels, loaded.meta.in_channels);
+    for (size_t index = 0; index < planes.size(); ++index) {
+      const auto& plane = planes[index];
+      state_->follow(engine, static_cast<int>(index), static_cast<int>(planes.size()));
       const cv::Mat found = run_tiled(*loaded.network, plane, {}, 1, engine);
       logits = logits.empty() ? found : cv::max(logits, found);
     }
@@ -175,7 +198,7 @@ cv::Mat Restorer::detect(const Image& input) {
 
 Image Restorer::restore(const Image& input, const cv::Mat& mask) {
   check_samples(input);
-  auto& loaded = state_->model(input.channels());
+  const auto& loaded = state_->model(input.channels());
   const auto& meta = loaded.meta;
   const auto& options = state_->options;
   if (!state_->task->target_map().empty())
@@ -238,10 +261,7 @@ Image Restorer::restore(const Image& input, const cv::Mat& mask) {
       maps.push_back(*map);
     }
   }
-  auto engine = state_->engine;
-  engine.precision = state_->precision_for(loaded);
-  engine.output_depth = input.pixels.depth();
-  if (engine.overlap < 0) engine.overlap = meta.tile_overlap;
+  auto engine = state_->engine_for(loaded, input.pixels.depth());
 
   // A photo's blur does not wrap around: extend it by reflection so that the Fourier-domain
   // steps see its borders continue, and crop afterwards.
@@ -251,7 +271,10 @@ Image Restorer::restore(const Image& input, const cv::Mat& mask) {
                          : 0;
   std::vector<cv::Mat> outputs;
   guarded(loaded, input, [&] {
-    for (const auto& plane : to_model_inputs(input.pixels, meta.in_channels)) {
+    const auto planes = to_model_inputs(input.pixels, meta.in_channels);
+    for (size_t index = 0; index < planes.size(); ++index) {
+      const auto& plane = planes[index];
+      state_->follow(engine, static_cast<int>(index), static_cast<int>(planes.size()));
       if (!margin) {
         outputs.push_back(run_tiled(*loaded.network, plane, maps, scale, engine, options.kernel));
         continue;

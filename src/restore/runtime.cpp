@@ -29,6 +29,9 @@ int available_cores() {
 
 void set_compute_threads(int threads) {
   if (threads < 0) throw InvalidArgument(fmt::format("threads {} must be >= 0", threads));
+  // OpenMP keeps the count per thread, but LibTorch's first parallel call on a thread resets it
+  // to the count last set on any thread: that happens first, so this thread keeps its own.
+  torch::get_num_threads();
   torch::set_num_threads(threads > 0 ? threads : available_cores());
 }
 

@@ -21,16 +21,78 @@ namespace {
 std::atomic<std::size_t> in_use{0}, peak{0}, limit{0};
 c10::Allocator* base = nullptr;  // LibTorch's default CPU allocator
 
-// Each block carries its size in a header in front of the data. The header keeps the default
-// allocator's 64-byte alignment, and the data pointer doubles as the context, as LibTorch's raw
-// allocation interface requires.
+void raise_peak(std::atomic<std::size_t>& high, std::size_t now) {
+  std::size_t seen = high.load();
+  while (now > seen && !high.compare_exchange_weak(seen, now)) {
+  }
+}
+
+// The bytes allocated on one thread while a CapScope is open there (and those of the scopes
+// nested inside it). A block remembers its account, so it is released from that account on
+// whichever thread frees it; blocks and scopes hold references, the last one deletes it.
+struct Account {
+  std::atomic<std::size_t> in_use{0}, peak{0};
+  std::size_t cap = 0;
+  Account* parent = nullptr;  // the enclosing scope's account on the same thread
+  std::atomic<int> references{1};
+};
+
+thread_local Account* current = nullptr;
+
+void unreference(Account* account) {
+  while (account && --account->references == 0) {
+    Account* parent = account->parent;
+    delete account;
+    account = parent;
+  }
+}
+
+void uncharge(Account* account, std::size_t bytes) {
+  in_use -= bytes;
+  for (; account; account = account->parent) account->in_use -= bytes;
+}
+
+// Each block carries its size and account in a header in front of the data. The header keeps
+// the default allocator's 64-byte alignment, and the data pointer doubles as the context, as
+// LibTorch's raw allocation interface requires.
 constexpr std::size_t header = 64;
+struct BlockHeader {
+  std::size_t bytes;
+  Account* account;
+};
 
 void release(void* data) {
   if (!data) return;
   auto* block = static_cast<char*>(data) - header;
-  in_use -= *reinterpret_cast<std::size_t*>(block);
+  const auto* head = reinterpret_cast<BlockHeader*>(block);
+  uncharge(head->account, head->bytes);
+  unreference(head->account);
   base->raw_deleter()(block);
+}
+
+[[noreturn]] void refuse(std::size_t bytes, std::size_t cap) {
+  TORCH_CHECK(false, "can't allocate memory: ", bytes, " more bytes would exceed the ", cap,
+              "-byte tensor memory budget (raise --max-memory)");
+}
+
+// Charges the process and every open scope of this thread, or none of them.
+void charge(Account* account, std::size_t bytes) {
+  const std::size_t now = in_use.fetch_add(bytes) + bytes;
+  const std::size_t cap = limit.load();
+  if (cap != 0 && now > cap) {
+    in_use -= bytes;
+    refuse(bytes, cap);
+  }
+  raise_peak(peak, now);
+  for (Account* scope = account; scope; scope = scope->parent) {
+    const std::size_t used = scope->in_use.fetch_add(bytes) + bytes;
+    if (scope->cap != 0 && used > scope->cap) {
+      for (Account* undo = account; undo != scope->parent; undo = undo->parent) undo->in_use -= bytes;
+      in_use -= bytes;
+      refuse(bytes, scope->cap);
+    }
+    raise_peak(scope->peak, used);
+  }
 }
 
 // LibTorch 1.x declares allocate() const, 2.x not, and 2.x adds copy_data(): both allocate()s
@@ -39,24 +101,17 @@ class CountingAllocator final : public c10::Allocator {
  public:
   c10::DataPtr allocate(std::size_t bytes) { return std::as_const(*this).allocate(bytes); }
   c10::DataPtr allocate(std::size_t bytes) const {
-    const std::size_t now = in_use.fetch_add(bytes) + bytes;
-    const std::size_t cap = limit.load();
-    if (cap != 0 && now > cap) {
-      in_use -= bytes;
-      TORCH_CHECK(false, "can't allocate memory: ", bytes, " more bytes would exceed the ", cap,
-                  "-byte tensor memory budget (raise --max-memory)");
-    }
-    std::size_t seen = peak.load();
-    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-    }
+    Account* account = current;
+    charge(account, bytes);
     void* block = nullptr;
     try {
       block = base->raw_allocate(bytes + header);
     } catch (...) {
-      in_use -= bytes;
+      uncharge(account, bytes);
       throw;
     }
-    *static_cast<std::size_t*>(block) = bytes;
+    if (account) ++account->references;
+    *static_cast<BlockHeader*>(block) = {bytes, account};
     void* data = static_cast<char*>(block) + header;
     return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
   }
@@ -78,18 +133,31 @@ void install() {
   });
 }
 
-std::size_t bytes_in_use() { return in_use.load(); }
-std::size_t peak_bytes() { return peak.load(); }
-void reset_peak() { peak = in_use.load(); }
+std::size_t bytes_in_use() { return current ? current->in_use.load() : in_use.load(); }
+std::size_t peak_bytes() { return current ? current->peak.load() : peak.load(); }
+void reset_peak() {
+  if (current)
+    current->peak = current->in_use.load();
+  else
+    peak = in_use.load();
+}
 void set_cap(std::size_t bytes) { limit = bytes; }
-std::size_t cap() { return limit.load(); }
+std::size_t cap() { return current ? current->cap : limit.load(); }
 
-CapScope::CapScope(std::size_t bytes) : previous_(cap()) {
+CapScope::CapScope(std::size_t bytes) {
   install();
-  set_cap(bytes);
+  auto* account = new Account;
+  account->cap = bytes;
+  account->parent = current;
+  if (current) ++current->references;
+  current = account;
 }
 
-CapScope::~CapScope() { set_cap(previous_); }
+CapScope::~CapScope() {
+  Account* account = current;
+  current = account->parent;
+  unreference(account);
+}
 
 bool is_out_of_memory(const std::string& message) {
   return message.find("can't allocate memory") != std::string::npos ||

@@ -18,26 +18,29 @@ namespace restora::tensor_memory {
 // Installs the counting allocator as LibTorch's CPU allocator (idempotent, thread-safe).
 void install();
 
+// Bytes of the innermost CapScope open on the calling thread (what that thread allocated
+// since it opened, and still holds), or of the whole process when none is open.
 std::size_t bytes_in_use();
 std::size_t peak_bytes();  // largest bytes_in_use() since the last reset_peak()
 void reset_peak();
 
-// 0 = no cap. With a cap, an allocation that would bring bytes_in_use() above it throws
-// c10::Error ("... can't allocate memory ..."), as LibTorch's own allocator does when the
-// machine is out of memory. Process-wide.
+// The process-wide cap; 0 = none. An allocation that would bring the process's bytes above it
+// throws c10::Error ("... can't allocate memory ..."), as LibTorch's own allocator does when
+// the machine is out of memory.
 void set_cap(std::size_t bytes);
+// The innermost open scope's cap on this thread, else the process-wide one.
 std::size_t cap();
 
-// Installs the allocator and sets the cap while alive, then restores the previous cap.
+// A per-thread budget: while alive, the tensors this thread allocates are counted apart (and
+// in every enclosing scope, and in the process), and an allocation past `bytes` (0 = no cap)
+// fails as above. Concurrent jobs on their own threads thus each get their own budget and
+// their own peak. Installs the allocator.
 class CapScope {
  public:
   explicit CapScope(std::size_t bytes);
   ~CapScope();
   CapScope(const CapScope&) = delete;
   CapScope& operator=(const CapScope&) = delete;
-
- private:
-  std::size_t previous_;
 };
 
 // Whether an exception message is an allocation failure (ours or LibTorch's).

@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "fileio/file_io.h"
+#include "image/decode.h"
 #include "image/image_test_support.h"
 #include "image/png_writer.h"
 #include "restora/image_io.h"
@@ -80,6 +81,30 @@ TEST(ImageReadErrors, TruncatedFilesAreFormatErrors) {
       EXPECT_TRUE(contains(message, path.string())) << message;
     }
   }
+}
+
+TEST(ImageReadErrors, TooManyPixelsAreRefusedFromTheHeaderBeforeDecoding) {
+  // Every format's header gives 40×24 = 960 pixels: refused under a limit of 959, read at 960.
+  for (const char* extension : {".png", ".jpg", ".bmp", ".tif", ".webp"}) {
+    SCOPED_TRACE(extension);
+    const Bytes bytes = encoded(extension);
+    ReadOptions limited;
+    limited.max_pixels = 959;
+    const auto message = error_message<FormatError>([&] { decode_image(bytes, "big.img", limited); });
+    EXPECT_TRUE(contains(message, "'big.img'")) << message;
+    EXPECT_TRUE(contains(message, "40x24 is 960 pixels, more than the limit of 959")) << message;
+    limited.max_pixels = 960;
+    EXPECT_EQ(decode_image(bytes, "big.img", limited).pixels.size(), cv::Size(40, 24));
+  }
+  // A PNG whose header claims 20000×20000 is refused without allocating its 1.2 GB.
+  Bytes bomb = encoded(".png");
+  const unsigned char side[4] = {0x00, 0x00, 0x4E, 0x20};  // 20000, big-endian
+  std::copy(side, side + 4, bomb.begin() + 16);
+  std::copy(side, side + 4, bomb.begin() + 20);
+  ReadOptions limited;
+  limited.max_pixels = 100'000'000;
+  EXPECT_TRUE(contains(error_message<FormatError>([&] { decode_image(bomb, "bomb.png", limited); }),
+                       "20000x20000 is 400000000 pixels"));
 }
 
 TEST(ImageReadErrors, JpegWithoutEndMarkerIsRejected) {

@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <atomic>
 #include <functional>
+#include <thread>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -124,6 +127,60 @@ class RestorerTest : public ::testing::Test {
   }
   std::filesystem::path dir_;
 };
+
+TEST_F(RestorerTest, ReportsProgressPerTileAndStopsWhenTheCallbackThrows) {
+  const auto path = testing::write_tiny_model(dir_ / "sr.safetensors",
+                                              testing::tiny_meta("super_resolution", 3));
+  RestoreOptions options;
+  options.model = path.string();
+  options.scale = 2;
+  options.tile = 16;
+  std::vector<double> seen;
+  options.progress = [&](double fraction) { seen.push_back(fraction); };
+  Restorer restorer("super_resolution", options);
+  Image image;
+  image.pixels = random_image(40, 40, 3, 2);
+  restorer.restore(image);
+  ASSERT_EQ(seen.size(), 9u);  // 3×3 tiles of 16 pixels
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+
+  int calls = 0;
+  options.progress = [&](double) {
+    if (++calls == 2) throw Cancelled("stop");
+  };
+  Restorer stopped("super_resolution", options);
+  EXPECT_THROW(stopped.restore(image), Cancelled);
+  EXPECT_EQ(calls, 2);  // no tile ran after the refusal
+}
+
+TEST_F(RestorerTest, EachCallingThreadKeepsItsOwnThreadCount) {
+  const auto path = testing::write_tiny_model(dir_ / "d.safetensors", testing::tiny_meta("denoise", 3));
+  Image image;
+  image.pixels = random_image(24, 24, 3, 3);
+  std::atomic<int> step{0};
+  int first_count = 0;
+  auto restore_with = [&](int threads) {
+    RestoreOptions options;
+    options.model = path.string();
+    options.threads = threads;
+    Restorer("denoise", options).restore(image);
+  };
+  std::thread first([&] {
+    restore_with(1);
+    step = 1;
+    while (step < 2) std::this_thread::yield();
+    first_count = torch::get_num_threads();  // after the other thread chose 2
+  });
+  std::thread second([&] {
+    while (step < 1) std::this_thread::yield();
+    restore_with(2);
+    step = 2;
+  });
+  first.join();
+  second.join();
+  EXPECT_EQ(first_count, 1);
+}
 
 TEST_F(RestorerTest, SaveLoadGivesIdenticalOutput) {
   const auto meta = testing::tiny_meta("denoise", 3);

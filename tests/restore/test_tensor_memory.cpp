@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <opencv2/core.hpp>
+#include <thread>
 
 #include "archs/network.h"
 #include "restora/errors.h"
@@ -43,6 +45,57 @@ TEST(TensorMemory, CountsTensorsAndEnforcesTheCap) {
     EXPECT_TRUE(tensor_memory::is_out_of_memory(error.what_without_backtrace()));
   }
   tensor_memory::set_cap(0);
+  EXPECT_EQ(tensor_memory::bytes_in_use(), before);
+}
+
+TEST(TensorMemory, EachThreadsScopeCountsAndCapsItsOwnTensors) {
+  tensor_memory::install();
+  // Two threads, each in its own scope: each sees only its own 4 MiB, and a 6 MiB cap on one
+  // refuses its second tensor while the other thread's are not counted against it.
+  std::atomic<int> ready{0};
+  std::atomic<bool> refused{false};
+  std::size_t seen[2] = {0, 0};
+  auto work = [&](int index) {
+    tensor_memory::CapScope scope(6 * MiB);
+    const auto tensor = torch::empty({1 << 20});  // 4 MiB
+    ++ready;
+    while (ready < 2) std::this_thread::yield();  // both hold theirs now
+    seen[index] = tensor_memory::bytes_in_use();
+    if (index == 0) {
+      try {
+        torch::empty({1 << 20});
+      } catch (const c10::Error& error) {
+        refused = tensor_memory::is_out_of_memory(error.what_without_backtrace());
+      }
+    }
+    ready += 1;
+    while (ready < 4) std::this_thread::yield();  // keep the tensor until both have looked
+  };
+  std::thread first(work, 0), second(work, 1);
+  first.join();
+  second.join();
+  EXPECT_EQ(seen[0], 4 * MiB);
+  EXPECT_EQ(seen[1], 4 * MiB);
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(tensor_memory::cap(), 0u);
+}
+
+TEST(TensorMemory, ATensorFreedAfterItsScopeIsStillReleased) {
+  tensor_memory::install();
+  const auto before = tensor_memory::bytes_in_use();
+  torch::Tensor kept;
+  {
+    tensor_memory::CapScope scope(0);  // counted, not capped
+    kept = torch::empty({1 << 18});
+    EXPECT_EQ(tensor_memory::bytes_in_use(), 1 * MiB);
+    {
+      tensor_memory::CapScope inner(0);
+      const auto more = torch::empty({1 << 18});
+      EXPECT_EQ(tensor_memory::bytes_in_use(), 1 * MiB);  // the inner scope's own
+    }
+  }
+  EXPECT_EQ(tensor_memory::bytes_in_use(), before + 1 * MiB);
+  kept = torch::Tensor();
   EXPECT_EQ(tensor_memory::bytes_in_use(), before);
 }
 

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
       cli::add_degrade_command(app, global),
       cli::add_train_command(app, global),    cli::add_eval_command(app, global),
       cli::add_model_commands(app, global),   cli::add_codec_commands(app, global),
-      cli::add_compare_command(app, global),  cli::add_import_command(app, global)};
+      cli::add_compare_command(app, global),  cli::add_import_command(app, global),
+      cli::add_serve_command(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
