@@ -21,6 +21,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 #include "restore/tensor_memory.h"
 #include "server/http_server.h"

@@ -31,6 +31,9 @@ struct NetworkTraits {
   int receptive_radius = 0;    // input pixels on each side that influence an output pixel
   int condition_channels = 0;  // K, the condition maps it takes
   bool takes_kernel = false;   // needs NetworkInput::kernel
+  // Some layer pools over its whole input (channel attention): a tile's output depends on the
+  // tile, so the engine runs the image whole when the memory budget holds it.
+  bool image_statistics = false;
   int output_channels() const { return out_channels ? out_channels : channels; }
 };
 

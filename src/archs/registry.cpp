@@ -11,6 +11,7 @@
 #include "archs/ffdnet.h"
 #include "archs/network.h"
 #include "archs/resunet.h"
+#include "archs/rcan.h"
 #include "archs/rrdb.h"
 #include "archs/srvgg.h"
 #include "archs/unrolled.h"
@@ -28,6 +29,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"edsr", make_edsr},        // super-resolution: residual blocks + pixel shuffle
       {"ffdnet", make_ffdnet},    // imported KAIR FFDNet: unshuffled input + noise map
       {"resunet", make_resunet},  // denoising / JPEG: residual U-Net
+      {"rcan", make_rcan},        // imported BasicSR RCAN: residual groups of channel attention
       {"rrdb", make_rrdb},        // imported ESRGAN / Real-ESRGAN / BSRGAN: RRDBNet
       {"srvgg", make_srvgg},      // imported Real-ESRGAN compact: SRVGGNetCompact
       {"unrolled", make_unrolled},  // non-blind deblurring: FFT data step + U-Net prior

@@ -227,6 +227,56 @@ Outcome detect_basicsr_edsr(const NamedTensors& given) {
   return {c, result};
 }
 
+// ---- RCAN in BasicSR's layout: EDSR's frame (conv_first, conv_after_body, upsample.N,
+// conv_last) around body.G.residual_group.B.rcab.{0,2} (3×3 convs) and rcab.3.attention.{1,3}
+// (the channel attention's 1×1 squeeze and excitation), each group closed by body.G.conv.
+Outcome detect_rcan(const NamedTensors& given) {
+  Layout layout("RCAN (BasicSR)", given);
+  int groups = 0, blocks = 0, steps = 0;
+  while (given.count(fmt::format("body.{}.conv.weight", groups)) != 0) ++groups;
+  while (given.count(fmt::format("body.0.residual_group.{}.rcab.0.weight", blocks)) != 0) ++blocks;
+  while (given.count(fmt::format("upsample.{}.weight", 2 * steps)) != 0) ++steps;
+  const int64_t features = dim(given, "conv_first.weight", 0), in = dim(given, "conv_first.weight", 1);
+  const int64_t squeezed = dim(given, "body.0.residual_group.0.rcab.3.attention.1.weight", 0);
+  if (groups == 0 || blocks == 0 || steps == 0 || features <= 0 || squeezed <= 0) {
+    layout.problem("no residual groups (body.N.conv.weight), channel-attention blocks "
+                   "(body.0.residual_group.N.rcab.*) or upsampling convs (upsample.0.weight)");
+    return failed(layout);
+  }
+  const bool three = dim(given, "upsample.0.weight", 0) == 9 * features;
+  const int scale = three ? 3 : 1 << steps;
+  if (three && steps != 1) layout.problem("a ×3 upsampling conv among ×2 steps");
+  if (in != 3) layout.problem(fmt::format("conv_first takes {} channels; BasicSR's RCAN is RGB", in));
+  const auto conv = [&](const std::string& name, int64_t out, int64_t from, int64_t side) {
+    layout.expect(name + ".weight", {out, from, side, side});
+    layout.expect(name + ".bias", {out});
+  };
+  conv("conv_first", features, in, 3);
+  for (int g = 0; g < groups; ++g) {
+    for (int b = 0; b < blocks; ++b) {
+      const auto block = fmt::format("body.{}.residual_group.{}.rcab.", g, b);
+      conv(block + "0", features, features, 3);
+      conv(block + "2", features, features, 3);
+      conv(block + "3.attention.1", squeezed, features, 1);
+      conv(block + "3.attention.3", features, squeezed, 1);
+    }
+    conv(fmt::format("body.{}.conv", g), features, features, 3);
+  }
+  conv("conv_after_body", features, features, 3);
+  for (int s = 0; s < steps; ++s) conv(fmt::format("upsample.{}", 2 * s), (three ? 9 : 4) * features, features, 3);
+  conv("conv_last", in, features, 3);
+  const Mismatch& result = layout.finish();
+  if (!result.problems.empty()) return {std::nullopt, result};
+  Conversion c;
+  c.family = "RCAN (BasicSR)";
+  c.arch = "rcan";
+  c.arch_config = {{"channels", in},       {"num_features", features}, {"num_groups", groups},
+                   {"num_blocks", blocks}, {"num_squeezed", squeezed}, {"scale", scale}};
+  c.task = "super_resolution";
+  c.tensors = given;
+  return {c, result};
+}
+
 // ---- RRDBNet under its three key layouts, renamed to BasicSR's first.
 NamedTensors rrdb_basicsr_names(const NamedTensors& given, std::string& layout) {
   NamedTensors out;
@@ -335,12 +385,13 @@ Outcome detect_rrdb(const NamedTensors& source) {
 }
 
 using Detector = Outcome (*)(const NamedTensors&);
-constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_basicsr_edsr, detect_rrdb};
+constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_basicsr_edsr, detect_rcan,
+                                  detect_rrdb};
 
 }  // namespace
 
 std::vector<std::string> known_families() {
-  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "EDSR (BasicSR)", "RRDBNet"};
+  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "EDSR (BasicSR)", "RCAN (BasicSR)", "RRDBNet"};
 }
 
 Detection detect_family(const NamedTensors& tensors) {

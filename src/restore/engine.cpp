@@ -169,9 +169,13 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
   const auto budget = budget_of(options);
   tensor_memory::CapScope cap(budget);
   int tile = options.tile;
+  // Images up to whole_image_side run whole; so do the images of a network that pools over its
+  // input (its tiles would each see their own statistics) unless the budget refuses them.
+  const int longest = std::max(lq.rows, lq.cols);
   if (tile == 0)
-    tile = std::max(lq.rows, lq.cols) <= whole_image_side ? whole_image_side
-                                                           : choose_tile(network, scale, options);
+    tile = longest <= whole_image_side ? whole_image_side
+           : traits.image_statistics   ? static_cast<int>(round_up(longest, traits.size_multiple))
+                                       : choose_tile(network, scale, options);
 
   torch::InferenceMode inference;
   const int smallest = traits.size_multiple;

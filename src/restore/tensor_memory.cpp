@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include "restora/errors.h"
@@ -38,6 +39,25 @@ struct Account {
 };
 
 thread_local Account* current = nullptr;
+
+// Threads without a scope of their own (LibTorch's OpenMP workers inside a parallel region of a
+// scoped thread) charge the one outermost scope open in the process, when there is exactly one:
+// what a lone job allocates on its workers counts towards its budget. With several jobs at once
+// those allocations are the process's only.
+std::mutex scopes_guard;
+std::set<Account*> outermost;
+Account* sole = nullptr;
+
+// The account an allocation on this thread is charged to, referenced; nullptr for none.
+Account* acquire() {
+  if (current) {
+    ++current->references;
+    return current;
+  }
+  std::lock_guard<std::mutex> lock(scopes_guard);
+  if (sole) ++sole->references;
+  return sole;
+}
 
 void unreference(Account* account) {
   while (account && --account->references == 0) {
@@ -75,24 +95,25 @@ void release(void* data) {
               "-byte tensor memory budget (raise --max-memory)");
 }
 
-// Charges the process and every open scope of this thread, or none of them.
+// Charges every scope of the account's chain and the process, or none of them; peaks rise
+// only with an allocation that is made.
 void charge(Account* account, std::size_t bytes) {
-  const std::size_t now = in_use.fetch_add(bytes) + bytes;
-  const std::size_t cap = limit.load();
-  if (cap != 0 && now > cap) {
-    in_use -= bytes;
-    refuse(bytes, cap);
-  }
-  raise_peak(peak, now);
   for (Account* scope = account; scope; scope = scope->parent) {
     const std::size_t used = scope->in_use.fetch_add(bytes) + bytes;
     if (scope->cap != 0 && used > scope->cap) {
       for (Account* undo = account; undo != scope->parent; undo = undo->parent) undo->in_use -= bytes;
-      in_use -= bytes;
       refuse(bytes, scope->cap);
     }
-    raise_peak(scope->peak, used);
   }
+  const std::size_t now = in_use.fetch_add(bytes) + bytes;
+  const std::size_t cap = limit.load();
+  if (cap != 0 && now > cap) {
+    uncharge(account, bytes);
+    refuse(bytes, cap);
+  }
+  raise_peak(peak, now);
+  for (Account* scope = account; scope; scope = scope->parent)
+    raise_peak(scope->peak, scope->in_use.load());
 }
 
 // LibTorch 1.x declares allocate() const, 2.x not, and 2.x adds copy_data(): both allocate()s
@@ -101,16 +122,20 @@ class CountingAllocator final : public c10::Allocator {
  public:
   c10::DataPtr allocate(std::size_t bytes) { return std::as_const(*this).allocate(bytes); }
   c10::DataPtr allocate(std::size_t bytes) const {
-    Account* account = current;
-    charge(account, bytes);
+    Account* account = acquire();
     void* block = nullptr;
     try {
-      block = base->raw_allocate(bytes + header);
+      charge(account, bytes);
+      try {
+        block = base->raw_allocate(bytes + header);
+      } catch (...) {
+        uncharge(account, bytes);
+        throw;
+      }
     } catch (...) {
-      uncharge(account, bytes);
+      unreference(account);
       throw;
     }
-    if (account) ++account->references;
     *static_cast<BlockHeader*>(block) = {bytes, account};
     void* data = static_cast<char*>(block) + header;
     return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
@@ -149,13 +174,24 @@ CapScope::CapScope(std::size_t bytes) {
   auto* account = new Account;
   account->cap = bytes;
   account->parent = current;
-  if (current) ++current->references;
+  if (current) {
+    ++current->references;
+  } else {
+    std::lock_guard<std::mutex> lock(scopes_guard);
+    outermost.insert(account);
+    sole = outermost.size() == 1 ? account : nullptr;
+  }
   current = account;
 }
 
 CapScope::~CapScope() {
   Account* account = current;
   current = account->parent;
+  if (!account->parent) {
+    std::lock_guard<std::mutex> lock(scopes_guard);
+    outermost.erase(account);
+    sole = outermost.size() == 1 ? *outermost.begin() : nullptr;
+  }
   unreference(account);
 }
 

@@ -34,7 +34,9 @@ std::size_t cap();
 // A per-thread budget: while alive, the tensors this thread allocates are counted apart (and
 // in every enclosing scope, and in the process), and an allocation past `bytes` (0 = no cap)
 // fails as above. Concurrent jobs on their own threads thus each get their own budget and
-// their own peak. Installs the allocator.
+// their own peak. Threads without a scope (LibTorch's OpenMP workers) charge the one scope
+// open in the process when there is only one; with several, their tensors count for the
+// process alone. Installs the allocator.
 class CapScope {
  public:
   explicit CapScope(std::size_t bytes);

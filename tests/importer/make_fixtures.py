@@ -5,7 +5,7 @@
 
 For each published layout `restora import` recognises: the network written here in PyTorch as its
 project defines it (KAIR's DnCNN/FDnCNN with and without batch norm and FFDNet, cszn's DnCNN, Real-ESRGAN's
-SRVGGNetCompact, BasicSR's EDSR and RRDBNet), small and with random weights, saved the way that project
+SRVGGNetCompact, BasicSR's EDSR, RCAN and RRDBNet), small and with random weights, saved the way that project
 saves it (plain state dict, {'params_ema': ...}, the legacy container, the older key names of
 ESRGAN and BSRGAN), and NAME.expected.safetensors holding an input and the network's output
 (plus the noise-level map for FDnCNN and FFDNet), written with numpy.
@@ -266,6 +266,62 @@ def esrgan_old_names(state):
     return renamed
 
 
+# ---- BasicSR basicsr/archs/rcan_arch.py (ChannelAttention, RCAB, ResidualGroup, RCAN)
+class ChannelAttention(nn.Module):
+    def __init__(self, num_feat, squeeze_factor):
+        super().__init__()
+        self.attention = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Conv2d(num_feat, num_feat // squeeze_factor, 1, padding=0),
+            nn.ReLU(inplace=True), nn.Conv2d(num_feat // squeeze_factor, num_feat, 1, padding=0), nn.Sigmoid())
+
+    def forward(self, x):
+        return x * self.attention(x)
+
+
+class RCAB(nn.Module):
+    def __init__(self, num_feat, squeeze_factor, res_scale):
+        super().__init__()
+        self.res_scale = res_scale
+        self.rcab = nn.Sequential(
+            nn.Conv2d(num_feat, num_feat, 3, 1, 1), nn.ReLU(True), nn.Conv2d(num_feat, num_feat, 3, 1, 1),
+            ChannelAttention(num_feat, squeeze_factor))
+
+    def forward(self, x):
+        return self.rcab(x) * self.res_scale + x
+
+
+class ResidualGroup(nn.Module):
+    def __init__(self, num_feat, num_block, squeeze_factor, res_scale):
+        super().__init__()
+        self.residual_group = nn.Sequential(*[RCAB(num_feat, squeeze_factor, res_scale) for _ in range(num_block)])
+        self.conv = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+
+    def forward(self, x):
+        return self.conv(self.residual_group(x)) + x
+
+
+class RCAN(nn.Module):
+    def __init__(self, num_in_ch, num_out_ch, num_feat=64, num_group=10, num_block=16, squeeze_factor=16,
+                 upscale=4, res_scale=1, img_range=255., rgb_mean=(0.4488, 0.4371, 0.4040)):
+        super().__init__()
+        self.img_range = img_range
+        self.mean = torch.Tensor(rgb_mean).view(1, 3, 1, 1)
+        self.conv_first = nn.Conv2d(num_in_ch, num_feat, 3, 1, 1)
+        self.body = nn.Sequential(*[ResidualGroup(num_feat, num_block, squeeze_factor, res_scale)
+                                    for _ in range(num_group)])
+        self.conv_after_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.upsample = Upsample(upscale, num_feat)
+        self.conv_last = nn.Conv2d(num_feat, num_out_ch, 3, 1, 1)
+
+    def forward(self, x):
+        x = (x - self.mean) * self.img_range
+        x = self.conv_first(x)
+        res = self.conv_after_body(self.body(x))
+        res += x
+        x = self.conv_last(self.upsample(res))
+        return x / self.img_range + self.mean
+
+
 def case(name, net, x, save, sigma=None):
     randomise(net)
     with torch.no_grad():
@@ -302,3 +358,5 @@ case("rrdb_bsrgan_x2", RRDBNet(3, 3, 2, 8, 1, 4, up_steps=1), color, lambda sd, 
 case("edsr_basicsr_x4", EDSR(3, 3, 8, 2, 4), color, basicsr)
 case("edsr_basicsr_x3", EDSR(3, 3, 8, 1, 3), color, basicsr)
 case("rrdb_esrgan_old_x4", RRDBNet(3, 3, 4, 8, 1, 4), color, lambda sd, p: legacy(esrgan_old_names(sd), p))
+case("rcan_basicsr_x4", RCAN(3, 3, 16, 2, 2, 4, 4), color, basicsr)
+case("rcan_basicsr_x2", RCAN(3, 3, 16, 1, 3, 4, 2), torch.rand(1, 3, 30, 26), basicsr)

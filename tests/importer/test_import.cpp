@@ -10,7 +10,9 @@
 #include "nn/weights.h"
 #include "pth/state_dict.h"
 #include "restora/errors.h"
+#include "restore/engine.h"
 #include "restore/model_loader.h"
+#include "image/tensor_bridge.h"
 
 namespace restora::importer {
 namespace {
@@ -106,6 +108,38 @@ TEST_F(ImportTest, EDSRBasicSR) {
   EXPECT_EQ(x4.arch_config["res_scale"], 1.0);
   const auto x3 = run_case("edsr_basicsr_x3", "EDSR (BasicSR)", 3);
   EXPECT_EQ(x3.scales, std::vector<int>{3});
+}
+
+TEST_F(ImportTest, RCANBasicSR) {
+  const auto x4 = run_case("rcan_basicsr_x4", "RCAN (BasicSR)", 4);
+  EXPECT_EQ(x4.arch, "rcan");
+  EXPECT_EQ(x4.arch_config["num_groups"], 2);
+  EXPECT_EQ(x4.arch_config["num_blocks"], 2);
+  EXPECT_EQ(x4.arch_config["num_squeezed"], 4);
+  const auto x2 = run_case("rcan_basicsr_x2", "RCAN (BasicSR)", 2);
+  EXPECT_EQ(x2.scales, std::vector<int>{2});
+}
+
+TEST_F(ImportTest, RCANRunsImagesWholeSinceItsAttentionPoolsOverThem) {
+  const fs::path file = dir_ / "rcan.safetensors";
+  model_file::write_model_file(file, import_model(fixture("rcan_basicsr_x2.pth"), {}));
+  const LoadedModel loaded = load_model(file);
+  ASSERT_TRUE(loaded.network->traits().image_statistics);
+  const cv::Mat lq = [] {  // larger than the engine's whole-image side, so it would tile
+    cv::Mat image(300, 280, CV_32FC3);
+    cv::randu(image, 0.0, 1.0);
+    return image;
+  }();
+  archs::NetworkInput input;
+  input.lq = mat_to_tensor(lq);
+  input.scale = 2;
+  torch::NoGradGuard no_grad;
+  const cv::Mat whole = tensor_to_mat(loaded.network->forward(input));
+  EngineOptions automatic;
+  EXPECT_LT(cv::norm(run_tiled(*loaded.network, lq, {}, 2, automatic), whole, cv::NORM_INF), 1e-5);
+  EngineOptions tiled;  // asked for: each tile pools its own statistics
+  tiled.tile = 96;
+  EXPECT_GT(cv::norm(run_tiled(*loaded.network, lq, {}, 2, tiled), whole, cv::NORM_INF), 1e-4);
 }
 
 TEST_F(ImportTest, RRDBNetOldESRGANKeys) {

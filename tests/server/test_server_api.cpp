@@ -2,6 +2,7 @@
 // tiny models compared with the command line they report, progress events, cancel, and each
 // limit refused with a 4xx and one line of JSON while the server keeps serving.
 #include "server/server_fixture.h"
+#include "support/tiny_model.h"
 
 namespace restora::testing {
 namespace {
@@ -111,6 +112,33 @@ TEST_F(ServerApi, InpaintingKeepsEveryPixelOutsideTheMask) {
                  400, "does not match");
   expect_refused(post({field("operation", "inpaint"), file("image", png_bytes(image), "photo.png")}),
                  400, "needs a 'mask'");
+}
+
+TEST_F(ServerApi, ARepairJobServesTheMaskOfWhatItFilled) {
+  start();
+  const cv::Mat image = random_image(36, 44, 3, 12);
+  // The untrained detector marks about a fifth of the image at this threshold.
+  const double threshold = partial_threshold(model("repair"), image);
+  const auto submitted = body(post({field("operation", "repair"),
+                                    field("options", json{{"threshold", threshold}, {"grow", 0}}.dump()),
+                                    file("image", png_bytes(image), "old.png")}),
+                              202);
+  EXPECT_EQ(submitted["command"].get<std::string>().rfind("restora repair -i old.png -o old-repair.png --threshold ", 0), 0u)
+      << submitted["command"];
+  const auto status = wait_finished(submitted["id"]);
+  ASSERT_EQ(status["state"], "done") << status.dump();
+  ASSERT_TRUE(status.contains("mask"));
+  const auto mask = decode_rgb(client_->Get(status["mask"].get<std::string>().c_str())->body);
+  ASSERT_EQ(mask.size(), image.size());
+  ASSERT_EQ(mask.channels(), 1);
+  const cv::Mat result = decode_rgb(client_->Get(status["result"].get<std::string>().c_str())->body);
+  const double marked = cv::countNonZero(mask) / static_cast<double>(mask.total());
+  EXPECT_GT(marked, 0.05);
+  EXPECT_LT(marked, 0.6);
+  cv::Mat difference;  // filled where marked, untouched elsewhere
+  cv::absdiff(result, image, difference);
+  difference.setTo(cv::Scalar::all(0), mask);
+  EXPECT_EQ(cv::norm(difference, cv::NORM_INF), 0.0);
 }
 
 TEST_F(ServerApi, CancelStopsQueuedAndRunningJobs) {

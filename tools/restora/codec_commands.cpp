@@ -124,7 +124,7 @@ Run make_compress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOpti
       throw InvalidArgument(fmt::format("-q {}: model '{}' has quality levels 1-{}", args->level,
                                         model.meta.name, model.levels()));
     JobStages stages;
-    stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}}; };
+    stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}, {}}; };
     stages.process = [&](const Job&, const Payload& input, std::string& summary) {
       const auto& image = input.image;
       if (image.has_alpha()) throw InvalidArgument("the codec does not store alpha channels");
@@ -154,7 +154,7 @@ Run make_decompress(CLI::App* command, std::shared_ptr<CodecArgs> args, GlobalOp
       throw InvalidArgument("--reference needs a single input file");
     ModelCache models;
     JobStages stages;
-    stages.load = [](const Job& job) { return Payload{{}, fileio::read_file_bytes(job.input)}; };
+    stages.load = [](const Job& job) { return Payload{{}, fileio::read_file_bytes(job.input), {}}; };
     stages.process = [&](const Job&, const Payload& input, std::string& summary) {
       const auto header = compression::read_header(input.bytes);
       auto& model = models.get(args->model.empty() ? header.model : args->model);

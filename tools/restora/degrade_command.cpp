@@ -88,7 +88,7 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
     const bool show_chain = chain->count() > 0;  // what each image drew, to reproduce it
     const auto jobs = plan_jobs(args->input, args->output, args->jobs);
     JobStages stages;
-    stages.load = [](const Job& job) { return Payload{read_image(job.input), {}}; };
+    stages.load = [](const Job& job) { return Payload{read_image(job.input), {}, {}}; };
     stages.process = [&, spec](const Job& job, const Payload& input, std::string& summary) {
       const Image& image = input.image;
       // One stream per image: the chain's draws, then its noise.
@@ -112,7 +112,7 @@ Run add_degrade_command(CLI::App& app, GlobalOptions& global) {
       summary = fmt::format("{}x{} -> {}x{}", image.width(), image.height(), degraded.width(),
                             degraded.height());
       if (show_chain) summary += fmt::format(" [{}]", chain_text(drawn));
-      return Payload{degraded, {}};
+      return Payload{degraded, {}, {}};
     };
     stages.save = [](const Job& job, const Payload& degraded) {
       write_image(degraded.image, job.output);

@@ -67,7 +67,7 @@ Run add_repair_command(CLI::App& app, GlobalOptions& global) {
     const bool folder_input = std::filesystem::is_directory(common.input);
     JobStages stages;
     stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}, {}}; };
-    stages.process = [&](const Job& job, const Payload& input, std::string& summary) {
+    stages.process = [&](const Job&, const Payload& input, std::string& summary) {
       const Image& image = input.image;
       auto repaired = repairer.repair(image);
       const auto detector = repairer.detector_for(image.channels());

@@ -139,7 +139,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
     // Integer files stay integer through restore and save: a 16384² output holds 0.8 GB, not
     // 3.2 GB of floats. Outputs are the same; only a 16-bit input saved as 8-bit is rounded
     // twice (16 -> 16 -> 8), at most one level apart from rounding the float once.
-    stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}}; };
+    stages.load = [](const Job& job) { return Payload{read_image(job.input, integer_reading), {}, {}}; };
     stages.process = [&](const Job& job, const Payload& input, std::string& summary) {
       const Image& image = input.image;
       const auto& kernel = args->restore.kernel;
@@ -158,7 +158,7 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
                             restored.width(), restored.height(), model.name, model.precision);
       if (!args->reference.empty())  // measured before saving: a bad reference leaves no output
         summary += ", " + compare_with_reference(image, restored, args->reference, task_spec);
-      return Payload{restored, {}};
+      return Payload{restored, {}, {}};
     };
     stages.save = [](const Job& job, const Payload& restored) {
       write_image(restored.image, job.output);
