@@ -226,7 +226,7 @@ struct Server::State {
           "text/event-stream", [this, id, seen](std::size_t, httplib::DataSink& sink) {
             if (!sink.is_writable()) return false;
             const auto status = jobs->wait_for_change(id, *seen, std::chrono::seconds(15));
-            if (!status) {
+            if (!status || jobs->closing()) {  // forgotten, or the server is stopping
               sink.done();
               return true;
             }
@@ -364,6 +364,7 @@ int Server::bind() {
 void Server::listen() { state_->http.listen_after_bind(); }
 
 void Server::stop() {
+  state_->jobs->close();  // event streams end, so that the HTTP threads can be joined
   if (state_->http.is_running()) state_->http.stop();
 }
 

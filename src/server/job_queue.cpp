@@ -75,7 +75,7 @@ JobQueue::JobQueue(JobLimits limits, fs::path folder) : limits_(limits), folder_
   for (int index = 0; index < limits_.workers; ++index) workers_.emplace_back([this] { work(); });
 }
 
-JobQueue::~JobQueue() {
+void JobQueue::close() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     closing_ = true;
@@ -83,6 +83,15 @@ JobQueue::~JobQueue() {
   }
   wake_.notify_all();
   changed_.notify_all();
+}
+
+bool JobQueue::closing() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return closing_;
+}
+
+JobQueue::~JobQueue() {
+  close();
   for (auto& worker : workers_) worker.join();
   std::error_code ignored;
   fs::remove_all(folder_, ignored);

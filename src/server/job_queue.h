@@ -81,6 +81,11 @@ class JobQueue {
   std::filesystem::path result_file(const std::string& id);
   std::filesystem::path mask_file(const std::string& id);
 
+  // Stops taking and running jobs: running ones are cancelled at their next tile, waiters
+  // (event streams) are woken and see closing() true. The destructor still joins.
+  void close();
+  bool closing();
+
   int running();
   int queued();
   const JobLimits& limits() const { return limits_; }

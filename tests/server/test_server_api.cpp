@@ -166,6 +166,25 @@ TEST_F(ServerApi, CancelStopsQueuedAndRunningJobs) {
   expect_refused(client_->Delete("/api/jobs/0123456789abcdef"), 404, "no such job");
 }
 
+TEST_F(ServerApi, StoppingEndsEventStreamsAndRunningJobsPromptly) {
+  server::ServerOptions options;
+  options.jobs.memory_per_job = 4 << 20;
+  start(options);
+  const auto id = submit_slow();
+  wait_running(id);
+  std::thread follower([&] {
+    httplib::Client events("127.0.0.1", port_);
+    events.Get(("/api/jobs/" + id + "/events").c_str());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the stream is open
+  const auto begin = std::chrono::steady_clock::now();
+  server_->stop();
+  listener_.join();
+  follower.join();
+  server_.reset();  // joins the workers
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count(), 5.0);
+}
+
 TEST_F(ServerApi, AJobPastItsTimeLimitIsStopped) {
   server::ServerOptions options;
   options.jobs.time_limit_s = 0.05;
