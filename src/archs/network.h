@@ -31,9 +31,11 @@ struct NetworkTraits {
   int receptive_radius = 0;    // input pixels on each side that influence an output pixel
   int condition_channels = 0;  // K, the condition maps it takes
   bool takes_kernel = false;   // needs NetworkInput::kernel
-  // Some layer pools over its whole input (channel attention): a tile's output depends on the
-  // tile, so the engine runs the image whole when the memory budget holds it.
-  bool image_statistics = false;
+  // A tile's output depends on where the tile lies, not only on its context: a layer pools
+  // over its whole input (channel attention) or partitions it into windows anchored at its
+  // corner (shifted-window attention). The engine runs such images whole when the memory
+  // budget holds them.
+  bool tile_dependent = false;
   int output_channels() const { return out_channels ? out_channels : channels; }
 };
 

@@ -4,7 +4,7 @@
 //   RCAB: x + s·CA(conv(relu(conv(x)))),  CA(y) = y·sigmoid(conv1x1(relu(conv1x1(mean_HW(y)))))
 //   group: x + conv(RCAB^n(x))
 // The channel attention averages each channel over the whole input: a tile's statistics are not
-// the image's, so the network declares image_statistics and the engine runs images whole when
+// the image's, so the network declares tile_dependent and the engine runs images whole when
 // the memory budget holds them. Parameter names follow BasicSR (conv_first,
 // body.G.residual_group.B.rcab.{0,2,3.attention.{1,3}}, body.G.conv, conv_after_body,
 // upsample.N, conv_last).
@@ -97,7 +97,7 @@ class RCANImpl : public RestorationNetworkImpl {
     traits.scales = {scale_};
     // The convolutions' reach; the channel attention reaches the whole image beyond it.
     traits.receptive_radius = groups_ * (2 * blocks_ + 1) + 4;
-    traits.image_statistics = true;
+    traits.tile_dependent = true;
     return traits;
   }
 

@@ -14,6 +14,7 @@
 #include "archs/rcan.h"
 #include "archs/rrdb.h"
 #include "archs/srvgg.h"
+#include "archs/swinir.h"
 #include "archs/unrolled.h"
 #include "restora/errors.h"
 
@@ -32,6 +33,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"rcan", make_rcan},        // imported BasicSR RCAN: residual groups of channel attention
       {"rrdb", make_rrdb},        // imported ESRGAN / Real-ESRGAN / BSRGAN: RRDBNet
       {"srvgg", make_srvgg},      // imported Real-ESRGAN compact: SRVGGNetCompact
+      {"swinir", make_swinir},    // imported SwinIR: shifted-window attention (classical, lightweight)
       {"unrolled", make_unrolled},  // non-blind deblurring: FFT data step + U-Net prior
   };
   return entries;

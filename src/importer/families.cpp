@@ -34,6 +34,8 @@ class Layout {
     if (given_.count(name) != 0) expect(name, shape);
   }
   void problem(std::string text) { mismatch_.problems.push_back(std::move(text)); }
+  // A tensor the conversion drops (a buffer the network computes itself), whatever its shape.
+  void ignore(const std::string& name) { seen_.insert(name); }
 
   // Every problem, unexpected keys included.
   const Mismatch& finish() {
@@ -277,6 +279,108 @@ Outcome detect_rcan(const NamedTensors& given) {
   return {c, result};
 }
 
+// ---- SwinIR (network_swinir.py): conv_first, patch_embed.norm, layers.L.residual_group.blocks.B
+// .{norm1, attn.{relative_position_bias_table, qkv, proj}, norm2, mlp.{fc1, fc2}}, layers.L.conv
+// ("1conv") or conv.{0,2,4} ("3conv"), norm, conv_after_body, then the classical upsampler
+// (conv_before_upsample.0, upsample.N, conv_last) or the lightweight one (upsample.0 to
+// scale²·C channels). The stored relative_position_index and attn_mask buffers are recomputed.
+Outcome detect_swinir(const NamedTensors& given) {
+  Layout layout("SwinIR", given);
+  const auto block = [](int l, int b) { return fmt::format("layers.{}.residual_group.blocks.{}.", l, b); };
+  std::vector<int> depths, heads;
+  while (given.count(block(static_cast<int>(depths.size()), 0) + "attn.qkv.weight") != 0) {
+    const int l = static_cast<int>(depths.size());
+    int depth = 0;
+    while (given.count(block(l, depth) + "attn.qkv.weight") != 0) ++depth;
+    depths.push_back(depth);
+    heads.push_back(static_cast<int>(dim(given, block(l, 0) + "attn.relative_position_bias_table", 1)));
+  }
+  const int64_t embed = dim(given, "conv_first.weight", 0), channels = dim(given, "conv_first.weight", 1);
+  const int64_t table = dim(given, block(0, 0) + "attn.relative_position_bias_table", 0);
+  const int64_t hidden = dim(given, block(0, 0) + "mlp.fc1.weight", 0);
+  if (depths.empty() || embed <= 0 || table <= 0 || hidden <= 0) {
+    layout.problem("no Swin blocks (layers.N.residual_group.blocks.N.attn.qkv.weight)");
+    return failed(layout);
+  }
+  const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(table))));
+  const int window = (side + 1) / 2;
+  if (side * side != table || side % 2 == 0) layout.problem("the relative position table is not (2w−1)² rows");
+  const bool three = given.count("layers.0.conv.0.weight") != 0;
+  const auto conv = [&](const std::string& name, int64_t out, int64_t from, int64_t k) {
+    layout.expect(name + ".weight", {out, from, k, k});
+    layout.expect(name + ".bias", {out});
+  };
+  const auto connection = [&](const std::string& name) {
+    if (!three) return conv(name, embed, embed, 3);
+    conv(name + ".0", embed / 4, embed, 3);
+    conv(name + ".2", embed / 4, embed / 4, 1);
+    conv(name + ".4", embed, embed / 4, 3);
+  };
+  const auto norm = [&](const std::string& name) {
+    layout.expect(name + ".weight", {embed});
+    layout.expect(name + ".bias", {embed});
+  };
+  const auto linear = [&](const std::string& name, int64_t out, int64_t in) {
+    layout.expect(name + ".weight", {out, in});
+    layout.expect(name + ".bias", {out});
+  };
+  conv("conv_first", embed, channels, 3);
+  norm("patch_embed.norm");
+  for (size_t l = 0; l < depths.size(); ++l) {
+    for (int b = 0; b < depths[l]; ++b) {
+      const auto prefix = block(static_cast<int>(l), b);
+      norm(prefix + "norm1");
+      layout.expect(prefix + "attn.relative_position_bias_table", {table, heads[l]});
+      layout.ignore(prefix + "attn.relative_position_index");
+      layout.ignore(prefix + "attn_mask");
+      linear(prefix + "attn.qkv", 3 * embed, embed);
+      linear(prefix + "attn.proj", embed, embed);
+      norm(prefix + "norm2");
+      linear(prefix + "mlp.fc1", hidden, embed);
+      linear(prefix + "mlp.fc2", embed, hidden);
+    }
+    connection(fmt::format("layers.{}.conv", l));
+  }
+  norm("norm");
+  connection("conv_after_body");
+  int scale = 0;
+  std::string upsampler;
+  if (given.count("conv_before_upsample.0.weight") != 0) {
+    upsampler = "pixelshuffle";
+    constexpr int64_t features = 64;
+    conv("conv_before_upsample.0", features, embed, 3);
+    int steps = 0;
+    while (given.count(fmt::format("upsample.{}.weight", 2 * steps)) != 0) ++steps;
+    const bool by3 = dim(given, "upsample.0.weight", 0) == 9 * features;
+    scale = by3 ? 3 : 1 << steps;
+    if (steps == 0 || (by3 && steps != 1)) layout.problem("upsampling convs (upsample.N) that fit no scale");
+    for (int s = 0; s < steps; ++s) conv(fmt::format("upsample.{}", 2 * s), (by3 ? 9 : 4) * features, features, 3);
+    conv("conv_last", channels, features, 3);
+  } else {
+    upsampler = "pixelshuffledirect";
+    const int64_t out = dim(given, "upsample.0.weight", 0);
+    scale = out > 0 && channels > 0 ? static_cast<int>(std::lround(std::sqrt(double(out) / channels))) : 0;
+    if (scale < 2 || scale * scale * channels != out)
+      layout.problem("neither the classical (conv_before_upsample) nor the lightweight upsampler "
+                     "(upsample.0 to scale²·C channels); SwinIR's denoising, JPEG and real-world "
+                     "(nearest+conv) variants are not supported");
+    conv("upsample.0", out, embed, 3);
+  }
+  const Mismatch& result = layout.finish();
+  if (!result.problems.empty()) return {std::nullopt, result};
+  Conversion c;
+  c.family = upsampler == "pixelshuffle" ? "SwinIR (classical)" : "SwinIR (lightweight)";
+  c.arch = "swinir";
+  c.arch_config = {{"channels", channels}, {"embed_dim", embed},    {"depths", depths},
+                   {"num_heads", heads},   {"window_size", window}, {"mlp_hidden", hidden},
+                   {"scale", scale},       {"upsampler", upsampler}, {"resi_connection", three ? "3conv" : "1conv"}};
+  c.task = "super_resolution";
+  for (const auto& [name, tensor] : given)
+    if (name.find("relative_position_index") == std::string::npos && name.find("attn_mask") == std::string::npos)
+      c.tensors[name] = tensor;
+  return {c, result};
+}
+
 // ---- RRDBNet under its three key layouts, renamed to BasicSR's first.
 NamedTensors rrdb_basicsr_names(const NamedTensors& given, std::string& layout) {
   NamedTensors out;
@@ -385,13 +489,14 @@ Outcome detect_rrdb(const NamedTensors& source) {
 }
 
 using Detector = Outcome (*)(const NamedTensors&);
-constexpr Detector detectors[] = {detect_dncnn, detect_srvgg, detect_basicsr_edsr, detect_rcan,
-                                  detect_rrdb};
+constexpr Detector detectors[] = {detect_dncnn, detect_srvgg,  detect_basicsr_edsr,
+                                  detect_rcan,  detect_swinir, detect_rrdb};
 
 }  // namespace
 
 std::vector<std::string> known_families() {
-  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "EDSR (BasicSR)", "RCAN (BasicSR)", "RRDBNet"};
+  return {"DnCNN", "FDnCNN", "FFDNet", "SRVGGNetCompact", "EDSR (BasicSR)", "RCAN (BasicSR)", "SwinIR",
+          "RRDBNet"};
 }
 
 Detection detect_family(const NamedTensors& tensors) {

@@ -7,9 +7,10 @@
 //
 // Families: DnCNN (KAIR's model.N and cszn's dncnn.N, with or without batch norm, folded into
 // the convolutions), FDnCNN (a noise-level map as an extra input), FFDNet (KAIR: the image
-// pixel-unshuffled by 2 beside the map), EDSR (BasicSR's layout), SRVGGNetCompact (Real-ESRGAN's
-// compact models) and RRDBNet (ESRGAN's old sequential keys, ESRGAN/BSRGAN's RRDB_trunk keys and
-// BasicSR's body keys; x1, x2 and x4).
+// pixel-unshuffled by 2 beside the map), EDSR and RCAN (BasicSR's layouts), SRVGGNetCompact
+// (Real-ESRGAN's compact models), SwinIR (classical and lightweight super-resolution) and RRDBNet
+// (ESRGAN's old sequential keys, ESRGAN/BSRGAN's RRDB_trunk keys and BasicSR's body keys; x1, x2
+// and x4).
 #pragma once
 
 #include <torch/types.h>

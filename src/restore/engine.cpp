@@ -169,12 +169,12 @@ cv::Mat run_tiled(archs::RestorationNetworkImpl& network, const cv::Mat& lq,
   const auto budget = budget_of(options);
   tensor_memory::CapScope cap(budget);
   int tile = options.tile;
-  // Images up to whole_image_side run whole; so do the images of a network that pools over its
-  // input (its tiles would each see their own statistics) unless the budget refuses them.
+  // Images up to whole_image_side run whole; so do the images of a network whose tiles would
+  // differ from the whole (pooled statistics, anchored windows) unless the budget refuses them.
   const int longest = std::max(lq.rows, lq.cols);
   if (tile == 0)
     tile = longest <= whole_image_side ? whole_image_side
-           : traits.image_statistics   ? static_cast<int>(round_up(longest, traits.size_multiple))
+           : traits.tile_dependent     ? static_cast<int>(round_up(longest, traits.size_multiple))
                                        : choose_tile(network, scale, options);
 
   torch::InferenceMode inference;

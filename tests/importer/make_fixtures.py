@@ -5,7 +5,7 @@
 
 For each published layout `restora import` recognises: the network written here in PyTorch as its
 project defines it (KAIR's DnCNN/FDnCNN with and without batch norm and FFDNet, cszn's DnCNN, Real-ESRGAN's
-SRVGGNetCompact, BasicSR's EDSR, RCAN and RRDBNet), small and with random weights, saved the way that project
+SRVGGNetCompact, BasicSR's EDSR, RCAN and RRDBNet, SwinIR), small and with random weights, saved the way that project
 saves it (plain state dict, {'params_ema': ...}, the legacy container, the older key names of
 ESRGAN and BSRGAN), and NAME.expected.safetensors holding an input and the network's output
 (plus the noise-level map for FDnCNN and FFDNet), written with numpy.
@@ -322,6 +322,187 @@ class RCAN(nn.Module):
         return x / self.img_range + self.mean
 
 
+# ---- SwinIR (JingyunLiang/SwinIR models/network_swinir.py; no dropout, drop-path or absolute
+# position embedding, as its released models)
+def window_partition(x, ws):
+    B, H, W, C = x.shape
+    x = x.view(B, H // ws, ws, W // ws, ws, C)
+    return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, ws, ws, C)
+
+
+def window_reverse(windows, ws, H, W):
+    B = int(windows.shape[0] / (H * W / ws / ws))
+    x = windows.view(B, H // ws, W // ws, ws, ws, -1)
+    return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(B, H, W, -1)
+
+
+class SwinMlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class WindowAttention(nn.Module):
+    def __init__(self, dim, ws, num_heads):
+        super().__init__()
+        self.ws, self.num_heads = ws, num_heads
+        self.scale = (dim // num_heads) ** -0.5
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * ws - 1) * (2 * ws - 1), num_heads))
+        coords = torch.stack(torch.meshgrid([torch.arange(ws), torch.arange(ws)], indexing="ij"))
+        flat = torch.flatten(coords, 1)
+        rel = (flat[:, :, None] - flat[:, None, :]).permute(1, 2, 0).contiguous()
+        rel[:, :, 0] += ws - 1
+        rel[:, :, 1] += ws - 1
+        rel[:, :, 0] *= 2 * ws - 1
+        self.register_buffer("relative_position_index", rel.sum(-1))
+        self.qkv = nn.Linear(dim, dim * 3, bias=True)
+        self.proj = nn.Linear(dim, dim)
+        nn.init.trunc_normal_(self.relative_position_bias_table, std=.02)
+
+    def forward(self, x, mask=None):
+        B_, N, C = x.shape
+        qkv = self.qkv(x).reshape(B_, N, 3, self.num_heads, C // self.num_heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
+        attn = q @ k.transpose(-2, -1)
+        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(N, N, -1)
+        attn = attn + bias.permute(2, 0, 1).contiguous().unsqueeze(0)
+        if mask is not None:
+            nW = mask.shape[0]
+            attn = attn.view(B_ // nW, nW, self.num_heads, N, N) + mask.unsqueeze(1).unsqueeze(0)
+            attn = attn.view(-1, self.num_heads, N, N)
+        attn = attn.softmax(-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(B_, N, C))
+
+
+class SwinTransformerBlock(nn.Module):
+    def __init__(self, dim, input_resolution, num_heads, ws, shift, mlp_ratio):
+        super().__init__()
+        self.ws, self.shift, self.input_resolution = ws, shift, input_resolution
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = WindowAttention(dim, ws, num_heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = SwinMlp(dim, int(dim * mlp_ratio))
+        self.register_buffer("attn_mask", self.calculate_mask(input_resolution) if shift > 0 else None)
+
+    def calculate_mask(self, x_size):
+        H, W = x_size
+        img_mask = torch.zeros((1, H, W, 1))
+        slices = lambda: (slice(0, -self.ws), slice(-self.ws, -self.shift), slice(-self.shift, None))
+        cnt = 0
+        for h in slices():
+            for w in slices():
+                img_mask[:, h, w, :] = cnt
+                cnt += 1
+        windows = window_partition(img_mask, self.ws).view(-1, self.ws * self.ws)
+        mask = windows.unsqueeze(1) - windows.unsqueeze(2)
+        return mask.masked_fill(mask != 0, float(-100.0)).masked_fill(mask == 0, float(0.0))
+
+    def forward(self, x, x_size):
+        H, W = x_size
+        B, L, C = x.shape
+        shortcut = x
+        x = self.norm1(x).view(B, H, W, C)
+        if self.shift > 0:
+            x = torch.roll(x, shifts=(-self.shift, -self.shift), dims=(1, 2))
+        windows = window_partition(x, self.ws).view(-1, self.ws * self.ws, C)
+        mask = None
+        if self.shift > 0:
+            mask = self.attn_mask if self.input_resolution == x_size else self.calculate_mask(x_size)
+        x = window_reverse(self.attn(windows, mask=mask).view(-1, self.ws, self.ws, C), self.ws, H, W)
+        if self.shift > 0:
+            x = torch.roll(x, shifts=(self.shift, self.shift), dims=(1, 2))
+        x = shortcut + x.view(B, H * W, C)
+        return x + self.mlp(self.norm2(x))
+
+
+class SwinBasicLayer(nn.Module):
+    def __init__(self, dim, input_resolution, depth, num_heads, ws, mlp_ratio):
+        super().__init__()
+        self.blocks = nn.ModuleList([SwinTransformerBlock(dim, input_resolution, num_heads, ws,
+                                                          0 if i % 2 == 0 else ws // 2, mlp_ratio)
+                                     for i in range(depth)])
+
+    def forward(self, x, x_size):
+        for block in self.blocks:
+            x = block(x, x_size)
+        return x
+
+
+def residual_connection(dim, kind):
+    if kind == "1conv":
+        return nn.Conv2d(dim, dim, 3, 1, 1)
+    return nn.Sequential(nn.Conv2d(dim, dim // 4, 3, 1, 1), nn.LeakyReLU(negative_slope=0.2, inplace=True),
+                         nn.Conv2d(dim // 4, dim // 4, 1, 1, 0), nn.LeakyReLU(negative_slope=0.2, inplace=True),
+                         nn.Conv2d(dim // 4, dim, 3, 1, 1))
+
+
+class RSTB(nn.Module):
+    def __init__(self, dim, input_resolution, depth, num_heads, ws, mlp_ratio, resi_connection):
+        super().__init__()
+        self.residual_group = SwinBasicLayer(dim, input_resolution, depth, num_heads, ws, mlp_ratio)
+        self.conv = residual_connection(dim, resi_connection)
+
+    def forward(self, x, x_size):
+        B, L, C = x.shape
+        y = self.residual_group(x, x_size).transpose(1, 2).view(B, C, x_size[0], x_size[1])
+        return self.conv(y).flatten(2).transpose(1, 2) + x
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x):
+        return self.norm(x.flatten(2).transpose(1, 2))
+
+
+class SwinIR(nn.Module):
+    def __init__(self, img_size=64, in_chans=3, embed_dim=96, depths=(6, 6, 6, 6), num_heads=(6, 6, 6, 6),
+                 window_size=7, mlp_ratio=4., upscale=2, img_range=1., upsampler='', resi_connection='1conv'):
+        super().__init__()
+        num_feat = 64
+        self.img_range, self.upscale, self.upsampler, self.window_size = img_range, upscale, upsampler, window_size
+        self.mean = torch.Tensor((0.4488, 0.4371, 0.4040)).view(1, 3, 1, 1) if in_chans == 3 else torch.zeros(1, 1, 1, 1)
+        self.conv_first = nn.Conv2d(in_chans, embed_dim, 3, 1, 1)
+        self.patch_embed = PatchEmbed(embed_dim)
+        self.layers = nn.ModuleList([RSTB(embed_dim, (img_size, img_size), depths[i], num_heads[i], window_size,
+                                          mlp_ratio, resi_connection) for i in range(len(depths))])
+        self.norm = nn.LayerNorm(embed_dim)
+        self.conv_after_body = residual_connection(embed_dim, resi_connection)
+        if upsampler == 'pixelshuffle':
+            self.conv_before_upsample = nn.Sequential(nn.Conv2d(embed_dim, num_feat, 3, 1, 1), nn.LeakyReLU(inplace=True))
+            self.upsample = Upsample(upscale, num_feat)
+            self.conv_last = nn.Conv2d(num_feat, in_chans, 3, 1, 1)
+        else:  # 'pixelshuffledirect'
+            self.upsample = nn.Sequential(nn.Conv2d(embed_dim, upscale ** 2 * in_chans, 3, 1, 1), nn.PixelShuffle(upscale))
+
+    def forward(self, x):
+        H, W = x.shape[2:]
+        pad_h = (self.window_size - H % self.window_size) % self.window_size
+        pad_w = (self.window_size - W % self.window_size) % self.window_size
+        x = F.pad(x, (0, pad_w, 0, pad_h), 'reflect')
+        x = (x - self.mean) * self.img_range
+        x = self.conv_first(x)
+        x_size = (x.shape[2], x.shape[3])
+        f = self.patch_embed(x)
+        for layer in self.layers:
+            f = layer(f, x_size)
+        f = self.norm(f).transpose(1, 2).view(x.shape[0], -1, x_size[0], x_size[1])
+        x = self.conv_after_body(f) + x
+        if self.upsampler == 'pixelshuffle':
+            x = self.conv_last(self.upsample(self.conv_before_upsample(x)))
+        else:
+            x = self.upsample(x)
+        x = x / self.img_range + self.mean
+        return x[:, :, :H * self.upscale, :W * self.upscale]
+
+
 def case(name, net, x, save, sigma=None):
     randomise(net)
     with torch.no_grad():
@@ -360,3 +541,20 @@ case("edsr_basicsr_x3", EDSR(3, 3, 8, 1, 3), color, basicsr)
 case("rrdb_esrgan_old_x4", RRDBNet(3, 3, 4, 8, 1, 4), color, lambda sd, p: legacy(esrgan_old_names(sd), p))
 case("rcan_basicsr_x4", RCAN(3, 3, 16, 2, 2, 4, 4), color, basicsr)
 case("rcan_basicsr_x2", RCAN(3, 3, 16, 1, 3, 4, 2), torch.rand(1, 3, 30, 26), basicsr)
+def swin_randomise(net):
+    """Layer norms and position biases away from their initial identity and zeros."""
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.1, 0.1)
+            if isinstance(m, WindowAttention):
+                m.relative_position_bias_table.normal_(0, 0.5)
+    return net
+
+
+swinir = lambda sd, path: torch.save({"params": sd}, path)
+case("swinir_classical_x2", swin_randomise(SwinIR(16, 3, 12, (2, 2), (2, 3), 4, 2., 2, 1., 'pixelshuffle', '1conv')),
+     torch.rand(1, 3, 13, 10), swinir)
+case("swinir_lightweight_x3", swin_randomise(SwinIR(16, 3, 8, (2,), (2,), 4, 2., 3, 1., 'pixelshuffledirect', '3conv')),
+     torch.rand(1, 3, 9, 12), swinir)

@@ -124,7 +124,7 @@ TEST_F(ImportTest, RCANRunsImagesWholeSinceItsAttentionPoolsOverThem) {
   const fs::path file = dir_ / "rcan.safetensors";
   model_file::write_model_file(file, import_model(fixture("rcan_basicsr_x2.pth"), {}));
   const LoadedModel loaded = load_model(file);
-  ASSERT_TRUE(loaded.network->traits().image_statistics);
+  ASSERT_TRUE(loaded.network->traits().tile_dependent);
   const cv::Mat lq = [] {  // larger than the engine's whole-image side, so it would tile
     cv::Mat image(300, 280, CV_32FC3);
     cv::randu(image, 0.0, 1.0);
@@ -140,6 +140,18 @@ TEST_F(ImportTest, RCANRunsImagesWholeSinceItsAttentionPoolsOverThem) {
   EngineOptions tiled;  // asked for: each tile pools its own statistics
   tiled.tile = 96;
   EXPECT_GT(cv::norm(run_tiled(*loaded.network, lq, {}, 2, tiled), whole, cv::NORM_INF), 1e-4);
+}
+
+TEST_F(ImportTest, SwinIRClassicalAndLightweight) {
+  // Inputs that are not multiples of the window: padded by reflection inside, as the original.
+  const auto classical = run_case("swinir_classical_x2", "SwinIR (classical)", 2);
+  EXPECT_EQ(classical.arch, "swinir");
+  EXPECT_EQ(classical.arch_config["depths"], nlohmann::json({2, 2}));
+  EXPECT_EQ(classical.arch_config["num_heads"], nlohmann::json({2, 3}));
+  EXPECT_EQ(classical.arch_config["window_size"], 4);
+  const auto lightweight = run_case("swinir_lightweight_x3", "SwinIR (lightweight)", 3);
+  EXPECT_EQ(lightweight.arch_config["resi_connection"], "3conv");
+  EXPECT_EQ(lightweight.scales, std::vector<int>{3});
 }
 
 TEST_F(ImportTest, RRDBNetOldESRGANKeys) {
