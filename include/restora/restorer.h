@@ -42,8 +42,9 @@ struct RestoreOptions {
   // deblurring protocol). false (photos): the image is extended by reflection before the
   // Fourier-domain steps and cropped after, so its borders do not ring.
   bool circular_blur = false;
-  // detect(): the probability above which a pixel is marked (lower finds more, and more falsely).
-  double threshold = 0.5;
+  // detect(): the probability above which a pixel is marked (lower finds more, and more falsely);
+  // 0 = the detector's own, chosen by its training on held-out images (0.5 if the file has none).
+  double threshold = 0;
   int tile = 0;             // input pixels per tile side; 0 = the largest that fits max_memory
   // Bytes of tensor memory the network may use (beyond the images themselves); 0 = a quarter
   // of physical memory. Tiles shrink when an allocation fails. Each restore() call has its own
@@ -65,6 +66,7 @@ struct ModelSummary {
   int in_channels = 0;
   std::string conditioning;  // "none" (blind), "sigma" or "quality": what --sigma/--quality feed
   std::string precision;     // "fp32" or "bf16": what restore() runs this model in
+  double threshold = 0;      // detectors: the threshold detect() uses; 0 for other models
 };
 
 class Restorer {

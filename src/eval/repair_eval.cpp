@@ -111,8 +111,9 @@ RepairEvaluation run_repair_evaluation(const RepairEvalOptions& options) {
       const auto detector = entry.repairer->detector_for(3);  // loads both: a bad model fails now
       const auto inpainter = entry.repairer->inpainter_for(3);
       entry.row.method = fmt::format("{} + {} (ours, {})", detector.name, inpainter.name, detector.precision);
-      entry.row.how = fmt::format("our detector '{}' (threshold {}, grown by 1 pixel) and inpainting model '{}'",
-                                  detector.name, options.threshold, inpainter.name);
+      entry.row.how = fmt::format("our detector '{}' (threshold {}{}, grown by 1 pixel) and inpainting model '{}'",
+                                  detector.name, detector.threshold,
+                                  options.threshold == 0 ? ", its own" : "", inpainter.name);
       entry.row.model_file = detector.path;
       entry.row.precision = precision;
       ours.push_back(std::move(entry));

@@ -29,7 +29,7 @@ struct RepairEvalOptions {
   std::vector<std::string> models{"repair"};  // detectors: names or files
   std::string inpaint_model = "inpaint";
   std::vector<std::string> precisions{"auto"};
-  double threshold = 0.5;  // the detector's (RestoreOptions::threshold)
+  double threshold = 0;  // the detector's (RestoreOptions::threshold; 0 = the model's own)
   int limit = 0;    // first N images; 0 = all
   int threads = 0;  // 0 = all cores
   std::function<void(const std::string&)> progress;

@@ -92,6 +92,24 @@ Restorer::~Restorer() = default;
 Restorer::Restorer(Restorer&&) noexcept = default;
 Restorer& Restorer::operator=(Restorer&&) noexcept = default;
 
+namespace {
+
+// A detector's threshold: the one asked for, else the one its training chose on its held-out
+// images (scores.validation.threshold), else ½.
+double detection_threshold(const model_file::ModelMeta& meta, double asked) {
+  if (asked != 0) {
+    if (!(asked > 0 && asked < 1))
+      throw InvalidArgument(fmt::format("threshold {} is not in (0, 1)", asked));
+    return asked;
+  }
+  const auto& validation = meta.scores.value("validation", nlohmann::json::object());
+  const auto stored = validation.value("threshold", nlohmann::json());
+  if (stored.is_number() && stored.get<double>() > 0 && stored.get<double>() < 1) return stored.get<double>();
+  return 0.5;
+}
+
+}  // namespace
+
 ModelSummary Restorer::model_for(int channels) {
   const auto& loaded = state_->model(channels);
   return {loaded.meta.name,
@@ -100,7 +118,10 @@ ModelSummary Restorer::model_for(int channels) {
           loaded.path.string(),
           loaded.meta.in_channels,
           model_file::conditioning_name(loaded.meta.conditioning),
-          model_file::precision_name(state_->precision_for(loaded))};
+          model_file::precision_name(state_->precision_for(loaded)),
+          state_->task->target_map().empty()
+              ? 0.0
+              : detection_threshold(loaded.meta, state_->options.threshold)};
 }
 
 namespace {
@@ -178,9 +199,7 @@ cv::Mat Restorer::detect(const Image& input) {
   const auto& loaded = state_->model(input.channels());
   if (state_->task->target_map().empty())
     throw InvalidArgument(fmt::format("model '{}' restores images; it does not detect", loaded.meta.name));
-  const double threshold = state_->options.threshold;
-  if (!(threshold > 0 && threshold < 1))
-    throw InvalidArgument(fmt::format("threshold {} is not in (0, 1)", threshold));
+  const double threshold = detection_threshold(loaded.meta, state_->options.threshold);
   auto engine = state_->engine_for(loaded, CV_32F);
   // Logits; a colour image through a gray detector: the most certain of its channels.
   cv::Mat logits;

@@ -58,8 +58,9 @@ std::vector<Operation> build_operations() {
                   false, {}});
   list.push_back({"repair", "repair", "Repair an old print",
                   "Find scratches, dust, cracks and stains, then fill them", false, true,
-                  {number("threshold", "Threshold", 0.01, 0.99, 0.5,
-                          "Probability above which a pixel counts as damage (lower finds more)"),
+                  {number("threshold", "Threshold", 0.01, 0.99, nullptr,
+                          "Probability above which a pixel counts as damage (lower finds more); "
+                          "the detector's own if not given"),
                    integer("grow", "Grow", 0, 16, 1, "Pixels the found damage is widened by")}});
   return list;
 }
@@ -154,7 +155,7 @@ RestoreOptions restore_options(const Operation&, const Parameters& parameters) {
   options.sigma = value("sigma", -1.0);
   options.quality = static_cast<int>(value("quality", 0));
   options.strength = value("strength", -1.0);
-  options.threshold = value("threshold", 0.5);
+  options.threshold = value("threshold", 0);
   const double scale = value("scale", 0);
   // Same-size tasks run at scale 1; upscalers at their first scale unless one is asked for.
   options.scale = static_cast<int>(scale);

@@ -1,12 +1,15 @@
 // Training a detector (a task with a target map, such as repair's "damage"): the degraded patch
 // in, one logit per pixel out, binary cross-entropy plus a soft Dice term against the map the
 // chain emits (the damaged pixels are few: Dice keeps the rare class from being ignored).
-// Validated by IoU, precision and recall of the thresholded output (logit > 0) on the held-out
-// images through the tiled engine; the IoU decides the best weights.
+// Validated by IoU, precision and recall on the held-out images through the tiled engine, at the
+// probability threshold (0.05 … 0.95) with the best IoU: that IoU decides the best weights, and
+// the threshold goes into the model file as the one detect() uses by default.
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 
 #include "metrics/metrics.h"
 #include "restora/errors.h"
@@ -15,6 +18,10 @@
 
 namespace restora::train {
 namespace {
+
+constexpr double thresholds[] = {0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+                                  0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95};
+static_assert(std::size(thresholds) % 2 == 1, "the middle threshold is 0.5");
 
 class DetectionObjective : public RestorationObjective {
  public:
@@ -39,30 +46,41 @@ class DetectionObjective : public RestorationObjective {
     return cross_entropy + (1 - dice);
   }
 
+  // The threshold is part of the detector: validation tries each of `thresholds` on the held-out
+  // images and keeps the one with the best IoU, which the model file records and detect() uses.
   ValidationScores validate(torch::nn::Module& weights, nn::Precision precision) override {
     auto& network = dynamic_cast<archs::RestorationNetworkImpl&>(weights);
     EngineOptions engine;
     engine.precision = precision;
-    metrics::MaskCounts counts;
+    std::vector<metrics::MaskCounts> counts(std::size(thresholds));
     for (const auto& item : source().validation()) {
       const cv::Mat logits = run_tiled(network, item.lq, {}, 1, engine);
       const auto* truth_map = find_map(item.maps, target_);
       const cv::Mat truth = truth_map ? truth_map->full(item.lq.size()) > 0.5f
                                       : cv::Mat::zeros(item.lq.size(), CV_8UC1);
-      counts += metrics::count_mask(logits > 0.0f, truth);
+      for (size_t i = 0; i < std::size(thresholds); ++i)
+        counts[i] += metrics::count_mask(logits > static_cast<float>(std::log(thresholds[i] / (1 - thresholds[i]))), truth);
     }
+    size_t best = 0;
+    for (size_t i = 1; i < counts.size(); ++i)
+      if (counts[i].iou() > counts[best].iou()) best = i;
+    const auto& kept = counts[best];
+    const double half = counts[std::size(thresholds) / 2].iou();  // thresholds' middle is ½
     ValidationScores result;
-    result.score = counts.iou();
-    result.columns = fmt::format("{:.5f},{:.5f},{:.5f}", counts.iou(), counts.precision(), counts.recall());
-    result.summary = fmt::format("validation IoU {:.4f}, precision {:.4f}, recall {:.4f}", counts.iou(),
-                                 counts.precision(), counts.recall());
-    result.record = {{"iou", counts.iou()}, {"precision", counts.precision()},
-                     {"recall", counts.recall()}, {"images", "held-out training images"}};
+    result.score = kept.iou();
+    result.columns = fmt::format("{:.5f},{:.5f},{:.5f},{:.2f}", kept.iou(), kept.precision(),
+                                 kept.recall(), thresholds[best]);
+    result.summary = fmt::format("validation IoU {:.4f} at threshold {:.2f} (precision {:.4f}, "
+                                 "recall {:.4f}; IoU {:.4f} at 0.5)",
+                                 kept.iou(), thresholds[best], kept.precision(), kept.recall(), half);
+    result.record = {{"iou", kept.iou()},           {"precision", kept.precision()},
+                     {"recall", kept.recall()},     {"threshold", thresholds[best]},
+                     {"iou_at_half", half},         {"images", "held-out training images"}};
     return result;
   }
 
   std::string validation_header() const override {
-    return "validation_iou,validation_precision,validation_recall";
+    return "validation_iou,validation_precision,validation_recall,validation_threshold";
   }
 
  private:

@@ -297,4 +297,33 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
   return result;
 }
 
+nlohmann::json revalidate(const ExperimentConfig& experiment, const TrainOptions& options) {
+  const auto model_path = options.output_dir / (experiment.name + ".safetensors");
+  if (!fs::exists(model_path))
+    throw FileError(fmt::format("no model '{}' to validate again (train it first)", model_path.string()));
+  set_compute_threads(experiment.training.threads);
+  cv::setNumThreads(1);
+  torch::manual_seed(experiment.training.seed);
+  const auto say = [&](const std::string& text) {
+    if (options.on_message) options.on_message(text);
+  };
+  PatchSource source(experiment, options.data_root);
+  auto objective = make_objective(experiment, source, say);
+  auto file = model_file::read_model_file(model_path);
+  auto& network = objective->network();
+  nn::import_weights(network, file.tensors, model_path.string());
+  const auto precision = nn::parse_precision(experiment.training.precision);
+  nn::to_layout(network, nn::preferred_layout(precision, torch::kCPU));
+  network.eval();
+  const auto scores = objective->validate(network, precision);
+  auto record = scores.record;
+  const auto old = file.meta.scores.value("validation", nlohmann::json::object());
+  if (old.contains("step")) record["step"] = old["step"];
+  record["validated_again"] = options.command_line;
+  file.meta.scores["validation"] = record;
+  model_file::write_model_file(model_path, file);
+  say(scores.summary);
+  return record;
+}
+
 }  // namespace restora::train

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "train/config.h"
@@ -41,6 +42,12 @@ struct TrainResult {
 };
 
 TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions& options);
+
+// Validates the model a run wrote (output_dir/NAME.safetensors) again with this build's
+// validation, and stores the new record in the file's scores (its weights, recipe and the step it
+// was kept at unchanged): for a finished run whose validation has since learnt more (a detector's
+// threshold). -> the new record. A missing model -> FileError.
+nlohmann::json revalidate(const ExperimentConfig& experiment, const TrainOptions& options);
 
 // Asks a running training to checkpoint and return at the next step (signal-safe).
 void request_stop();

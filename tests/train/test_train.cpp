@@ -16,6 +16,7 @@
 #include "nn/precision.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
+#include "restora/restorer.h"
 #include "support/tiny_model.h"
 #include "train/config.h"
 #include "train/dataset.h"
@@ -406,10 +407,42 @@ TEST_F(TrainTest, DetectorsLearnTheTargetMap) {
   ASSERT_TRUE(validation.contains("iou")) << validation.dump();
   EXPECT_GE(validation["iou"].get<double>(), 0.0);
   EXPECT_LE(validation["iou"].get<double>(), 1.0);
+  // Validation chose the threshold with the best IoU: the file holds it, detect() uses it.
+  ASSERT_TRUE(validation.contains("threshold")) << validation.dump();
+  const double threshold = validation["threshold"];
+  EXPECT_GT(threshold, 0.0);
+  EXPECT_LT(threshold, 1.0);
+  EXPECT_GE(validation["iou"].get<double>(), validation["iou_at_half"].get<double>());
   std::ifstream log(root_ / "detector" / "log.csv");
   std::string header;
   std::getline(log, header);
   EXPECT_NE(header.find("validation_iou"), std::string::npos) << header;
+  EXPECT_NE(header.find("validation_threshold"), std::string::npos) << header;
+  cv::Mat photo(40, 48, CV_32FC3);
+  cv::randu(photo, 0.0, 1.0);
+  Image image;
+  image.pixels = photo;
+  RestoreOptions own, explicit_threshold;
+  own.model = explicit_threshold.model = result.model_path.string();
+  explicit_threshold.threshold = threshold;
+  EXPECT_EQ(Restorer("repair", own).model_for(3).threshold, threshold);
+  EXPECT_EQ(cv::norm(Restorer("repair", own).detect(image), Restorer("repair", explicit_threshold).detect(image),
+                     cv::NORM_INF),
+            0.0);
+
+  // --revalidate: the same validation again, stored with the recipe and weights untouched.
+  auto stale = model_file::read_model_file(result.model_path);
+  stale.meta.scores["validation"].erase("threshold");
+  model_file::write_model_file(result.model_path, stale);
+  auto again = options("detector");
+  again.command_line = "restora train c.json --revalidate";
+  const auto record = revalidate(experiment, again);
+  const auto updated = model_file::read_model_file(result.model_path);
+  EXPECT_EQ(updated.meta.scores["validation"]["threshold"], threshold);
+  EXPECT_EQ(record["iou"], validation["iou"]);
+  EXPECT_EQ(updated.meta.scores["validation"]["step"], validation["step"]);
+  EXPECT_EQ(updated.meta.recipe, file.meta.recipe);
+  EXPECT_EQ(updated.tensors.size(), file.tensors.size());
 
   auto no_map = chain_config("gaussian_noise:sigma=5");
   no_map["task"] = "repair";

@@ -46,7 +46,7 @@ Run add_repair_command(CLI::App& app, GlobalOptions& global) {
       ->add_option("--threshold", args->common.restore.threshold,
                    "Probability above which a pixel counts as damaged (lower finds more)")
       ->check(CLI::Range(1e-6, 1 - 1e-6))
-      ->capture_default_str();
+      ->default_str("the detector's own, chosen by its training");
   command->add_option("--grow", args->repair.grow, "Pixels the found damage is widened by before filling")
       ->check(CLI::Range(0, 16))
       ->capture_default_str();

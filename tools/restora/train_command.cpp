@@ -21,6 +21,7 @@ struct TrainArgs {
   std::string data;
   std::string output;
   bool resume = false;
+  bool revalidate = false;
   int64_t stop_at = 0;
   int threads = -1;
   std::string precision;
@@ -49,6 +50,9 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
       ->default_str("$RESTORA_DATA or ../shared/data");
   command->add_option("-o,--output", args->output, "Run folder")->default_str("runs/NAME");
   command->add_flag("--resume", args->resume, "Continue from the run folder's checkpoint");
+  command->add_flag("--revalidate", args->revalidate,
+                    "Validate the run folder's finished model again with this build's validation "
+                    "and store the result in its file (weights and recipe unchanged)");
   command->add_option("--stop-at", args->stop_at, "Checkpoint and stop at this step (0 = run to the end)")
       ->capture_default_str();
   command
@@ -80,6 +84,16 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     options.output_dir = args->output.empty() ? "runs/" + experiment.name : args->output;
     options.resume = args->resume;
+    if (args->revalidate) {
+      if (args->resume) throw InvalidArgument("--revalidate and --resume exclude each other");
+      options.command_line = command_line();
+      options.on_message = [&](const std::string& text) {
+        if (!global.quiet) fmt::print(stderr, "{}\n", text);
+      };
+      const auto record = train::revalidate(experiment, options);
+      if (global.json) fmt::print("{}\n", record.dump());
+      return 0;
+    }
     options.stop_at_step = args->stop_at;
     options.command_line = command_line();
     auto distributed = train::distributed_from_environment();
