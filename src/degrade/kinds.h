@@ -22,6 +22,7 @@ std::unique_ptr<DegradationKind> make_kernel_blur();
 // resize_kinds.cpp
 std::unique_ptr<DegradationKind> make_resize();
 std::unique_ptr<DegradationKind> make_resize_to();
+std::unique_ptr<DegradationKind> make_bd();
 // mask_kinds.cpp
 std::unique_ptr<DegradationKind> make_mask();
 std::unique_ptr<DegradationKind> make_damage();

@@ -24,6 +24,7 @@ const std::vector<std::unique_ptr<DegradationKind>>& registry() {
     kinds.push_back(kinds::make_kernel_blur());     // the deblurring models' seeded kernels
     kinds.push_back(kinds::make_resize());          // relative resize, any interpolation
     kinds.push_back(kinds::make_resize_to());       // resize to the ground truth's size / scale
+    kinds.push_back(kinds::make_bd());              // video SR's BD: Gaussian σ 0.4·scale, subsample
     kinds.push_back(kinds::make_bicubic_down());    // MATLAB bicubic x s (SR protocol)
     kinds.push_back(kinds::make_jpeg());            // JPEG round trip (JPEG protocol)
     kinds.push_back(kinds::make_mask());            // missing regions + a per-pixel mask map

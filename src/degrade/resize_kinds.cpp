@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <opencv2/imgproc.hpp>
 
 #include "degrade/kinds.h"
@@ -74,8 +75,50 @@ class ResizeTo : public DegradationKind {
   bool quantized() const override { return false; }
 };
 
+// The video super-resolution "BD" degradation of DUF, RRN and BasicVSR (BasicSR's
+// duf_downsample): a 13×13 Gaussian of σ = 0.4·scale (scipy's gaussian_filter of a centred
+// impulse: the normalised 13-tap kernel, twice), the image extended by reflection (PyTorch's
+// 'reflect', OpenCV's REFLECT_101), and every scale-th pixel kept from the first: the output
+// is the ground truth's size / scale.
+class BlurDownsample : public DegradationKind {
+ public:
+  std::string id() const override { return "bd"; }
+  std::string summary() const override {
+    return "video SR's BD degradation: 13×13 Gaussian blur σ 0.4·scale, keep every scale-th pixel";
+  }
+  std::vector<ParameterInfo> parameters() const override {
+    return {{"scale", 2, 4, 4, true, {}, "ground truth size / output size"}};
+  }
+  void apply(DegradedImage& state, const Degradation& setting, Rng&) const override {
+    const int factor = int_at(setting, "scale");
+    const cv::Size size(state.gt_size.width / factor, state.gt_size.height / factor);
+    if (size.empty())
+      throw InvalidArgument(fmt::format("bd: the ground truth is smaller than x{}", factor));
+    const double sigma = 0.4 * factor;
+    cv::Mat taps(13, 1, CV_64FC1);
+    for (int i = 0; i < 13; ++i) taps.at<double>(i) = std::exp(-0.5 * (i - 6) * (i - 6) / (sigma * sigma));
+    taps /= cv::sum(taps)[0];
+    cv::Mat blurred;
+    cv::sepFilter2D(float_image(state), blurred, CV_32F, taps, taps, cv::Point(-1, -1), 0,
+                    cv::BORDER_REFLECT_101);
+    cv::Mat kept(size, blurred.type());
+    for (int y = 0; y < size.height; ++y)
+      for (int x = 0; x < size.width; ++x)
+        std::memcpy(kept.ptr(y, x), blurred.ptr(y * factor, x * factor), blurred.elemSize());
+    replace_image(state, kept);
+  }
+  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const override {
+    return modcrop(gt_u8, int_at(setting, "scale"));
+  }
+  int scale(const Degradation& setting) const override { return int_at(setting, "scale"); }
+  bool scale_is_absolute() const override { return true; }
+  bool changes_size() const override { return true; }
+  bool quantized() const override { return false; }
+};
+
 }  // namespace
 
+std::unique_ptr<DegradationKind> make_bd() { return std::make_unique<BlurDownsample>(); }
 std::unique_ptr<DegradationKind> make_resize() { return std::make_unique<Resize>(); }
 std::unique_ptr<DegradationKind> make_resize_to() { return std::make_unique<ResizeTo>(); }
 

@@ -125,6 +125,13 @@ TEST_F(CliErrors, BadMemoryBudgetOrPrecision) {
   expect_failure("denoise", work_ / "in.png", {"--max-memory", "1k"}, 1, {"--max-memory"});
 }
 
+TEST_F(CliErrors, ServeRefusesBadOptionsBeforeListening) {
+  expect_one_error_line(run({"serve", "--root", (work_ / "missing").string()}), 2, {"missing"});
+  expect_one_error_line(run({"serve", "--port", "0", "--max-upload", "lots"}), 2, {"'lots'"});
+  expect_one_error_line(run({"serve", "--port", "70000"}), 2, {"70000"});
+  expect_one_error_line(run({"serve", "--port", "0", "--workers", "0"}), 2, {"workers"});
+}
+
 TEST_F(CliErrors, ModelForTheWrongTask) {
   expect_failure("denoise", work_ / "in.png", {"-m", model("sr").string()}, 1,
                  {model("sr").string(), "super_resolution", "denoise"});

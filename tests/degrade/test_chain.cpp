@@ -41,7 +41,7 @@ TEST(Chain, ParsesValuesRangesChoicesAndProbabilities) {
 TEST(Chain, ErrorsNameTheStepAndTheProblem) {
   EXPECT_EQ(ErrorOf("blur:2,wobble:3"),
             "chain step 'wobble:3': unknown degradation 'wobble'; known: gaussian_noise, "
-            "poisson_noise, camera_noise, blur, motion_blur, sinc, kernel_blur, resize, resize_to, "
+            "poisson_noise, camera_noise, blur, motion_blur, sinc, kernel_blur, resize, resize_to, bd, "
             "bicubic_down, jpeg, mask, damage, none, recorded");
   EXPECT_EQ(ErrorOf("blur:sigmaa=2"),
             "chain step 'blur:sigmaa=2': blur has no parameter 'sigmaa'; it has: sigma, "

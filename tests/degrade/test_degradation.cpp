@@ -33,7 +33,7 @@ cv::Mat Apply(const std::string& id, const Degradation& setting, const cv::Mat& 
 TEST(DegradationRegistry, KnowsTheKindsAndRejectsOthers) {
   EXPECT_EQ(known_degradations(),
             (std::vector<std::string>{"gaussian_noise", "poisson_noise", "camera_noise", "blur",
-                                      "motion_blur", "sinc", "kernel_blur", "resize", "resize_to", "bicubic_down",
+                                      "motion_blur", "sinc", "kernel_blur", "resize", "resize_to", "bd", "bicubic_down",
                                       "jpeg", "mask", "damage", "none", "recorded"}));
   for (const auto& id : known_degradations()) {
     EXPECT_EQ(find_degradation(id).id(), id);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "degrade/bd_expected.h"
 #include "degrade/camera.h"
 #include "degrade/degradation.h"
 #include "degrade/kernels.h"
@@ -179,6 +180,30 @@ TEST(BlurKinds, TrainingKernelsWrapAroundByDefault) {
   const cv::Mat reflected = Apply("kernel_blur", {{"seed", 3}, {"size", 11}, {"boundary", 1}}, gt, 1);
   EXPECT_LT(cv::norm(reflected, convolve(clean, kernel), cv::NORM_INF), 1e-6);
   EXPECT_THROW(find_degradation("kernel_blur").make({{"size", 12}}), InvalidArgument);
+}
+
+// Video SR's BD degradation against BasicSR's duf_downsample (make_bd_expected.py).
+TEST(ResizeKinds, BdIsBasicSRsDufDownsample) {
+  const auto check = [](int scale, int rows, int cols, const double* expected) {
+    SCOPED_TRACE(scale);
+    cv::Mat gt(rows, cols, CV_8UC1);
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < cols; ++j) gt.at<uint8_t>(i, j) = static_cast<uint8_t>((i * 7 + j * 13 + i * j * 3) % 256);
+    Rng rng(1);
+    auto state = start_degrading(gt);
+    const auto& bd = find_degradation("bd");
+    bd.apply(state, bd.make({{"scale", static_cast<double>(scale)}}), rng);
+    ASSERT_EQ(state.image.size(), cv::Size(cols / scale, rows / scale));
+    double worst = 0;
+    for (int y = 0; y < rows / scale; ++y)
+      for (int x = 0; x < cols / scale; ++x)
+        worst = std::max(worst, std::abs(state.image.at<float>(y, x) - expected[y * (cols / scale) + x]));
+    EXPECT_LT(worst, 1e-5);  // float32 sums; a gray level is 3.9e-3
+    EXPECT_EQ(bd.scale(bd.make({{"scale", static_cast<double>(scale)}})), scale);
+  };
+  check(4, 24, 32, bd_x4_expected);
+  check(3, 18, 21, bd_x3_expected);
+  check(2, 16, 14, bd_x2_expected);
 }
 
 TEST(ResizeKinds, SizesAndMapsFollow) {
