@@ -18,6 +18,7 @@ const state = {
   pointer: null,      // {x, y} in CSS pixels over the canvas
   tool: 'brush',
   brush: 24,          // brush diameter in screen pixels
+  painting: false,    // the mask is being edited (else a result is compared)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -72,8 +73,8 @@ function operationChanged() {
     label.append(control);
     box.append(label);
   }
-  const masking = op.needs_mask;
-  $('mask-tools').hidden = !masking;
+  $('mask-tools').hidden = !op.needs_mask;
+  state.painting = op.needs_mask;
   $('auto-mask').hidden = !state.operations.some((o) => o.finds_damage && o.models.length);
   updateButtons();
   draw();
@@ -237,7 +238,10 @@ async function run(item) {
     // An upscaled result has more pixels: keep what is on screen where it was.
     const ratio = before / item.after.naturalWidth;
     if (state.selected === item && ratio !== 1) state.view.scale *= ratio;
-    if (state.selected === item) draw();
+    if (state.selected === item) {
+      state.painting = false;  // show the result; the brush goes back to the mask
+      draw();
+    }
   }
   showJob(item);
 }
@@ -356,9 +360,11 @@ function paintTo(item, from, to) {
   mask.globalCompositeOperation = 'source-over';
 }
 
+// Painting the mask: an operation that needs one, until its result arrives (the brush, the
+// eraser or their keys paint again).
 function masking() {
   const op = operation();
-  return op && op.needs_mask && state.selected && state.selected.before;
+  return op && op.needs_mask && state.painting && state.selected && state.selected.before;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,6 +555,9 @@ canvas.addEventListener('wheel', (event) => {
 
 function setTool(tool) {
   state.tool = tool;
+  const op = operation();
+  state.painting = Boolean(op && op.needs_mask);
+  draw();
   $('brush').setAttribute('aria-pressed', String(tool === 'brush'));
   $('eraser').setAttribute('aria-pressed', String(tool === 'eraser'));
 }

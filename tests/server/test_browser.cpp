@@ -144,6 +144,9 @@ TEST_F(BrowserTest, RestoresComparesMasksAndDownloadsWhatTheCommandLineWrites) {
       return [outside, inside]; })())");
   EXPECT_EQ(changed[0], 0);
   EXPECT_GT(changed[1], 0);
+  EXPECT_EQ(browser.evaluate("masking()"), false);  // the result is compared now
+  browser.key("b");
+  EXPECT_EQ(browser.evaluate("Boolean(masking())"), true);  // and the brush paints again
 
   const auto screenshot = browser.call("Page.captureScreenshot", {{"format", "png"}});
   std::ofstream("web-ui.png", std::ios::binary) << base64_decode(screenshot["data"]);
