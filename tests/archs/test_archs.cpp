@@ -21,7 +21,8 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
 
 TEST(Archs, RegistryListsEveryFamily) {
   EXPECT_EQ(known_archs(),
-            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rrdb", "srvgg", "unrolled"}));
+            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rcan", "rrdb", "srvgg", "swinir",
+                                      "unrolled"}));
 }
 
 TEST(Archs, UnknownArchNamesTheKnownOnes) {
