@@ -33,6 +33,7 @@ struct Layer {
   cv::Mat canvas;
   cv::Scalar colour;
   double opacity = 1.0, softness = 0.0;  // softness: the blur's σ in pixels
+  int kind = 0;                          // Damage::kinds index
 };
 
 void draw_dust(cv::Mat& canvas, double side, int count, Rng& rng) {
@@ -117,8 +118,9 @@ Damage random_damage(const cv::Mat& image, Rng& rng, double reference, double am
   if (!(present[0] || present[1] || present[2] || present[3])) present[rng.uniform_int(0, 3)] = true;
 
   std::vector<Layer> layers;
+  int kind = 0;  // of the layers made next: 0 scratches, 1 dust, 2 cracks, 3 stains
   const auto new_layer = [&](cv::Scalar colour, double opacity, double softness) -> Layer& {
-    layers.push_back({cv::Mat::zeros(size, CV_8UC1), colour, opacity, softness});
+    layers.push_back({cv::Mat::zeros(size, CV_8UC1), colour, opacity, softness, kind});
     return layers.back();
   };
   if (present[0]) {  // scratches: mostly bright (the emulsion scraped off), some dark
@@ -127,17 +129,20 @@ Damage random_damage(const cv::Mat& image, Rng& rng, double reference, double am
     // A scratch spans the image, so a fraction of the pixels is the same density at any size.
     layer.canvas = random_mask(MaskFamily::scratches, size, amount * rng.uniform(0.004, 0.025), rng);
   }
+  kind = 1;
   if (present[1]) {  // dust: bright and dark specks
     for (const bool bright : {true, false}) {
       auto& layer = new_layer(paint(rng, bright), rng.uniform(0.7, 1.0), 0.4);
       draw_dust(layer.canvas, side, random_count(amount * area * rng.uniform(10, 150), rng), rng);
     }
   }
+  kind = 2;
   if (present[2]) {  // cracks: dark
     auto& layer = new_layer(paint(rng, false), rng.uniform(0.6, 0.95), 0.5);
     const int count = random_count(amount * area * rng.uniform(0.5, 4), rng);
     for (int i = 0; i < count; ++i) draw_crack(layer.canvas, side, rng);
   }
+  kind = 3;
   if (present[3]) {  // stains: each with its own tint and opacity
     const int count = random_count(amount * area * rng.uniform(0.3, 2), rng);
     for (int i = 0; i < count; ++i) {
@@ -149,12 +154,15 @@ Damage random_damage(const cv::Mat& image, Rng& rng, double reference, double am
   Damage damage;
   damage.image = image.clone();
   damage.mask = cv::Mat::zeros(size, CV_8UC1);
+  for (auto& of_kind : damage.kinds) of_kind = cv::Mat::zeros(size, CV_8UC1);
   const int channels = image.channels();
   for (const auto& layer : layers) {
     cv::Mat alpha;
     layer.canvas.convertTo(alpha, CV_32F, layer.opacity / 255.0);
     if (layer.softness > 0) cv::GaussianBlur(alpha, alpha, cv::Size(), layer.softness);
-    damage.mask.setTo(cv::Scalar(255), alpha > mask_opacity);
+    const cv::Mat marked = alpha > mask_opacity;
+    damage.mask.setTo(cv::Scalar(255), marked);
+    damage.kinds[layer.kind].setTo(cv::Scalar(255), marked);
     for (int y = 0; y < size.height; ++y) {
       const float* a = alpha.ptr<float>(y);
       float* pixel = damage.image.ptr<float>(y);

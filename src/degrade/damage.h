@@ -21,9 +21,15 @@
 
 namespace restora {
 
+// The four kinds, in the order of Damage::kinds.
+inline constexpr const char* damage_kind_names[4] = {"scratches", "dust", "cracks", "stains"};
+
 struct Damage {
   cv::Mat image;  // CV_32F, the input's channels, in [0, 1]
   cv::Mat mask;   // CV_8UC1, 255 where damaged
+  // The mask split by kind (scratches, dust, cracks, stains): CV_8UC1, 255 where a layer of that
+  // kind exceeds the mask's opacity (kinds may overlap; their union is `mask`).
+  cv::Mat kinds[4];
 };
 
 // image: CV_32FC1 or CV_32FC3 in [0, 1]. side: the image side element sizes refer to (0: this

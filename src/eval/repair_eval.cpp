@@ -30,6 +30,14 @@ const double no_score = std::numeric_limits<double>::quiet_NaN();
 
 struct Tally {
   metrics::MaskCounts counts;
+  double kind_found[4] = {0, 0, 0, 0}, kind_total[4] = {0, 0, 0, 0};
+  // What `found` recovered of each kind's own pixels.
+  void add_kinds(const cv::Mat& found, const Damage& damage) {
+    for (int k = 0; k < 4; ++k) {
+      kind_total[k] += cv::countNonZero(damage.kinds[k]);
+      kind_found[k] += cv::countNonZero(found & damage.kinds[k]);
+    }
+  }
   double psnr = 0, ssim = 0, coverage = 0;
   int count = 0;
   std::vector<double> ms;
@@ -54,6 +62,8 @@ struct Tally {
     row.precision_score = detects ? counts.precision() : no_score;
     row.recall = detects ? counts.recall() : no_score;
     row.iou = detects ? counts.iou() : no_score;
+    if (detects && kind_total[0] + kind_total[1] + kind_total[2] + kind_total[3] > 0)
+      for (int k = 0; k < 4; ++k) row.recall_by_kind.push_back(kind_total[k] ? kind_found[k] / kind_total[k] : no_score);
     row.seconds = median(ms) / 1000;
   }
 };
@@ -139,6 +149,7 @@ RepairEvaluation run_repair_evaluation(const RepairEvalOptions& options) {
       const cv::Mat found = median_outliers(damaged, threshold);
       const cv::Mat filled = telea(damaged, grown(found));
       classical[threshold].add(filled, gt, damage.mask, timer.ms(), found);
+      classical[threshold].add_kinds(found, damage);
     }
     Image image = image_from_u8(damaged);
     {
@@ -150,12 +161,13 @@ RepairEvaluation run_repair_evaluation(const RepairEvalOptions& options) {
       const Stopwatch timer;
       const auto repaired = entry.repairer->repair(image);
       entry.tally.add(repaired.image.pixels, gt, damage.mask, timer.ms(), repaired.found);
+      entry.tally.add_kinds(repaired.found, damage);
     }
     if (options.progress)
       options.progress(fmt::format("repair {}: {}/{}", options.set, i + 1, paths.size()));
   }
 
-  RepairRow input{"Damaged input", "the damaged image as it is", "", "", 0, 0, 0, 0, 0, 0, 0, 0};
+  RepairRow input{"Damaged input", "the damaged image as it is", "", "", 0, 0, 0, 0, 0, 0, 0, 0, {}};
   input_tally.fill(input, false);
   evaluation.rows.push_back(input);
   const auto best = std::max_element(classical.begin(), classical.end(), [](const auto& a, const auto& b) {
@@ -199,6 +211,15 @@ std::string render_repair_markdown(const RepairEvaluation& evaluation, const Rep
                         ratio(row.recall), ratio(row.iou), row.psnr, row.ssim,
                         row.seconds > 0 ? fmt::format("{:.2f}", row.seconds) : "—");
   text += "\n";
+  for (const auto& row : evaluation.rows) {
+    if (row.recall_by_kind.size() != 4) continue;
+    if (row.method == evaluation.rows.front().method) continue;
+    text += fmt::format("Recall by kind, {}:", row.method);
+    for (int k = 0; k < 4; ++k)
+      text += fmt::format(" {} {}{}", damage_kind_names[k], ratio(row.recall_by_kind[k]), k < 3 ? "," : ".");
+    text += "\n";
+  }
+  text += "\n";
   for (const auto& row : evaluation.rows)
     text += fmt::format("- {}: {}{}.\n", row.method, row.how,
                         row.model_file.empty() ? "" : fmt::format(" (`{}`)", fs::path(row.model_file).filename().string()));
@@ -212,7 +233,8 @@ nlohmann::json repair_evaluation_json(const RepairEvaluation& evaluation) {
     rows.push_back({{"method", row.method}, {"model_file", row.model_file}, {"precision", row.precision},
                     {"images", row.images}, {"coverage", row.coverage},
                     {"detection_precision", number(row.precision_score)}, {"recall", number(row.recall)},
-                    {"iou", number(row.iou)}, {"psnr", row.psnr}, {"ssim", row.ssim}, {"seconds", row.seconds}});
+                    {"iou", number(row.iou)}, {"psnr", row.psnr}, {"ssim", row.ssim}, {"seconds", row.seconds},
+                    {"recall_by_kind", row.recall_by_kind}});
   return {{"set", evaluation.set}, {"threads", evaluation.threads}, {"limit", evaluation.limit}, {"rows", rows}};
 }
 

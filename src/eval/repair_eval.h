@@ -42,6 +42,8 @@ struct RepairRow {
   double precision_score = 0, recall = 0, iou = 0;  // NaN where nothing is detected (the input, the oracle)
   double psnr = 0, ssim = 0;
   double seconds = 0;  // median per image
+  // Detectors: the recall of each damage kind (degrade/damage.h's order), over its own pixels.
+  std::vector<double> recall_by_kind;
 };
 
 struct RepairEvaluation {

@@ -76,3 +76,26 @@ TEST(Damage, TheKindEmitsItsMask) {
 
 }  // namespace
 }  // namespace restora
+
+namespace restora {
+namespace {
+
+TEST(Damage, KindsSplitTheMask) {
+  cv::Mat clean(96, 128, CV_32FC3, cv::Scalar::all(0.5));
+  int present = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    Rng rng(seed);
+    const auto damage = random_damage(clean, rng, 128, 1.0);
+    cv::Mat all = cv::Mat::zeros(clean.size(), CV_8UC1);
+    for (const auto& of_kind : damage.kinds) {
+      ASSERT_EQ(of_kind.size(), clean.size());
+      all |= of_kind;
+      present += cv::countNonZero(of_kind) > 0;
+    }
+    EXPECT_EQ(cv::norm(all, damage.mask, cv::NORM_INF), 0.0) << seed;
+  }
+  EXPECT_GE(present, 6 * 2);  // each kind is present with probability 0.7
+}
+
+}  // namespace
+}  // namespace restora
