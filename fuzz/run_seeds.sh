@@ -15,5 +15,15 @@ else
   "$build/make_seeds" "$work/seeds"
   seeds=("$work/seeds")
 fi
-"$build/$target" "$work/found" "${seeds[@]}" -max_total_time="$seconds" \
-  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$work/" 2>&1 | tail -4
+# On a failure, the fuzzer's reason is printed and the input that caused it is kept beside the
+# fuzz build (FUZZ_BUILD_DIR/failed-TARGET-*), so that an intermittent failure can be replayed.
+if ! "$build/$target" "$work/found" "${seeds[@]}" -max_total_time="$seconds" \
+  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$work/" >"$work/log" 2>&1; then
+  grep -E "^==[0-9]+==|SUMMARY|ERROR: libFuzzer|runtime error|out-of-memory|timeout after" "$work/log" | head -20
+  for artifact in "$work"/crash-* "$work"/leak-* "$work"/oom-* "$work"/timeout-*; do
+    [[ -e $artifact ]] && cp "$artifact" "$build/failed-$target-$(basename "$artifact")"
+  done
+  tail -4 "$work/log"
+  exit 1
+fi
+tail -4 "$work/log"

@@ -73,15 +73,9 @@ class RCANImpl : public RestorationNetworkImpl {
     body = register_module("body", torch::nn::Sequential());
     for (int g = 0; g < groups; ++g) body->push_back(ResidualGroup(features, blocks, squeezed, res_scale));
     conv_after_body = register_module("conv_after_body", nn::conv3x3(features, features));
-    upsample = torch::nn::Sequential();
-    const int step = scale == 3 ? 3 : 2;
-    for (int s = 1; s < scale; s *= step) {
-      upsample->push_back(nn::conv3x3(features, step * step * features));
-      upsample->push_back(torch::nn::PixelShuffle(torch::nn::PixelShuffleOptions(step)));
-    }
-    register_module("upsample", upsample);
+    upsample = register_module("upsample", nn::basicsr_upsample(features, scale, "rcan"));
     conv_last = register_module("conv_last", nn::conv3x3(features, channels));
-    mean_ = torch::tensor({0.4488, 0.4371, 0.4040}, torch::kFloat32).view({1, 3, 1, 1});
+    mean_ = nn::div2k_mean();
   }
 
   torch::Tensor forward(const NetworkInput& input) override {
@@ -122,8 +116,6 @@ RestorationNetwork make_rcan(const nlohmann::json& config) {
   const double res_scale = read.get_double("res_scale", 1.0, 0.0, 10.0);
   const double range = read.get_double("img_range", 255.0, 1e-3, 1e6);
   read.finish();
-  if (scale != 2 && scale != 3 && scale != 4 && scale != 8)
-    throw InvalidArgument(fmt::format("arch 'rcan': scale {} is not 2, 3, 4 or 8", scale));
   return std::make_shared<RCANImpl>(channels, features, groups, blocks, squeezed, scale, res_scale,
                                     range);
 }

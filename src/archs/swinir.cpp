@@ -117,14 +117,13 @@ struct SwinBlockImpl : torch::nn::Module {
     mlp = register_module("mlp", Mlp(dim, hidden));
   }
 
-  // x: (B, H·W, C) tokens of an H×W image (multiples of the window).
-  torch::Tensor forward(const torch::Tensor& x, int64_t H, int64_t W) {
+  // x: (B, H·W, C) tokens of an H×W image (multiples of the window); mask: shift_mask() of that
+  // size, used by the shifted blocks (the same for all of them: made once per image).
+  torch::Tensor forward(const torch::Tensor& x, int64_t H, int64_t W, const torch::Tensor& mask) {
     const auto B = x.size(0), C = x.size(2);
     auto image = norm1(x).view({B, H, W, C});
     if (shift) image = torch::roll(image, {-shift, -shift}, {1, 2});
-    torch::Tensor mask;
-    if (shift) mask = shift_mask(H, W, ws, shift).to(x.device());
-    image = reverse(attn(partition(image, ws), mask), ws, H, W);
+    image = reverse(attn(partition(image, ws), shift ? mask : torch::Tensor()), ws, H, W);
     if (shift) image = torch::roll(image, {shift, shift}, {1, 2});
     const auto y = x + image.view({B, H * W, C});
     return y + mlp(norm2(y));
@@ -141,13 +140,9 @@ TORCH_MODULE(SwinBlock);
 struct BasicLayerImpl : torch::nn::Module {
   BasicLayerImpl(int dim, int depth, int heads, int ws, int hidden) {
     blocks = register_module("blocks", torch::nn::ModuleList());
-    for (int b = 0; b < depth; ++b) {
-      block_list.push_back(SwinBlock(dim, heads, ws, b % 2 ? ws / 2 : 0, hidden));
-      blocks->push_back(block_list.back());
-    }
+    for (int b = 0; b < depth; ++b) blocks->push_back(SwinBlock(dim, heads, ws, b % 2 ? ws / 2 : 0, hidden));
   }
   torch::nn::ModuleList blocks{nullptr};
-  std::vector<SwinBlock> block_list;
 };
 TORCH_MODULE(BasicLayer);
 
@@ -179,9 +174,9 @@ struct RSTBImpl : torch::nn::Module {
       : residual_group(register_module("residual_group", BasicLayer(dim, depth, heads, ws, hidden))),
         conv(*this, "conv", dim, three_convs) {}
 
-  torch::Tensor forward(const torch::Tensor& x, int64_t H, int64_t W) {
+  torch::Tensor forward(const torch::Tensor& x, int64_t H, int64_t W, const torch::Tensor& mask) {
     auto y = x;
-    for (auto& block : residual_group->block_list) y = block->forward(y, H, W);
+    for (const auto& block : *residual_group->blocks) y = block->as<SwinBlockImpl>()->forward(y, H, W, mask);
     const auto B = x.size(0), C = x.size(2);
     const auto image = conv(y.transpose(1, 2).reshape({B, C, H, W}));
     return image.flatten(2).transpose(1, 2) + x;
@@ -204,30 +199,23 @@ class SwinIRImpl : public RestorationNetworkImpl {
     register_module("patch_embed", patch_embed);
     layers = register_module("layers", torch::nn::ModuleList());
     for (size_t l = 0; l < depths.size(); ++l) {
-      layer_list.push_back(RSTB(dim, depths[l], heads[l], ws, hidden, three_convs));
-      layers->push_back(layer_list.back());
+      layers->push_back(RSTB(dim, depths[l], heads[l], ws, hidden, three_convs));
       radius_ += depths[l] * ws + (three_convs ? 2 : 1);
     }
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
     conv_after_body = std::make_unique<ResidualConnection>(*this, "conv_after_body", dim, three_convs);
-    upsample = torch::nn::Sequential();
     if (lightweight) {
-      upsample->push_back(nn::conv3x3(dim, scale * scale * channels));
-      upsample->push_back(torch::nn::PixelShuffle(torch::nn::PixelShuffleOptions(scale)));
+      upsample = torch::nn::Sequential(nn::conv3x3(dim, scale * scale * channels),
+                                       torch::nn::PixelShuffle(torch::nn::PixelShuffleOptions(scale)));
     } else {
       constexpr int features = 64;  // the original's num_feat
       conv_before_upsample = register_module("conv_before_upsample",
                                              torch::nn::Sequential(nn::conv3x3(dim, features)));
-      const int step = scale == 3 ? 3 : 2;
-      for (int s = 1; s < scale; s *= step) {
-        upsample->push_back(nn::conv3x3(features, step * step * features));
-        upsample->push_back(torch::nn::PixelShuffle(torch::nn::PixelShuffleOptions(step)));
-      }
+      upsample = nn::basicsr_upsample(features, scale, "swinir");
       conv_last = register_module("conv_last", nn::conv3x3(features, channels));
     }
     register_module("upsample", upsample);
-    mean_ = channels == 3 ? torch::tensor({0.4488, 0.4371, 0.4040}, torch::kFloat32).view({1, 3, 1, 1})
-                          : torch::zeros({1, 1, 1, 1});
+    mean_ = channels == 3 ? nn::div2k_mean() : torch::zeros({1, 1, 1, 1});
   }
 
   torch::Tensor forward(const NetworkInput& input) override {
@@ -239,7 +227,8 @@ class SwinIRImpl : public RestorationNetworkImpl {
     x = conv_first((x - mean) * range_);
     const auto B = x.size(0), C = x.size(1), h = x.size(2), w = x.size(3);
     auto tokens = patch_norm(x.flatten(2).transpose(1, 2));
-    for (auto& layer : layer_list) tokens = layer->forward(tokens, h, w);
+    const auto mask = shift_mask(h, w, ws_, ws_ / 2).to(x.device());
+    for (const auto& layer : *layers) tokens = layer->as<RSTBImpl>()->forward(tokens, h, w, mask);
     const auto features = norm(tokens).transpose(1, 2).reshape({B, C, h, w});
     x = (*conv_after_body)(features) + x;
     if (lightweight_) {
@@ -271,7 +260,6 @@ class SwinIRImpl : public RestorationNetworkImpl {
   std::unique_ptr<ResidualConnection> conv_after_body;
   torch::nn::LayerNorm patch_norm{nullptr}, norm{nullptr};
   torch::nn::ModuleList layers{nullptr};
-  std::vector<RSTB> layer_list;
   torch::nn::Sequential conv_before_upsample{nullptr}, upsample{nullptr};
 };
 
@@ -315,8 +303,6 @@ RestorationNetwork make_swinir(const nlohmann::json& config) {
   if (connection != "1conv" && connection != "3conv")
     throw InvalidArgument(fmt::format("arch 'swinir': resi_connection '{}' is not 1conv or 3conv", connection));
   const bool lightweight = upsampler == "pixelshuffledirect";
-  if (!lightweight && scale != 2 && scale != 3 && scale != 4 && scale != 8)
-    throw InvalidArgument(fmt::format("arch 'swinir': scale {} is not 2, 3, 4 or 8", scale));
   return std::make_shared<SwinIRImpl>(channels, dim, depths, heads, ws, hidden, scale, lightweight,
                                       connection == "3conv", range);
 }

@@ -49,7 +49,29 @@ class Resize : public DegradationKind {
   bool quantized() const override { return false; }
 };
 
-class ResizeTo : public DegradationKind {
+// A kind whose output is the ground truth's size / its integer scale (the ground truth cropped
+// to a multiple of it): what resize_to and bd share.
+class ToGroundTruthScale : public DegradationKind {
+ public:
+  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const override {
+    return modcrop(gt_u8, int_at(setting, "scale"));
+  }
+  int scale(const Degradation& setting) const override { return int_at(setting, "scale"); }
+  bool scale_is_absolute() const override { return true; }
+  bool changes_size() const override { return true; }
+  bool quantized() const override { return false; }
+
+ protected:
+  cv::Size output_size(const DegradedImage& state, const Degradation& setting) const {
+    const int factor = int_at(setting, "scale");
+    const cv::Size size(state.gt_size.width / factor, state.gt_size.height / factor);
+    if (size.empty())
+      throw InvalidArgument(fmt::format("{}: the ground truth is smaller than x{}", id(), factor));
+    return size;
+  }
+};
+
+class ResizeTo : public ToGroundTruthScale {
  public:
   std::string id() const override { return "resize_to"; }
   std::string summary() const override {
@@ -60,19 +82,8 @@ class ResizeTo : public DegradationKind {
             {"interp", 0, 2, 2, true, interpolations, "interpolation"}};
   }
   void apply(DegradedImage& state, const Degradation& setting, Rng&) const override {
-    const int factor = int_at(setting, "scale");
-    const cv::Size size(state.gt_size.width / factor, state.gt_size.height / factor);
-    if (size.empty())
-      throw InvalidArgument(fmt::format("resize_to: the ground truth is smaller than x{}", factor));
-    replace_image(state, resized(state, size, int_at(setting, "interp")));
+    replace_image(state, resized(state, output_size(state, setting), int_at(setting, "interp")));
   }
-  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const override {
-    return modcrop(gt_u8, int_at(setting, "scale"));
-  }
-  int scale(const Degradation& setting) const override { return int_at(setting, "scale"); }
-  bool scale_is_absolute() const override { return true; }
-  bool changes_size() const override { return true; }
-  bool quantized() const override { return false; }
 };
 
 // The video super-resolution "BD" degradation of DUF, RRN and BasicVSR (BasicSR's
@@ -80,7 +91,7 @@ class ResizeTo : public DegradationKind {
 // impulse: the normalised 13-tap kernel, twice), the image extended by reflection (PyTorch's
 // 'reflect', OpenCV's REFLECT_101), and every scale-th pixel kept from the first: the output
 // is the ground truth's size / scale.
-class BlurDownsample : public DegradationKind {
+class BlurDownsample : public ToGroundTruthScale {
  public:
   std::string id() const override { return "bd"; }
   std::string summary() const override {
@@ -91,9 +102,7 @@ class BlurDownsample : public DegradationKind {
   }
   void apply(DegradedImage& state, const Degradation& setting, Rng&) const override {
     const int factor = int_at(setting, "scale");
-    const cv::Size size(state.gt_size.width / factor, state.gt_size.height / factor);
-    if (size.empty())
-      throw InvalidArgument(fmt::format("bd: the ground truth is smaller than x{}", factor));
+    const cv::Size size = output_size(state, setting);
     const double sigma = 0.4 * factor;
     cv::Mat taps(13, 1, CV_64FC1);
     for (int i = 0; i < 13; ++i) taps.at<double>(i) = std::exp(-0.5 * (i - 6) * (i - 6) / (sigma * sigma));
@@ -107,13 +116,6 @@ class BlurDownsample : public DegradationKind {
         std::memcpy(kept.ptr(y, x), blurred.ptr(y * factor, x * factor), blurred.elemSize());
     replace_image(state, kept);
   }
-  cv::Mat ground_truth(const cv::Mat& gt_u8, const Degradation& setting) const override {
-    return modcrop(gt_u8, int_at(setting, "scale"));
-  }
-  int scale(const Degradation& setting) const override { return int_at(setting, "scale"); }
-  bool scale_is_absolute() const override { return true; }
-  bool changes_size() const override { return true; }
-  bool quantized() const override { return false; }
 };
 
 }  // namespace

@@ -212,8 +212,7 @@ std::string render_repair_markdown(const RepairEvaluation& evaluation, const Rep
                         row.seconds > 0 ? fmt::format("{:.2f}", row.seconds) : "—");
   text += "\n";
   for (const auto& row : evaluation.rows) {
-    if (row.recall_by_kind.size() != 4) continue;
-    if (row.method == evaluation.rows.front().method) continue;
+    if (row.recall_by_kind.size() != 4) continue;  // rows that detect nothing
     text += fmt::format("Recall by kind, {}:", row.method);
     for (int k = 0; k < 4; ++k)
       text += fmt::format(" {} {}{}", damage_kind_names[k], ratio(row.recall_by_kind[k]), k < 3 ? "," : ".");

@@ -259,7 +259,8 @@ Image decode_image(const Bytes& bytes, const fs::path& path, const ReadOptions& 
   }
   const container::Facts facts = container::inspect(bytes, *format);
   if (!facts.incomplete.empty()) throw FormatError(read_message(path, facts.incomplete));
-  if (options.max_pixels && facts.width * facts.height > options.max_pixels)
+  // Compared without multiplying: two 32-bit sides would wrap a 64-bit product.
+  if (options.max_pixels && facts.width && facts.height > options.max_pixels / facts.width)
     throw FormatError(read_message(
         path, fmt::format("{}x{} is {} pixels, more than the limit of {}", facts.width,
                           facts.height, facts.width * facts.height, options.max_pixels)));

@@ -3,12 +3,33 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/pixelshuffle.h>
+
+#include <fmt/format.h>
+
+#include "restora/errors.h"
 
 namespace restora::nn {
 
 torch::nn::Conv2d conv3x3(int64_t in_channels, int64_t out_channels, bool bias) {
   return torch::nn::Conv2d(
       torch::nn::Conv2dOptions(in_channels, out_channels, 3).padding(1).bias(bias));
+}
+
+torch::nn::Sequential basicsr_upsample(int64_t num_features, int scale, const std::string& arch) {
+  if (scale != 2 && scale != 3 && scale != 4 && scale != 8)
+    throw InvalidArgument(fmt::format("arch '{}': scale {} is not 2, 3, 4 or 8", arch, scale));
+  torch::nn::Sequential upsample;
+  const int step = scale == 3 ? 3 : 2;
+  for (int s = 1; s < scale; s *= step) {
+    upsample->push_back(conv3x3(num_features, step * step * num_features));
+    upsample->push_back(torch::nn::PixelShuffle(torch::nn::PixelShuffleOptions(step)));
+  }
+  return upsample;
+}
+
+torch::Tensor div2k_mean() {
+  return torch::tensor({0.4488, 0.4371, 0.4040}, torch::kFloat32).view({1, 3, 1, 1});
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t num_features, double res_scale)

@@ -5,6 +5,8 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 
+#include <string>
+
 namespace restora::nn {
 
 // 3×3 convolution with "same" zero padding.
@@ -30,6 +32,15 @@ torch::nn::Sequential plain_chain(int64_t in, int64_t features, int64_t out, int
 
 // A chain of `num_blocks` residual blocks.
 torch::nn::Sequential residual_chain(int64_t num_features, int num_blocks, double res_scale = 1.0);
+
+// BasicSR's Upsample (EDSR, RCAN, SwinIR; imported models): for a power of two, per ×2 step a 3×3
+// conv to 4F channels and a pixel shuffle; for ×3 one conv to 9F and a shuffle. Modules 0, 2,
+// ... are the convolutions, as BasicSR names them. Scales other than 2, 3, 4, 8 ->
+// InvalidArgument naming `arch`.
+torch::nn::Sequential basicsr_upsample(int64_t num_features, int scale, const std::string& arch);
+
+// The DIV2K RGB mean BasicSR's models subtract (rgb_mean), 1×3×1×1 float.
+torch::Tensor div2k_mean();
 
 // features N×C×H×W -> N×out_channels×sH×sW: one conv to out·s² channels, then pixel shuffle.
 class PixelShuffleHeadImpl : public torch::nn::Module {

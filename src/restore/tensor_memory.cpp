@@ -46,7 +46,8 @@ thread_local Account* current = nullptr;
 // those allocations are the process's only.
 std::mutex scopes_guard;
 std::set<Account*> outermost;
-Account* sole = nullptr;
+Account* sole = nullptr;                    // guarded
+std::atomic<bool> has_sole{false};         // sole != nullptr, read without the lock
 
 // The account an allocation on this thread is charged to, referenced; nullptr for none.
 Account* acquire() {
@@ -54,6 +55,7 @@ Account* acquire() {
     ++current->references;
     return current;
   }
+  if (!has_sole.load()) return nullptr;  // no scope open (training, the CLI's setup): no lock
   std::lock_guard<std::mutex> lock(scopes_guard);
   if (sole) ++sole->references;
   return sole;
@@ -180,6 +182,7 @@ CapScope::CapScope(std::size_t bytes) {
     std::lock_guard<std::mutex> lock(scopes_guard);
     outermost.insert(account);
     sole = outermost.size() == 1 ? account : nullptr;
+    has_sole = sole != nullptr;
   }
   current = account;
 }
@@ -191,6 +194,7 @@ CapScope::~CapScope() {
     std::lock_guard<std::mutex> lock(scopes_guard);
     outermost.erase(account);
     sole = outermost.size() == 1 ? *outermost.begin() : nullptr;
+    has_sole = sole != nullptr;
   }
   unreference(account);
 }

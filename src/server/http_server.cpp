@@ -261,7 +261,7 @@ struct Server::State {
     http.Get("/api/files", [this](const httplib::Request& request, httplib::Response& response) {
       const auto folder = under_root(request.get_param_value("dir"));
       if (!fs::is_directory(folder)) throw Refusal{400, "not a folder"};
-      const auto base = fs::canonical(options.root);
+      const auto& base = options.root;
       json folders = json::array(), images = json::array();
       std::vector<fs::directory_entry> entries(fs::directory_iterator(folder), {});
       std::sort(entries.begin(), entries.end());
@@ -333,6 +333,7 @@ struct Server::State {
 Server::Server(ServerOptions options) : state_(std::make_unique<State>()) {
   if (!options.root.empty() && !fs::is_directory(options.root))
     throw InvalidArgument(fmt::format("root '{}' is not a folder", options.root.string()));
+  if (!options.root.empty()) options.root = fs::canonical(options.root);  // once, for every request
   if (options.results.empty()) options.results = temporary_results();
   state_->options = options;
   state_->catalogue = catalogue();
