@@ -15,6 +15,7 @@ packages=(
   webp libavif-bin libjxl-tools             # codec peers measured by `restora eval --task codec`
   libcpp-httplib-dev                        # `restora serve`: the web UI's HTTP server
   chromium                                  # the web UI's browser test (headless, DevTools pipe)
+  libavformat-dev libavcodec-dev libswscale-dev  # `restora video`: video files in and out (FFmpeg's libraries)
 )
 
 missing=()

@@ -5,7 +5,6 @@
 #include "archs/edsr.h"
 
 #include <fmt/format.h>
-#include <torch/nn/functional/pixelshuffle.h>
 
 #include <map>
 
@@ -36,18 +35,7 @@ class EDSRImpl : public RestorationNetworkImpl {
     const int scale = input.scale;
     auto features = head(input.lq);
     features = features + body_end(body->forward(features));
-    // The anchor is added by broadcasting in channels-last order (N, H, W, C, s²): with
-    // channels-last tensors both views are free and the sum comes out channels-last in fp32,
-    // where repeat_interleave made an NCHW copy and a mixed-layout add (2.5x slower at x4).
-    const auto residual = found->second->expand(features);
-    const int64_t batch = residual.size(0), height = residual.size(2), width = residual.size(3);
-    const auto summed = residual.permute({0, 2, 3, 1}).reshape(
-                            {batch, height, width, channels_, scale * scale}) +
-                        input.lq.permute({0, 2, 3, 1}).unsqueeze(-1);
-    const auto expanded =
-        summed.reshape({batch, height, width, channels_ * scale * scale}).permute({0, 3, 1, 2});
-    return torch::nn::functional::pixel_shuffle(
-        expanded, torch::nn::functional::PixelShuffleFuncOptions(scale));
+    return nn::shuffle_on_anchor(found->second->expand(features), input.lq, scale);
   }
 
   NetworkTraits traits() const override {

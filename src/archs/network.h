@@ -36,6 +36,10 @@ struct NetworkTraits {
   // corner (shifted-window attention). The engine runs such images whole when the memory
   // budget holds them.
   bool tile_dependent = false;
+  // A video network (archs/recurrent.h): it carries a state from frame to frame, so it runs
+  // through the video engine (restore/video_engine.h); given one image it restores it as the
+  // first frame of a clip.
+  bool recurrent = false;
   int output_channels() const { return out_channels ? out_channels : channels; }
 };
 

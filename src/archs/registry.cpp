@@ -12,6 +12,7 @@
 #include "archs/network.h"
 #include "archs/resunet.h"
 #include "archs/rcan.h"
+#include "archs/recurrent.h"
 #include "archs/rrdb.h"
 #include "archs/srvgg.h"
 #include "archs/swinir.h"
@@ -31,6 +32,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"ffdnet", make_ffdnet},    // imported KAIR FFDNet: unshuffled input + noise map
       {"resunet", make_resunet},  // denoising / JPEG: residual U-Net
       {"rcan", make_rcan},        // imported BasicSR RCAN: residual groups of channel attention
+      {"recurrent", make_recurrent},  // video: RRN-style recurrent network, optional learned flow
       {"rrdb", make_rrdb},        // imported ESRGAN / Real-ESRGAN / BSRGAN: RRDBNet
       {"srvgg", make_srvgg},      // imported Real-ESRGAN compact: SRVGGNetCompact
       {"swinir", make_swinir},    // imported SwinIR: shifted-window attention (classical, lightweight)

@@ -311,4 +311,14 @@ Scores measure(const cv::Mat& restored_u8, const cv::Mat& ground_truth_u8, Space
   return scores;
 }
 
+double flicker(const cv::Mat& previous_u8, const cv::Mat& current_u8, const cv::Mat& previous_gt_u8,
+               const cv::Mat& current_gt_u8, int crop_border) {
+  for (const cv::Mat* image : {&current_u8, &previous_gt_u8, &current_gt_u8})
+    if (image->size() != previous_u8.size() || image->type() != previous_u8.type())
+      throw InvalidArgument("flicker needs four frames of one size and type");
+  const cv::Mat change = prepare(current_u8, Space::y, crop_border) - prepare(previous_u8, Space::y, crop_border);
+  const cv::Mat truth = prepare(current_gt_u8, Space::y, crop_border) - prepare(previous_gt_u8, Space::y, crop_border);
+  return cv::mean(cv::abs(change - truth))[0];
+}
+
 }  // namespace restora::metrics

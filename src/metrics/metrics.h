@@ -84,4 +84,11 @@ struct Scores {
 Scores measure(const cv::Mat& restored_u8, const cv::Mat& ground_truth_u8, Space space,
                int crop_border, bool with_psnr_b);
 
+// Flicker between two consecutive frames (PROTOCOLS.md "Temporal consistency"): the mean over
+// pixels of |(out − out_prev) − (gt − gt_prev)| on the Y channel (0..255, gray images as they
+// are), crop_border removed; 0 when the output changes exactly as the truth does. All four
+// images 8-bit, of one size and channel count.
+double flicker(const cv::Mat& previous_u8, const cv::Mat& current_u8, const cv::Mat& previous_gt_u8,
+               const cv::Mat& current_gt_u8, int crop_border);
+
 }  // namespace restora::metrics

@@ -3,6 +3,7 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/functional/pixelshuffle.h>
 #include <torch/nn/modules/pixelshuffle.h>
 
 #include <fmt/format.h>
@@ -69,6 +70,18 @@ PixelShuffleHeadImpl::PixelShuffleHeadImpl(int64_t num_features, int64_t out_cha
 
 torch::Tensor PixelShuffleHeadImpl::expand(const torch::Tensor& features) {
   return conv(features);
+}
+
+torch::Tensor shuffle_on_anchor(const torch::Tensor& residual, const torch::Tensor& lq, int scale) {
+  const int64_t batch = residual.size(0), height = residual.size(2), width = residual.size(3);
+  const int64_t channels = lq.size(1);
+  const auto summed = residual.permute({0, 2, 3, 1}).reshape(
+                          {batch, height, width, channels, scale * scale}) +
+                      lq.permute({0, 2, 3, 1}).unsqueeze(-1);
+  const auto expanded =
+      summed.reshape({batch, height, width, channels * scale * scale}).permute({0, 3, 1, 2});
+  return torch::nn::functional::pixel_shuffle(
+      expanded, torch::nn::functional::PixelShuffleFuncOptions(scale));
 }
 
 }  // namespace restora::nn

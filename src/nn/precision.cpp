@@ -126,6 +126,7 @@ torch::MemoryFormat preferred_layout(Precision precision, const torch::Device& d
 }
 
 torch::Tensor in_layout(const torch::Tensor& tensor, torch::MemoryFormat layout) {
+  if (tensor.dim() != 4) return tensor.contiguous();  // a clip N×T×C×H×W: the network lays out frames
   return torch::empty(tensor.sizes(), tensor.options().memory_format(layout)).copy_(tensor);
 }
 

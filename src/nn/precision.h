@@ -55,6 +55,8 @@ torch::MemoryFormat preferred_layout(Precision precision, const torch::Device& d
 // one-channel tensor's NCHW strides, as both layouts count as contiguous then, and oneDNN takes
 // a convolution's output layout from the strides, so a gray network would run in NCHW from its
 // first convolution on.
+// A tensor of another rank (a clip, N×T×C×H×W) comes back contiguous: the network lays out its
+// frames.
 torch::Tensor in_layout(const torch::Tensor& tensor, torch::MemoryFormat layout);
 
 // Converts every 4-D parameter and buffer to `layout` in place.

@@ -116,6 +116,32 @@ class Repair : public TaskSpec {
   std::string target_map() const override { return "damage"; }
 };
 
+// Video super-resolution: recurrent networks over clips, trained on synthetic clips degraded by
+// BD (Gaussian blur, then every scale-th pixel); measured per frame on Y with an 8-pixel border
+// crop, a clip's score the mean over its frames (PROTOCOLS.md "Video").
+class VideoSuperResolution : public TaskSpec {
+ public:
+  VideoSuperResolution() : TaskSpec(find_degradation("bd")) {}
+  std::string id() const override { return "video_sr"; }
+  Protocol protocol(int) const override {
+    return {metrics::Space::y, 8, false, "Y (BT.601), 8 px border crop, mean over frames"};
+  }
+  std::string default_model(int, int scale) const override { return fmt::format("video-sr-x{}", scale); }
+  std::string image_task() const override { return "super_resolution"; }
+};
+
+// Video denoising: recurrent networks over clips with Gaussian noise per frame; RGB, no crop.
+class VideoDenoise : public TaskSpec {
+ public:
+  VideoDenoise() : TaskSpec(find_degradation("gaussian_noise")) {}
+  std::string id() const override { return "video_denoise"; }
+  Protocol protocol(int) const override {
+    return {metrics::Space::all_channels, 0, false, "all channels, no border crop, mean over frames"};
+  }
+  std::string default_model(int, int) const override { return "video-denoise"; }
+  std::string image_task() const override { return "denoise"; }
+};
+
 const std::vector<std::unique_ptr<TaskSpec>>& registry() {
   static const auto tasks = [] {
     std::vector<std::unique_ptr<TaskSpec>> entries;
@@ -127,6 +153,8 @@ const std::vector<std::unique_ptr<TaskSpec>>& registry() {
     entries.push_back(std::make_unique<Deblur>());
     entries.push_back(std::make_unique<Inpaint>());
     entries.push_back(std::make_unique<Repair>());
+    entries.push_back(std::make_unique<VideoSuperResolution>());
+    entries.push_back(std::make_unique<VideoDenoise>());
     return entries;
   }();
   return tasks;

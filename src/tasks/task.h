@@ -42,6 +42,9 @@ class TaskSpec {
   // pixel, trained against the map the chain emits) instead of the clean image; "" for the
   // restoration tasks.
   virtual std::string target_map() const { return ""; }
+  // A video task's image counterpart, whose models may restore a clip frame by frame
+  // ("super_resolution" for "video_sr"); "" for the image tasks.
+  virtual std::string image_task() const { return ""; }
 
   // The degraded input (CV_32F) for gt_u8 under `setting` of degradation().
   cv::Mat degrade(const cv::Mat& gt_u8, const Degradation& setting, Rng& rng) const;

@@ -66,6 +66,24 @@ void parse_chain_data(config::JsonReader& read, config::JsonReader& validation, 
   data.validation_samples = validation.get_int("samples", 1, 1, 64);
 }
 
+SequenceConfig parse_sequence(config::JsonReader read, int patch_size) {
+  SequenceConfig sequence;
+  sequence.enabled = true;
+  auto& motion = sequence.motion;
+  motion.frames = read.get_int("frames", 7, 1, 64);
+  motion.size = cv::Size(patch_size, patch_size);
+  motion.max_speed = read.get_double("max_speed", motion.max_speed, 0.0, 64.0);
+  motion.max_turn = read.get_double("max_turn", motion.max_turn, 0.0, 45.0);
+  motion.max_zoom = read.get_double("max_zoom", motion.max_zoom, 0.0, 0.5);
+  motion.max_objects = read.get_int("max_objects", motion.max_objects, 0, 16);
+  motion.max_exposure = read.get_double("max_exposure", motion.max_exposure, 0.0, 0.5);
+  sequence.quantize = read.get_bool("quantize", true);
+  sequence.validation_frames = read.get_int("validation_frames", 10, 1, 1000);
+  sequence.validation_size = read.get_int("validation_size", 128, 8, 4096);
+  read.finish();
+  return sequence;
+}
+
 DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   DataConfig data;
   data.folders = read.get_strings("train", {});
@@ -81,6 +99,7 @@ DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   data.batch_size = read.get_int("batch_size", 16, 1, 4096);
   data.loader_threads = read.get_int("loader_threads", 1, 1, 64);
   data.prefetch = read.get_int("prefetch", 4, 1, 256);
+  if (read.has("sequence")) data.sequence = parse_sequence(read.section("sequence"), data.patch_size);
 
   auto validation = read.section("validation");
   if (read.has("chain")) {
@@ -90,10 +109,15 @@ DataConfig parse_data(config::JsonReader read, tasks::Task task) {
   }
   std::vector<int> scales = data.scales;
   for (const auto& chain : data.validation) scales.push_back(chain_scale(chain));
-  for (int scale : scales)
+  for (int scale : scales) {
     if (data.patch_size % scale)
       throw InvalidArgument(fmt::format(
           "config: data > patch_size {} is not a multiple of scale {}", data.patch_size, scale));
+    if (data.sequence.enabled && data.sequence.validation_size % scale)
+      throw InvalidArgument(fmt::format(
+          "config: data > sequence > validation_size {} is not a multiple of scale {}",
+          data.sequence.validation_size, scale));
+  }
   validation.finish();
   read.finish();
   return data;

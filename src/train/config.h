@@ -6,10 +6,22 @@
 #include <string>
 #include <vector>
 
+#include "degrade/sequence.h"
 #include "model_file/model_meta.h"
 #include "tasks/task.h"
 
 namespace restora::train {
+
+// Training on synthetic clips (video networks): each sample is a clip made from a still photo by
+// make_sequence (degrade/sequence.h), its frames degraded one by one with one chain drawn per
+// clip. Validation: a clip per held-out image and validation chain, fixed seeds.
+struct SequenceConfig {
+  bool enabled = false;          // the config has a `sequence` section
+  SequenceOptions motion;        // frames, camera and object motion (size = the patch)
+  bool quantize = true;          // degraded frames rounded to 8 bits, as stored video frames
+  int validation_frames = 10;
+  int validation_size = 128;     // validation clips' ground-truth side
+};
 
 struct DataConfig {
   std::vector<std::string> folders;  // training image folders, relative to the data root
@@ -31,6 +43,7 @@ struct DataConfig {
   int validation_samples = 1;
   int loader_threads = 1;
   int prefetch = 4;  // batches prepared ahead of the training step
+  SequenceConfig sequence;
 };
 
 struct OptimizerConfig {
@@ -67,6 +80,7 @@ struct TrainingConfig {
   std::string init_from;  // model file whose weights start the run (fine-tuning)
   // Take only init_from's tensors that the network has with the same name and shape (the others
   // keep their fresh initialisation): e.g. one scale's head and the body of a multi-scale model.
+  // A tensor with fewer input channels (dimension 1) fills the leading ones, the rest zero.
   bool init_partial = false;
 };
 

@@ -56,6 +56,35 @@ void copy_planar(const cv::Mat& hwc, float* destination) {
   }
 }
 
+// A clip's frames (CV_32F in [0, 1]) as 8-bit ground truth and their degradation by `chain`,
+// frame by frame from one generator (noise differs per frame, the chain's settings do not).
+struct DegradedClip {
+  std::vector<cv::Mat> lq, gt_u8;
+};
+DegradedClip degrade_clip(const std::vector<cv::Mat>& frames, const Chain& chain, bool quantize,
+                          Rng& rng) {
+  DegradedClip clip;
+  for (const auto& frame : frames) {
+    cv::Mat gt_u8 = quantize_u8(frame);
+    auto lq = degrade(chain, gt_u8, rng).lq;
+    clip.lq.push_back(quantize ? to_float01(quantize_u8(lq)) : lq);
+    clip.gt_u8.push_back(std::move(gt_u8));
+  }
+  return clip;
+}
+
+// make_sequence over a random region of `gt` (augmented by `mode`) around the patch, so the
+// camera's path has room to move.
+std::vector<cv::Mat> random_clip(const cv::Mat& gt, const SequenceOptions& motion, int mode,
+                                 Rng& rng) {
+  const int margin = motion.size.width / 2 + 8 * motion.frames;
+  const int width = std::min(gt.cols, motion.size.width + 2 * margin);
+  const int height = std::min(gt.rows, motion.size.height + 2 * margin);
+  const int x = rng.uniform_int(0, gt.cols - width), y = rng.uniform_int(0, gt.rows - height);
+  const cv::Mat still = to_float01(augment(gt(cv::Rect(x, y, width, height)), mode));
+  return make_sequence(still, rng, motion).frames;
+}
+
 }  // namespace
 
 PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& data_root)
@@ -77,7 +106,7 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
   channels_ = data.color == "rgb" ? 3 : 1;
   const int patch = data.patch_size;
   const auto& steps = data.chain.steps;
-  whole_image_ = steps.size() == 1 && steps.front().probability == 1.0 &&
+  whole_image_ = !data.sequence.enabled && steps.size() == 1 && steps.front().probability == 1.0 &&
                  find_degradation(steps.front().kind).changes_size();
   const auto& whole_image_kind = find_degradation(steps.front().kind);
 
@@ -91,6 +120,21 @@ PatchSource::PatchSource(const ExperimentConfig& experiment, const fs::path& dat
       if (chains.empty())
         for (int draw = 0; draw < data.validation_samples; ++draw)
           chains.push_back(sample_chain(data.chain, chain_rng));
+      if (data.sequence.enabled) {
+        for (const auto& chain : chains) {
+          Rng rng(Rng::mix(experiment.training.seed, 1000003 + index));
+          auto motion = data.sequence.motion;
+          motion.frames = data.sequence.validation_frames;
+          motion.size = cv::Size(data.sequence.validation_size, data.sequence.validation_size);
+          if (gt.cols <= motion.size.width || gt.rows <= motion.size.height)
+            throw InvalidArgument(fmt::format("held-out image '{}' is not larger than the {}px validation clips",
+                                              files[index].string(), motion.size.width));
+          auto clip = degrade_clip(make_sequence(to_float01(gt), rng, motion).frames, chain,
+                                   data.sequence.quantize, rng);
+          validation_clips_.push_back({std::move(clip.lq), std::move(clip.gt_u8), chain, chain_scale(chain)});
+        }
+        continue;
+      }
       for (const auto& chain : chains) {
         Rng rng(Rng::mix(experiment.training.seed, 1000003 + index));
         auto sample = degrade(chain, gt, rng);
@@ -170,6 +214,7 @@ Batch PatchSource::make_batch(int64_t step, int shard, int shards) const {
   Batch batch;
   batch.step = step;
   batch.scale = scale;
+  if (data.sequence.enabled) return make_clip_batch(std::move(batch), step_seed, first, n);
   batch.lq = torch::empty({n, channels_, lq_size, lq_size});
   batch.gt = torch::empty({n, channels_, gt_size, gt_size});
   if (map_count) batch.maps = torch::empty({n, map_count, lq_size, lq_size});
@@ -207,6 +252,31 @@ Batch PatchSource::make_batch(int64_t step, int shard, int shards) const {
       copy_planar(maps[static_cast<size_t>(m)].full(lq.size()), batch.maps[i][m].data_ptr<float>());
   }
   batch.kernels = stack_kernels(kernels);
+  return batch;
+}
+
+Batch PatchSource::make_clip_batch(Batch batch, uint64_t step_seed, int first, int n) const {
+  const auto& data = experiment_.data;
+  const int frames = data.sequence.motion.frames;
+  const int gt_size = data.patch_size, lq_size = gt_size / batch.scale;
+  batch.lq = torch::empty({n, frames, channels_, lq_size, lq_size});
+  batch.gt = torch::empty({n, frames, channels_, gt_size, gt_size});
+  for (int i = 0; i < n; ++i) {
+    Rng rng(Rng::mix(step_seed, static_cast<uint64_t>(first + i) + 1));
+    const auto& item = images_[rng.uniform_int(0, static_cast<int>(images_.size()) - 1)];
+    const int mode = rng.uniform_int(0, 7);
+    const auto chain = sample_chain(data.chain, rng);
+    const auto clip = degrade_clip(random_clip(item.gt, data.sequence.motion, mode, rng), chain,
+                                   data.sequence.quantize, rng);
+    for (int t = 0; t < frames; ++t) {
+      const auto& lq = clip.lq[static_cast<size_t>(t)];
+      if (lq.rows != lq_size || lq.cols != lq_size)
+        throw InvalidArgument(fmt::format("chain '{}' made a {}x{} frame, not {}x{}", chain_text(chain),
+                                          lq.cols, lq.rows, lq_size, lq_size));
+      copy_planar(lq, batch.lq[i][t].data_ptr<float>());
+      copy_planar(to_float01(clip.gt_u8[static_cast<size_t>(t)]), batch.gt[i][t].data_ptr<float>());
+    }
+  }
   return batch;
 }
 

@@ -16,6 +16,7 @@ namespace restora::train {
 struct Batch {
   int64_t step = 0;
   int scale = 1;
+  // Clips (data > sequence) add a frame dimension: N×T×C×h×w and N×T×C×(scale·h)×(scale·w).
   torch::Tensor lq;    // N×C×h×w float
   torch::Tensor gt;    // N×C×(scale·h)×(scale·w) float in [0,1]
   // N×M×h×w: each sample's condition maps (σ/255, quality/100, ...), named by map_names (the
@@ -39,6 +40,15 @@ struct ValidationCase {
   int scale = 1;
 };
 
+// One held-out clip (data > sequence): a synthetic clip of a held-out image, degraded per frame
+// with one chain.
+struct ValidationClip {
+  std::vector<cv::Mat> lq;     // CV_32F frames, the network's input
+  std::vector<cv::Mat> gt_u8;  // matching ground-truth frames
+  Chain chain;
+  int scale = 1;
+};
+
 class PatchSource {
  public:
   // Reads every image of the configured folders under data_root; throws if too few.
@@ -49,12 +59,16 @@ class PatchSource {
   // InvalidArgument when the batch size is not a multiple of `shards`.
   Batch make_batch(int64_t step, int shard = 0, int shards = 1) const;
   const std::vector<ValidationCase>& validation() const { return validation_; }
+  // data > sequence: the held-out clips (validation() is then empty).
+  const std::vector<ValidationClip>& validation_clips() const { return validation_clips_; }
   size_t training_images() const { return images_.size(); }
   int channels() const { return channels_; }
   // Relative paths of the experiment (folders, NIQE parameters) are read under it.
   const std::filesystem::path& data_root() const { return data_root_; }
 
  private:
+  // make_batch for data > sequence: clips instead of patches.
+  Batch make_clip_batch(Batch batch, uint64_t step_seed, int first, int n) const;
   struct Item {
     cv::Mat gt;                 // CV_8UC1/C3
     std::map<int, cv::Mat> lr;  // super-resolution: the whole image downscaled per scale
@@ -67,6 +81,7 @@ class PatchSource {
   bool whole_image_ = false;
   std::vector<Item> images_;
   std::vector<ValidationCase> validation_;
+  std::vector<ValidationClip> validation_clips_;
   int channels_ = 3;
 };
 

@@ -12,6 +12,7 @@
 #include "restora/image_io.h"
 #include "restore/engine.h"
 #include "restore/model_loader.h"
+#include "restore/video_engine.h"
 #include "train/losses.h"
 #include "train/restoration_objective.h"
 #include "restora/errors.h"
@@ -32,6 +33,14 @@ model_file::ModelMeta describe(const ExperimentConfig& experiment, int channels)
   meta.conditioning = experiment.conditioning_kind();
   meta.precision = {model_file::Precision::fp32};
   return meta;
+}
+
+// Whether `from` equals `to` but for fewer entries in dimension 1 (input channels).
+bool widens(const std::vector<int64_t>& from, const std::vector<int64_t>& to) {
+  if (from.size() != to.size() || from.size() < 2 || from[1] >= to[1]) return false;
+  for (size_t d = 0; d < from.size(); ++d)
+    if (d != 1 && from[d] != to[d]) return false;
+  return true;
 }
 
 }  // namespace
@@ -56,21 +65,30 @@ RestorationObjective::RestorationObjective(const ExperimentConfig& experiment,
     auto tensors = nn::export_weights(*loaded.network);
     if (experiment.training.init_partial) {
       // Keep the file's tensors that the network has with the same shape; the rest of the
-      // network keeps its fresh initialisation (e.g. a head for another scale).
+      // network keeps its fresh initialisation (e.g. a head for another scale). A tensor that
+      // differs only by having fewer input channels (dimension 1) fills the leading ones and the
+      // others start at zero: a convolution widened for more inputs (a video network's first
+      // convolution, started from an image network's) computes what it computed.
       auto own = nn::export_weights(*network_);
       std::vector<model_file::Tensor> kept;
+      int taken = 0, widened = 0;
       for (auto& tensor : own) {
-        const auto found = std::find_if(tensors.begin(), tensors.end(), [&](const auto& other) {
-          return other.name == tensor.name && other.shape == tensor.shape;
-        });
-        kept.push_back(found != tensors.end() ? *found : tensor);
+        const auto found = std::find_if(tensors.begin(), tensors.end(),
+                                        [&](const auto& other) { return other.name == tensor.name; });
+        if (found != tensors.end() && found->shape == tensor.shape) {
+          kept.push_back(*found);
+          ++taken;
+        } else if (found != tensors.end() && widens(found->shape, tensor.shape)) {
+          auto wide = torch::zeros(tensor.shape);
+          wide.slice(1, 0, found->shape[1]).copy_(nn::from_file_tensor(*found));
+          kept.push_back(nn::to_file_tensor(tensor.name, wide));
+          ++widened;
+        } else {
+          kept.push_back(tensor);
+        }
       }
-      const auto taken = std::count_if(own.begin(), own.end(), [&](const auto& tensor) {
-        return std::any_of(tensors.begin(), tensors.end(), [&](const auto& other) {
-          return other.name == tensor.name && other.shape == tensor.shape;
-        });
-      });
-      say(fmt::format("initialised {} of {} tensors from {} (init_partial)", taken, own.size(), start));
+      say(fmt::format("initialised {} of {} tensors from {} (init_partial), {} of them widened",
+                      taken + widened, own.size(), start, widened));
       tensors = std::move(kept);
     } else {
       say(fmt::format("initialised from {}", start));
@@ -152,14 +170,42 @@ RestorationObjective::Fidelity RestorationObjective::fidelity(
   return mean;
 }
 
+RestorationObjective::Fidelity RestorationObjective::clip_fidelity(torch::nn::Module& weights,
+                                                                   nn::Precision precision) const {
+  auto& network = dynamic_cast<archs::RecurrentNetworkImpl&>(weights);
+  VideoEngineOptions options;
+  options.precision = precision;
+  Fidelity mean;
+  const auto& clips = source_.validation_clips();
+  for (const auto& clip : clips) {
+    VideoEngine engine(network, clip.scale, options);
+    const auto protocol = experiment_.task->protocol(clip.scale);
+    Fidelity clip_mean;
+    for (size_t t = 0; t < clip.lq.size(); ++t) {
+      const auto scores = metrics::measure(quantize_u8(engine.push(clip.lq[t])), clip.gt_u8[t],
+                                           protocol.space, protocol.crop_border, false);
+      clip_mean.psnr += scores.psnr / static_cast<double>(clip.lq.size());
+      clip_mean.ssim += scores.ssim / static_cast<double>(clip.lq.size());
+    }
+    mean.psnr += clip_mean.psnr / static_cast<double>(clips.size());
+    mean.ssim += clip_mean.ssim / static_cast<double>(clips.size());
+  }
+  return mean;
+}
+
 ValidationScores RestorationObjective::validate(torch::nn::Module& weights,
                                                 nn::Precision precision) {
-  const auto mean = fidelity(restore_validation(weights, precision));
+  const auto mean = source_.validation_clips().empty()
+                        ? fidelity(restore_validation(weights, precision))
+                        : clip_fidelity(weights, precision);
   ValidationScores result;
   result.score = mean.psnr;
   result.columns = fmt::format("{:.4f},{:.5f}", mean.psnr, mean.ssim);
   result.summary = fmt::format("validation PSNR {:.3f} dB, SSIM {:.4f}", mean.psnr, mean.ssim);
-  result.record = {{"psnr", mean.psnr}, {"ssim", mean.ssim}, {"images", "held-out training images"}};
+  result.record = {{"psnr", mean.psnr}, {"ssim", mean.ssim},
+                   {"images", source_.validation_clips().empty()
+                                  ? "held-out training images"
+                                  : "synthetic clips of held-out training images, mean over frames"}};
   return result;
 }
 

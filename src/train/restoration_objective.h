@@ -30,6 +30,9 @@ class RestorationObjective : public Objective {
     double psnr = 0.0, ssim = 0.0;  // means over the cases, by the task's protocol
   };
   Fidelity fidelity(const std::vector<cv::Mat>& restored) const;
+  // A recurrent network over the held-out clips (data > sequence) by the video engine: the mean
+  // over clips of the mean over frames.
+  Fidelity clip_fidelity(torch::nn::Module& weights, nn::Precision precision) const;
   const ExperimentConfig& experiment() const { return experiment_; }
   const PatchSource& source() const { return source_; }
   // The init_from model's name when the run fine-tunes another model of this network.

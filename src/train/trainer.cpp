@@ -110,8 +110,12 @@ TrainResult run_training(const ExperimentConfig& experiment, const TrainOptions&
                                 error.message()));
 
   PatchSource source(experiment, options.data_root);
-  say(fmt::format("{} training images, {} validation cases", source.training_images(),
-                  source.validation().size()));
+  if (source.validation_clips().empty())
+    say(fmt::format("{} training images, {} validation cases", source.training_images(),
+                    source.validation().size()));
+  else
+    say(fmt::format("{} training images, {} validation clips of {} frames", source.training_images(),
+                    source.validation_clips().size(), source.validation_clips().front().lq.size()));
 
   auto objective = make_objective(experiment, source, say);
   auto& network = objective->network();

@@ -21,7 +21,7 @@ torch::Tensor run(RestorationNetworkImpl& network, torch::Tensor lq, int scale =
 
 TEST(Archs, RegistryListsEveryFamily) {
   EXPECT_EQ(known_archs(),
-            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rcan", "rrdb", "srvgg", "swinir",
+            (std::vector<std::string>{"basicsr_edsr", "dncnn", "edsr", "ffdnet", "resunet", "rcan", "recurrent", "rrdb", "srvgg", "swinir",
                                       "unrolled"}));
 }
 

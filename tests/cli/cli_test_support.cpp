@@ -66,7 +66,9 @@ void CliTest::SetUpTestSuite() {
                 {"deblur", "deblur", 3},
                 {"deblur-kernel", "deblur", 3},
                 {"inpaint", "inpaint", 3},
-                {"repair", "repair", 3}};
+                {"repair", "repair", 3},
+                {"video-sr-x4", "video_sr", 3},
+                {"video-denoise", "video_denoise", 3}};
   uint64_t seed = 1;
   for (const auto& entry : models)
     write_tiny_model(models_path() / (std::string(entry.name) + ".safetensors"),

@@ -38,7 +38,7 @@ class TemporaryFolder {
 
 // Every test runs the binary with RESTORA_MODELS pointing at a folder of tiny random models
 // under the default names (denoise-gray, denoise-color, sr, dejpeg-gray, dejpeg-color, real,
-// deblur, deblur-kernel, inpaint, codec), so the
+// deblur, deblur-kernel, inpaint, repair, video-sr-x4, video-denoise, codec), so the
 // default-model lookups work without shipped weights.
 class CliTest : public ::testing::Test {
  protected:

@@ -202,5 +202,19 @@ TEST(Metrics, ShiftedPsnrFindsTheBestShift) {
   EXPECT_THROW(shifted_psnr(shifted, reference, 18), InvalidArgument);
 }
 
+TEST(Flicker, OutputThatChangesAsTheTruthDoesHasNone) {
+  cv::Mat a(12, 10, CV_8UC3, cv::Scalar(40, 80, 120)), b(12, 10, CV_8UC3, cv::Scalar(50, 90, 130));
+  EXPECT_EQ(flicker(a, b, a, b, 0), 0.0);
+  // A still output while the truth brightens by 10 in every channel: the truth's Y change,
+  // 10 · (65.481 + 128.553 + 24.966) / 255.
+  EXPECT_NEAR(flicker(a, a, a, b, 2), 10 * 219.0 / 255, 1e-9);
+  // Only the cropped interior counts: a change on the border alone is no flicker.
+  cv::Mat c = a.clone();
+  c.row(0).setTo(cv::Scalar(200, 0, 0));
+  EXPECT_EQ(flicker(a, c, a, a, 1), 0.0);
+  EXPECT_GT(flicker(a, c, a, a, 0), 0.0);
+  EXPECT_THROW(flicker(a, cv::Mat(12, 11, CV_8UC3), a, a, 0), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace restora::metrics

@@ -27,6 +27,13 @@ model_file::ModelMeta tiny_meta(const std::string& task, int channels, const std
                         {"scales", {2, 3, 4}}};
     meta.scales = {2, 3, 4};
     meta.tile_overlap = 8;
+  } else if (task == "video_sr" || task == "video_denoise") {
+    const int scale = task == "video_sr" ? 4 : 1;
+    meta.arch = "recurrent";
+    meta.arch_config = {{"channels", channels}, {"num_features", 8}, {"num_blocks", 1}, {"scale", scale},
+                        {"alignment", task == "video_sr" ? "flow" : "none"}};
+    meta.scales = {scale};
+    meta.tile_overlap = 48;
   } else if (task == "deblur" && name.find("kernel") != std::string::npos) {
     meta.arch = "unrolled";
     meta.arch_config = {{"channels", channels}, {"stages", 2}, {"num_features", {4, 8}}, {"num_blocks", 1}};

@@ -12,7 +12,8 @@
 
 namespace restora::testing {
 
-// Metadata of a small network for `task` ("denoise", "dejpeg", "super_resolution").
+// Metadata of a small network for `task` ("denoise", "dejpeg", "super_resolution", ...; the video
+// tasks get a recurrent network, "video_sr" x4 with learned flow, "video_denoise" without).
 model_file::ModelMeta tiny_meta(const std::string& task, int channels,
                                 const std::string& name = "tiny");
 

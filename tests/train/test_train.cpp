@@ -17,6 +17,8 @@
 #include "restora/errors.h"
 #include "restora/image_io.h"
 #include "restora/restorer.h"
+#include "restora/video_restorer.h"
+#include "tasks/task.h"
 #include "support/tiny_model.h"
 #include "train/config.h"
 #include "train/dataset.h"
@@ -589,6 +591,75 @@ TEST_F(TrainTest, CodecGainsQualityLevelsFromAModelWithFewer) {
   // The new level's gains continue the trained ones: smaller than level 1's.
   const auto gains = three.network->named_parameters()["log_gain"];
   EXPECT_LT(gains[0].mean().item<double>(), gains[1].mean().item<double>());
+}
+
+}  // namespace
+}  // namespace restora::train
+
+namespace restora::train {
+namespace {
+
+// A video config: clips from the photos, BD x4 per frame, a recurrent network.
+nlohmann::json tiny_video_config() {
+  return {{"name", "tinyvideo"},
+          {"task", "video_sr"},
+          {"network", {{"arch", "recurrent"},
+                       {"config", {{"num_features", 4}, {"num_blocks", 1}, {"scale", 4}, {"alignment", "flow"}}}}},
+          {"data", {{"train", {"photos"}}, {"color", "rgb"}, {"validation_holdout", 1}, {"patch_size", 16},
+                    {"batch_size", 2}, {"scales", {4}},
+                    {"sequence", {{"frames", 3}, {"validation_frames", 4}, {"validation_size", 32}}}}},
+          {"optimizer", {{"kind", "adam"}, {"learning_rate", 1e-3}}},
+          {"schedule", {{"kind", "cosine"}, {"warmup_steps", 1}}},
+          {"training", {{"steps", 4}, {"precision", "fp32"}, {"threads", 1}, {"checkpoint_every", 2},
+                        {"validate_every", 2}, {"log_every", 1}}}};
+}
+
+TEST_F(TrainTest, SequenceConfigsMakeClipsOfMovingFrames) {
+  const auto experiment = parse_experiment(tiny_video_config(), "c.json");
+  EXPECT_TRUE(experiment.data.sequence.enabled);
+  PatchSource source(experiment, root_);
+  EXPECT_TRUE(source.validation().empty());
+  ASSERT_EQ(source.validation_clips().size(), 1u);
+  EXPECT_EQ(source.validation_clips()[0].lq.size(), 4u);
+  EXPECT_EQ(source.validation_clips()[0].gt_u8[0].size(), cv::Size(32, 32));
+  EXPECT_EQ(source.validation_clips()[0].lq[0].size(), cv::Size(8, 8));
+  const auto batch = source.make_batch(3);
+  EXPECT_EQ(batch.lq.sizes(), (std::vector<int64_t>{2, 3, 3, 4, 4}));
+  EXPECT_EQ(batch.gt.sizes(), (std::vector<int64_t>{2, 3, 3, 16, 16}));
+  EXPECT_TRUE(torch::equal(batch.gt, source.make_batch(3).gt));
+  // The camera moves: consecutive frames differ; the inputs are 8-bit values.
+  EXPECT_FALSE(torch::equal(batch.gt.select(1, 0), batch.gt.select(1, 1)));
+  EXPECT_TRUE(torch::allclose(batch.lq, torch::round(batch.lq * 255) / 255, 0.0, 1e-6));
+  // The frames are the BD degradation of the ground truth frames.
+  Rng none(0);
+  const cv::Mat gt = tensor_to_mat(batch.gt[0][1]), lq = tensor_to_mat(batch.lq[0][1]);
+  cv::Mat gt_u8;
+  gt.convertTo(gt_u8, CV_8U, 255.0);
+  const auto task = tasks::find_task("video_sr");
+  const cv::Mat expected = quantize_u8(task->degrade(gt_u8, task->degradation().with_value(4), none));
+  cv::Mat lq_u8;
+  lq.convertTo(lq_u8, CV_8U, 255.0);
+  EXPECT_EQ(cv::norm(lq_u8, expected, cv::NORM_INF), 0.0);
+  auto bad = tiny_video_config();
+  bad["data"]["sequence"]["validation_size"] = 30;  // not a multiple of 4
+  EXPECT_THROW(parse_experiment(bad, "c.json"), InvalidArgument);
+  bad = tiny_video_config();
+  bad["data"]["sequence"]["max_sped"] = 2;
+  EXPECT_THROW(parse_experiment(bad, "c.json"), InvalidArgument);
+}
+
+TEST_F(TrainTest, AVideoNetworkTrainsOnClipsAndValidatesThroughTheVideoEngine) {
+  const auto experiment = parse_experiment(tiny_video_config(), "c.json");
+  const auto result = run_training(experiment, options("video"));
+  EXPECT_TRUE(result.finished);
+  ASSERT_FALSE(result.model_path.empty());
+  RestoreOptions restore;
+  restore.model = result.model_path.string();
+  VideoRestorer restorer("video_sr", restore);
+  EXPECT_TRUE(restorer.recurrent());
+  const auto file = model_file::read_model_file(result.model_path);
+  EXPECT_EQ(file.meta.task, "video_sr");
+  EXPECT_NE(file.meta.scores.dump().find("synthetic clips"), std::string::npos);
 }
 
 }  // namespace

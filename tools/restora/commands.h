@@ -26,5 +26,6 @@ Run add_model_commands(CLI::App& app, GlobalOptions& global);    // models, info
 Run add_codec_commands(CLI::App& app, GlobalOptions& global);    // compress, decompress
 Run add_import_command(CLI::App& app, GlobalOptions& global);    // other projects' weights
 Run add_serve_command(CLI::App& app, GlobalOptions& global);     // the web UI
+Run add_video_command(CLI::App& app, GlobalOptions& global);     // videos and frame folders
 
 }  // namespace restora::cli

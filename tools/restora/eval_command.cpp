@@ -12,10 +12,12 @@
 #include "eval/deblur_eval.h"
 #include "eval/inpaint_eval.h"
 #include "eval/repair_eval.h"
+#include "eval/video_eval.h"
 #include "eval/evaluate.h"
 #include "eval/record.h"
 #include "eval/report.h"
 #include "model_file/model_meta.h"
+#include "restore/model_loader.h"
 #include "restora/errors.h"
 
 namespace restora::cli {
@@ -213,9 +215,48 @@ int run_repair_eval(const EvalArgs& args, bool output_given, const GlobalOptions
   return run_own_report(args, global, own);
 }
 
+// --task video (video_sr, video_denoise: one part): Vid4 (eval/video_eval.h). --sets names the
+// clips; --model's files go to the protocols of their task.
+int run_video_eval(const EvalArgs& args, bool output_given, const GlobalOptions& global) {
+  eval::VideoEvalOptions options;
+  options.data_root = args.data.empty() ? default_data_root() : args.data;
+  if (!args.sets.empty()) options.clips = args.sets;
+  if (args.task == "video_sr") options.protocols = {"bd", "bi"};
+  if (args.task == "video_denoise") options.protocols = {"denoise"};
+  if (!args.models.empty()) {
+    options.sr_models.clear();
+    options.denoise_models.clear();
+    for (const auto& model : args.models) {
+      const auto task = model_file::read_model_file(resolve_model(model)).meta.task;
+      if (task == "video_sr") options.sr_models.push_back(model);
+      else if (task == "video_denoise") options.denoise_models.push_back(model);
+      else throw InvalidArgument(fmt::format("model '{}' is for task '{}', not a video task", model, task));
+    }
+    std::vector<std::string> protocols;
+    for (const auto& protocol : options.protocols)
+      if (protocol == "denoise" ? !options.denoise_models.empty() : !options.sr_models.empty())
+        protocols.push_back(protocol);
+    options.protocols = protocols;
+  }
+  options.precisions = args.precisions;
+  options.peers = !args.no_peers;
+  options.limit = args.limit;
+  options.threads = args.threads;
+  options.progress = [&](const std::string& line) { info(global, line); };
+  OwnReport<eval::VideoEvaluation> own;
+  own.report = output_given ? args.output : "docs/VIDEO.md";
+  own.measure = [&] { return eval::run_video_evaluation(options); };
+  own.render = eval::render_video_markdown;
+  own.json = eval::video_evaluation_json;
+  own.record = eval::record_video_scores;
+  own.summary = eval::video_summary;
+  return run_own_report(args, global, own);
+}
+
 std::vector<std::string> task_choices() {
   auto choices = tasks::known_tasks();
   choices.push_back("all");
+  choices.push_back("video");  // video_sr and video_denoise
   return choices;
 }
 
@@ -251,7 +292,7 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("-o,--output", args->output, "Markdown report, written atomically")
       ->capture_default_str()
       ->description("Markdown report, written atomically (--task codec: docs/CODEC.md and its "
-                    "plot beside it; --task deblur: docs/DEBLUR.md; --task inpaint: docs/INPAINT.md; --task repair: docs/REPAIR.md)");
+                    "plot beside it; --task deblur: docs/DEBLUR.md; --task inpaint: docs/INPAINT.md; --task repair: docs/REPAIR.md; --task video: docs/VIDEO.md)");
   command->add_option("--threads", args->threads, "OpenCV and LibTorch threads (0 = all cores)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
@@ -285,6 +326,8 @@ Run add_eval_command(CLI::App& app, GlobalOptions& global) {
     if (args->task == "deblur") return run_deblur_eval(*args, output_option->count() > 0, global);
     if (args->task == "inpaint") return run_inpaint_eval(*args, output_option->count() > 0, global);
     if (args->task == "repair") return run_repair_eval(*args, output_option->count() > 0, global);
+    if (args->task == "video" || args->task == "video_sr" || args->task == "video_denoise")
+      return run_video_eval(*args, output_option->count() > 0, global);
     eval::EvalOptions options;
     options.data_root = args->data.empty() ? default_data_root() : args->data;
     if (args->task != "all") options.tasks = {tasks::find_task(args->task)};

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
       cli::add_train_command(app, global),    cli::add_eval_command(app, global),
       cli::add_model_commands(app, global),   cli::add_codec_commands(app, global),
       cli::add_compare_command(app, global),  cli::add_import_command(app, global),
-      cli::add_serve_command(app, global)};
+      cli::add_serve_command(app, global),   cli::add_video_command(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "jobs.h"
@@ -17,6 +18,7 @@ struct RestoreArgs {
   std::string max_memory;
   std::string kernel;  // deblur: the kernel file
   std::string mask;    // inpaint: the mask file, or a folder of masks for a folder input
+  std::vector<std::string> burst;  // upscale: more shots of the input's scene (burst SR)
   JobOptions jobs;
   RestoreOptions restore;
 };
@@ -30,6 +32,10 @@ CLI::App* add_restore_command(CLI::App& app, const std::string& name, const std:
 // by the task's protocol on 8-bit values.
 std::string compare_with_reference(const Image& input, const Image& output,
                                    const std::string& reference_path, tasks::Task task);
+
+// upscale --burst: the input and the other shots through the recurrent video model, the input
+// last, into one image (video_command.cpp).
+int run_burst(const RestoreArgs& args, const GlobalOptions& global);
 
 // Turns --max-memory into args.restore.max_memory.
 void apply_memory_option(RestoreArgs& args);

@@ -117,6 +117,10 @@ Run make_run(CLI::App* command, std::shared_ptr<RestoreArgs> args, const std::st
   return [command, args, task, &global]() -> int {
     if (!command->parsed()) return -1;
     apply_memory_option(*args);
+    if (!args->burst.empty()) {
+      if (command->get_option("--scale")->count() == 0) args->restore.scale = 0;  // the video model's
+      return run_burst(*args, global);
+    }
     if (!args->kernel.empty()) {
       try {  // a bad kernel file is a bad argument: exit 2 like the others
         args->restore.kernel = read_kernel(args->kernel);
@@ -186,6 +190,11 @@ Run add_restore_commands(CLI::App& app, GlobalOptions& global) {
       global);
   upscale_command->add_option("-s,--scale", upscale->restore.scale, "Upscaling factor")
       ->capture_default_str();
+  upscale_command
+      ->add_option("--burst", upscale->burst,
+                   "Other shots of the input's scene (hand-held, a few pixels apart): burst super-resolution "
+                   "of the input with the video model (default video-sr-x4, x4)")
+      ->expected(1, 64);
 
   auto dejpeg = std::make_shared<RestoreArgs>();
   auto* dejpeg_command = add_restore_command(
