@@ -39,6 +39,9 @@ class VideoRestorer {
 
   ModelSummary model() const;
   bool recurrent() const;  // whether frames draw on the frames before them
+  // Output size / input size: options.scale, else the video model's, else the task's usual one
+  // (4 for "video_sr", also for an image model run frame by frame).
+  int scale() const;
 
   // The state after the frames pushed so far, written atomically (safetensors), and read back
   // into a restorer with the same model and options, which then continues exactly as this one

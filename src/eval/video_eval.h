@@ -7,7 +7,8 @@
 //   noisy input, `denoise-color` frame by frame, our video models.
 //   Burst ("burst"): each Set14 image (modcropped to 4) and 7 more shots of it moved by a seeded
 //   hand-held shake (translation up to ±4 pixels, rotation up to ±0.5°, reflected borders), each
-//   MATLAB-bicubic x4 and 8-bit; Y PSNR/SSIM with a 4-pixel crop against the image. Rows: bicubic
+//   degraded x4 (two tables: MATLAB bicubic, `sr`'s training degradation, and BD, the video
+//   model's) and 8-bit; Y PSNR/SSIM with a 4-pixel crop against the image. Rows: bicubic
 //   and `sr` on the reference shot, our video models on the reference alone and on the burst
 //   (the other shots first, the reference last).
 // Every clip row also gets the flicker (metrics::flicker, mean over consecutive frames) and its
@@ -64,7 +65,7 @@ struct VideoTable {
   std::string name;      // "x4 BD", "x4 BI", "denoise σ 30"
   std::string protocol;  // how it is measured
   std::vector<std::string> columns;  // the clips (or the burst's set), one cell each
-  std::string set;                   // as recorded in model files: "Vid4 x4 BD", "Set14 burst x4 (8 shots)"
+  std::string set;                   // as recorded in model files: "Vid4 x4 BD", "Set14 burst x4 BI (8 shots)"
   std::vector<VideoRow> rows;
 };
 

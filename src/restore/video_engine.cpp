@@ -8,6 +8,7 @@
 #include "image/tensor_bridge.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
+#include "restore/engine.h"
 
 namespace restora {
 
@@ -31,6 +32,15 @@ cv::Mat VideoEngine::push(const cv::Mat& frame) {
                                       traits.channels));
   if (tiles_.empty()) {
     size_ = frame.size();
+    if (options_.tile == 0) {
+      EngineOptions probe;
+      probe.overlap = overlap_;
+      probe.precision = options_.precision;
+      probe.device = options_.device;
+      probe.max_memory = options_.max_memory;
+      const int fits = choose_tile(network_, scale_, probe);
+      if (fits < std::max(size_.width, size_.height)) options_.tile = fits;
+    }
     tiles_ = plan_tiles(size_, options_.tile, overlap_, 1);
     states_.assign(tiles_.size(), {});
   } else if (frame.size() != size_) {

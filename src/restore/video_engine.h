@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 #include <torch/types.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "archs/recurrent.h"
@@ -22,8 +23,11 @@
 namespace restora {
 
 struct VideoEngineOptions {
-  int tile = 0;      // input pixels per tile side; 0 = whole frames
+  // Input pixels per tile side; 0 = whole frames when one frame's tensors fit max_memory (probed
+  // as the image engine's choose_tile does), else the largest tile that fits.
+  int tile = 0;
   int overlap = -1;  // context pixels per tile side; -1 = 4 × the network's receptive radius
+  std::uint64_t max_memory = 0;  // tensor bytes one tile may use; 0 = default_max_memory()
   nn::Precision precision = nn::Precision::fp32;
   torch::Device device = torch::kCPU;
 };
@@ -39,6 +43,7 @@ class VideoEngine {
   void reset();
   int frames() const { return frames_; }  // pushed since the start or the last reset
   int overlap() const { return overlap_; }
+  size_t tiles() const { return tiles_.size(); }  // planned at the first frame
 
   // Everything the next frame depends on, as named CPU fp32 tensors (tile I's "tI.hidden", ...)
   // and the frame count and size, so a stopped run can go on exactly where it stopped.

@@ -26,6 +26,7 @@ struct VideoRestorer::State {
   std::optional<VideoEngine> engine;
   std::optional<Restorer> per_frame;             // or an image model, frame by frame
   ModelSummary summary;
+  int scale = 1;
   int64_t frames = 0;
 };
 
@@ -49,6 +50,8 @@ VideoRestorer::VideoRestorer(const std::string& task, RestoreOptions options)
   if (found_task == state.task->image_task()) {
     auto image_options = options;
     image_options.model = path.string();
+    image_options.scale = options.scale ? options.scale : default_scale;
+    state.scale = image_options.scale;
     state.per_frame.emplace(state.task->image_task(), image_options);
     state.summary = state.per_frame->model_for(3);
     return;
@@ -70,8 +73,10 @@ VideoRestorer::VideoRestorer(const std::string& task, RestoreOptions options)
   if (std::find(state.model->meta.scales.begin(), state.model->meta.scales.end(), scale) ==
       state.model->meta.scales.end())
     throw ModelMismatch(fmt::format("model '{}' does not restore at x{}", path.string(), scale));
+  state.scale = scale;
   VideoEngineOptions engine;
   engine.tile = options.tile;
+  engine.max_memory = options.max_memory;
   engine.precision = precision;
   engine.device = device;
   state.engine.emplace(*network, scale, engine);
@@ -111,6 +116,7 @@ void VideoRestorer::reset() {
 int64_t VideoRestorer::frames() const { return state_->frames; }
 ModelSummary VideoRestorer::model() const { return state_->summary; }
 bool VideoRestorer::recurrent() const { return state_->engine.has_value(); }
+int VideoRestorer::scale() const { return state_->scale; }
 
 void VideoRestorer::save_state(const std::filesystem::path& file) const {
   const auto& state = *state_;

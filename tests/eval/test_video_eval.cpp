@@ -55,11 +55,13 @@ class VideoEval : public ::testing::Test {
 
 TEST_F(VideoEval, TablesRowsAndScores) {
   const auto evaluation = eval::run_video_evaluation(options());
-  ASSERT_EQ(evaluation.tables.size(), 4u);
+  ASSERT_EQ(evaluation.tables.size(), 5u);
   EXPECT_EQ(evaluation.tables[0].name, "x4 BD");
   EXPECT_EQ(evaluation.tables[1].name, "x4 BI");
   EXPECT_EQ(evaluation.tables[2].name, "denoise σ 30");
-  EXPECT_EQ(evaluation.tables[3].name, "burst x4 (8 shots)");
+  EXPECT_EQ(evaluation.tables[3].name, "burst x4 BI (8 shots)");
+  EXPECT_EQ(evaluation.tables[4].name, "burst x4 BD (8 shots)");
+  EXPECT_EQ(evaluation.tables[4].set, "Set14 burst x4 BD (8 shots)");
   // BD: bicubic, sr frame by frame, ours, the published RRN-5L.
   const auto& bd = evaluation.tables[0];
   ASSERT_EQ(bd.rows.size(), 4u);

@@ -14,10 +14,10 @@
 namespace restora {
 namespace {
 
-std::shared_ptr<archs::RecurrentNetworkImpl> random_network(int scale) {
+std::shared_ptr<archs::RecurrentNetworkImpl> random_network(int scale, const std::string& alignment = "flow") {
   torch::manual_seed(5);
   auto network = std::dynamic_pointer_cast<archs::RecurrentNetworkImpl>(archs::build_network(
-      "recurrent", {{"num_features", 8}, {"num_blocks", 1}, {"scale", scale}, {"alignment", "flow"}}));
+      "recurrent", {{"num_features", 8}, {"num_blocks", 1}, {"scale", scale}, {"alignment", alignment}}));
   torch::NoGradGuard no_grad;
   for (auto& parameter : network->parameters()) parameter.uniform_(-0.2, 0.2);
   network->eval();
@@ -52,6 +52,19 @@ TEST(VideoEngine, TilesEqualTheWholeFrameWhenTheOverlapCoversTheClip) {
     ASSERT_EQ(a.size(), cv::Size(140, 104));
     EXPECT_LT(max_difference(a, b), 1e-5);
   }
+}
+
+TEST(VideoEngine, AMemoryBudgetTilesFramesAutomatically) {
+  auto network = random_network(1, "none");
+  const auto clip = random_clip(3, cv::Size(64, 48));
+  VideoEngine whole(*network, 1, {});
+  VideoEngineOptions options;
+  options.max_memory = 2 << 20;  // below a whole frame's tensors
+  options.overlap = 3 * network->traits().receptive_radius;  // covers these 3 frames exactly
+  VideoEngine budgeted(*network, 1, options);
+  for (const auto& frame : clip) EXPECT_LT(max_difference(whole.push(frame), budgeted.push(frame)), 1e-5);
+  EXPECT_EQ(whole.tiles(), 1u);
+  EXPECT_GT(budgeted.tiles(), 1u);
 }
 
 TEST(VideoEngine, ASmallOverlapCutsTheStateAtTileEdges) {

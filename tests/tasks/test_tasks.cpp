@@ -9,7 +9,7 @@ namespace restora::tasks {
 namespace {
 
 TEST(TaskRegistry, KnowsTheTasksAndRejectsOthers) {
-  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg", "codec", "real", "deblur", "inpaint", "repair"}));
+  EXPECT_EQ(known_tasks(), (std::vector<std::string>{"denoise", "super_resolution", "dejpeg", "codec", "real", "deblur", "inpaint", "repair", "video_sr", "video_denoise"}));
   for (const auto& id : known_tasks()) EXPECT_EQ(find_task(id)->id(), id);
   EXPECT_EQ(find_task("denoise"), find_task("denoise"));  // one registered instance
   try {
@@ -18,6 +18,23 @@ TEST(TaskRegistry, KnowsTheTasksAndRejectsOthers) {
   } catch (const InvalidArgument& error) {
     EXPECT_NE(std::string(error.what()).find("unknown task 'colorize'"), std::string::npos);
   }
+}
+
+TEST(TaskRegistry, VideoTasksNameTheirImageCounterpartsAndProtocols) {
+  const auto video_sr = find_task("video_sr");
+  const auto video_denoise = find_task("video_denoise");
+  EXPECT_EQ(video_sr->degradation().id(), "bd");
+  EXPECT_EQ(video_denoise->degradation().id(), "gaussian_noise");
+  EXPECT_EQ(video_sr->image_task(), "super_resolution");
+  EXPECT_EQ(video_denoise->image_task(), "denoise");
+  EXPECT_EQ(find_task("super_resolution")->image_task(), "");
+  EXPECT_EQ(video_sr->default_model(3, 4), "video-sr-x4");
+  EXPECT_EQ(video_denoise->default_model(3), "video-denoise");
+  // PROTOCOLS.md "Video": Y with an 8-pixel crop for SR at any scale, RGB for denoising.
+  EXPECT_EQ(video_sr->protocol(4).space, metrics::Space::y);
+  EXPECT_EQ(video_sr->protocol(4).crop_border, 8);
+  EXPECT_EQ(video_denoise->protocol(1).space, metrics::Space::all_channels);
+  EXPECT_EQ(video_denoise->protocol(1).crop_border, 0);
 }
 
 TEST(TaskRegistry, DegradationConditioningAndModels) {

@@ -221,7 +221,7 @@ int run_video_eval(const EvalArgs& args, bool output_given, const GlobalOptions&
   eval::VideoEvalOptions options;
   options.data_root = args.data.empty() ? default_data_root() : args.data;
   if (!args.sets.empty()) options.clips = args.sets;
-  if (args.task == "video_sr") options.protocols = {"bd", "bi"};
+  if (args.task == "video_sr") options.protocols = {"bd", "bi", "burst"};
   if (args.task == "video_denoise") options.protocols = {"denoise"};
   if (!args.models.empty()) {
     options.sr_models.clear();

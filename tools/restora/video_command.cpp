@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "restore/tensor_memory.h"
 #include "restore_args.h"
 #include "restora/errors.h"
 #include "restora/image_io.h"
@@ -30,6 +31,7 @@ struct VideoArgs {
   video::WriterOptions writer;
   bool no_audio = false, resume = false, overwrite = false;
   int64_t max_frames = 0;
+  std::string max_memory;
 };
 
 std::string clock_text(double seconds) {
@@ -59,7 +61,8 @@ class FolderGuard {
   std::vector<fs::path> written_;
 };
 
-int run_video(const VideoArgs& args, const GlobalOptions& global) {
+int run_video(VideoArgs args, const GlobalOptions& global) {
+  if (!args.max_memory.empty()) args.restore.max_memory = tensor_memory::parse_bytes(args.max_memory);
   const std::string task = args.task == "upscale" ? "video_sr" : "video_denoise";
   const fs::path input = args.input, output = args.output;
   std::error_code error;
@@ -78,7 +81,7 @@ int run_video(const VideoArgs& args, const GlobalOptions& global) {
   if (args.restore.sigma >= 0 && model.conditioning == "none")
     info(global, fmt::format("note: model '{}' is blind: it estimates the noise itself and does not use --sigma",
                              model.name));
-  const int scale = args.task == "upscale" ? (args.restore.scale ? args.restore.scale : 4) : 1;
+  const int scale = restorer.scale();
   const cv::Size out_size(info_in.size.width * scale, info_in.size.height * scale);
 
   int64_t skip = 0;
@@ -121,6 +124,7 @@ int run_video(const VideoArgs& args, const GlobalOptions& global) {
   const auto start = std::chrono::steady_clock::now();
   video::Frame frame;
   int64_t done = 0;
+  double next_line = 0.0;
   bool stopped_early = false;  // by --max-frames, before the input's end
   while (reader->read(frame)) {
     if (args.max_frames > 0 && frame.index >= args.max_frames) {
@@ -140,8 +144,10 @@ int run_video(const VideoArgs& args, const GlobalOptions& global) {
       restorer.save_state(output / kStateFile);  // after the frame: a stop between them redoes it
     }
     ++done;
-    if (!global.quiet) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // On a terminal the line is rewritten every frame; in a log, a line every 10 seconds.
+    if (!global.quiet && (tty || seconds >= next_line)) {
+      next_line = seconds + 10.0;
       const double fps = done / std::max(seconds, 1e-9);
       const int64_t position = frame.index + 1;
       fmt::print(stderr, "{}frame {}{}  {:.2f} fps{}{}", tty ? "\r\033[K" : "", position,
@@ -234,7 +240,10 @@ Run add_video_command(CLI::App& app, GlobalOptions& global) {
   command->add_option("--max-frames", args->max_frames,
                       "Stop after frame N (0 = all); an output folder keeps its state for --resume")
       ->check(CLI::NonNegativeNumber);
-  command->add_option("--tile", args->restore.tile, "Input pixels per tile side (0 = whole frames)");
+  command->add_option("--tile", args->restore.tile,
+                      "Input pixels per tile side (0 = whole frames, or the largest tile that fits --max-memory)");
+  command->add_option("--max-memory", args->max_memory,
+                      "Tensor memory per tile, e.g. 2G (default a quarter of RAM)");
   command->add_option("--threads", args->restore.threads, "Compute threads (0 = all cores)");
   command->add_option("--device", args->restore.device, "cpu or cuda")->capture_default_str();
   command->add_option("--precision", args->restore.precision, "auto, fp32 or bf16")->capture_default_str();
