@@ -46,7 +46,15 @@ VideoRestorer::VideoRestorer(const std::string& task, RestoreOptions options)
                         ? state.task->default_model(3, options.scale ? options.scale : default_scale)
                         : options.model;
   const auto path = resolve_model(name);
-  const auto found_task = model_file::read_model_file(path).meta.task;
+  // Loaded once, into the process-wide cache, whatever its task: an image model run frame by
+  // frame is then found there by its Restorer (the same key and preparation).
+  const ModelKey key{path, options.strength, device.str(), options.precision};
+  state.model = shared_model(key, [&](LoadedModel& fresh) {
+    fresh.network->to(device);
+    nn::to_layout(*fresh.network,
+                  nn::preferred_layout(nn::choose_precision(options.precision, fresh.meta.precision, device), device));
+  });
+  const auto& found_task = state.model->meta.task;
   if (found_task == state.task->image_task()) {
     auto image_options = options;
     image_options.model = path.string();
@@ -54,19 +62,13 @@ VideoRestorer::VideoRestorer(const std::string& task, RestoreOptions options)
     state.scale = image_options.scale;
     state.per_frame.emplace(state.task->image_task(), image_options);
     state.summary = state.per_frame->model_for(3);
+    state.model.reset();
     return;
   }
   if (found_task != state.task->id())
     throw ModelMismatch(fmt::format("model '{}' is for task '{}', not '{}' or '{}'", path.string(),
                                     found_task, state.task->id(), state.task->image_task()));
-  const ModelKey key{path, options.strength, device.str(), options.precision};
-  nn::Precision precision = nn::Precision::fp32;
-  state.model = shared_model(key, [&](LoadedModel& fresh) {
-    fresh.network->to(device);
-    nn::to_layout(*fresh.network,
-                  nn::preferred_layout(nn::choose_precision(options.precision, fresh.meta.precision, device), device));
-  });
-  precision = nn::choose_precision(options.precision, state.model->meta.precision, device);
+  const nn::Precision precision = nn::choose_precision(options.precision, state.model->meta.precision, device);
   auto* network = dynamic_cast<archs::RecurrentNetworkImpl*>(state.model->network.get());
   if (!network) throw ModelMismatch(fmt::format("model '{}' is not a recurrent network", path.string()));
   const int scale = options.scale ? options.scale : state.model->meta.scales.front();

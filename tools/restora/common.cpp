@@ -51,4 +51,9 @@ void info(const GlobalOptions& global, const std::string& text) {
   if (!global.quiet) fmt::print(stderr, "{}\n", text);
 }
 
+std::string clock_text(double seconds) {
+  const auto total = static_cast<long long>(seconds);
+  return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+}
+
 }  // namespace restora::cli

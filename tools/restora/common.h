@@ -30,6 +30,9 @@ std::string error_line(const std::exception& error);
 // image holds 0.2 GB rather than 0.8 GB of floats.
 inline const ReadOptions integer_reading{/*integer_samples=*/true};
 
+// Seconds as H:MM:SS, for progress lines' ETA.
+std::string clock_text(double seconds);
+
 // Info lines go to stderr unless --quiet; results go to stdout.
 void info(const GlobalOptions& global, const std::string& text);
 

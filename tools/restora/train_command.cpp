@@ -31,11 +31,6 @@ struct TrainArgs {
   int timeout = 600;
 };
 
-std::string duration(double seconds) {
-  const auto total = static_cast<long long>(seconds);
-  return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
-}
-
 extern "C" void on_interrupt(int) { train::request_stop(); }
 
 }  // namespace
@@ -118,7 +113,7 @@ Run add_train_command(CLI::App& app, GlobalOptions& global) {
       fmt::print(stderr, "{}[{}{}] step {}/{}  loss {:.5f}  lr {:.2e}  {:.2f} it/s  ETA {}{}",
                  tty ? "\r\033[K" : "", std::string(filled, '#'), std::string(width - filled, '.'),
                  p.step, p.total_steps, p.loss, p.learning_rate, p.steps_per_second,
-                 duration(p.eta_seconds), tty ? "" : "\n");
+                 clock_text(p.eta_seconds), tty ? "" : "\n");
       std::fflush(stderr);
     };
     std::signal(SIGINT, on_interrupt);

@@ -34,12 +34,6 @@ struct VideoArgs {
   std::string max_memory;
 };
 
-std::string clock_text(double seconds) {
-  const auto s = static_cast<int64_t>(seconds + 0.5);
-  return s >= 3600 ? fmt::format("{}:{:02d}:{:02d}", s / 3600, s / 60 % 60, s % 60)
-                   : fmt::format("{}:{:02d}", s / 60, s % 60);
-}
-
 // Removes what a failed run wrote into an output folder, unless told to keep it (--resume).
 class FolderGuard {
  public:
